@@ -1,0 +1,522 @@
+"""The Ollama API with no I/O: each endpoint described once, each call built and its reply decoded here.
+
+A client method is one line: it builds a :class:`Call` with the function of the same name below and
+hands it to its transport, which moves bytes and feeds them back through :meth:`Call.reply` or a
+:class:`StreamDecoder`. Everything that is not moving bytes (validation, request bodies, NDJSON,
+decoding, error mapping, what makes a stream complete) lives here, shared by both clients.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, Generic, Iterator, List, Mapping, Optional, Sequence, Type, TypeVar, Union
+
+from . import _schema
+from ._codec import decode, decoder_for, encode
+from ._config import CLOUD_ORIGIN, ClientConfig
+from ._errors import InvalidResponseError, RequestError, ResponseError, error_from_reply
+from ._images import encode_images
+from ._model import Model
+from ._ndjson import LineDecoder, incomplete
+from ._types import (
+    ChatRequest,
+    ChatResponse,
+    CopyRequest,
+    CreateRequest,
+    DeleteRequest,
+    EmbeddingsRequest,
+    EmbeddingsResponse,
+    EmbedRequest,
+    EmbedResponse,
+    GenerateRequest,
+    GenerateResponse,
+    ListResponse,
+    Message,
+    Options,
+    ProcessResponse,
+    ProgressResponse,
+    PullRequest,
+    PushRequest,
+    ShowRequest,
+    ShowResponse,
+    StatusResponse,
+    Tool,
+    VersionResponse,
+    WebFetchRequest,
+    WebFetchResponse,
+    WebSearchRequest,
+    WebSearchResponse,
+)
+
+__all__ = ['Call', 'Endpoint', 'StreamDecoder']
+
+R = TypeVar('R', bound=Model)
+
+_THINK_LEVELS = ('low', 'medium', 'high', 'max')
+#: Size of the pieces a blob is hashed and uploaded in.
+BLOB_CHUNK = 1 << 20
+
+
+def _done(obj: Mapping[str, Any]) -> bool:
+    return obj.get('done') is True
+
+
+def _success(obj: Mapping[str, Any]) -> bool:
+    return obj.get('status') == 'success'
+
+
+@dataclass(frozen=True)
+class Endpoint(Generic[R]):
+    """One endpoint: how it is reached and what its reply decodes into.
+
+    ``final`` tells the last line of a stream (``done: true``, ``status: success``): a stream that ends
+    without it was cut. ``status_only`` endpoints answer with an empty body; success is the status.
+    """
+
+    name: str
+    method: str
+    path: str
+    reply: Type[R]
+    final: Optional[Callable[[Mapping[str, Any]], bool]] = None
+    status_only: bool = False
+
+
+GENERATE = Endpoint('generate', 'POST', '/api/generate', GenerateResponse, _done)
+CHAT = Endpoint('chat', 'POST', '/api/chat', ChatResponse, _done)
+EMBED = Endpoint('embed', 'POST', '/api/embed', EmbedResponse)
+EMBEDDINGS = Endpoint('embeddings', 'POST', '/api/embeddings', EmbeddingsResponse)
+PULL = Endpoint('pull', 'POST', '/api/pull', ProgressResponse, _success)
+PUSH = Endpoint('push', 'POST', '/api/push', ProgressResponse, _success)
+CREATE = Endpoint('create', 'POST', '/api/create', ProgressResponse, _success)
+LIST = Endpoint('list', 'GET', '/api/tags', ListResponse)
+SHOW = Endpoint('show', 'POST', '/api/show', ShowResponse)
+PS = Endpoint('ps', 'GET', '/api/ps', ProcessResponse)
+VERSION = Endpoint('version', 'GET', '/api/version', VersionResponse)
+COPY = Endpoint('copy', 'POST', '/api/copy', StatusResponse, status_only=True)
+DELETE = Endpoint('delete', 'DELETE', '/api/delete', StatusResponse, status_only=True)
+WEB_SEARCH = Endpoint('web_search', 'POST', CLOUD_ORIGIN + '/api/web_search', WebSearchResponse)
+WEB_FETCH = Endpoint('web_fetch', 'POST', CLOUD_ORIGIN + '/api/web_fetch', WebFetchResponse)
+
+
+class StreamDecoder(Generic[R]):
+    """Bytes of a streamed reply in, typed chunks out; knows when the stream is complete."""
+
+    __slots__ = ('_decode', '_endpoint', '_final', '_finished', '_lines')
+
+    def __init__(self, endpoint: Endpoint[R]) -> None:
+        self._endpoint = endpoint
+        self._lines = LineDecoder()
+        self._decode = decoder_for(endpoint.reply)
+        self._final = endpoint.final
+        self._finished = False
+
+    def feed(self, data: bytes) -> List[R]:
+        """The chunks completed by ``data``. Raises ``ResponseError`` for an error line and
+        ``InvalidResponseError`` for a line that is not JSON."""
+        objs = self._lines.feed(data)
+        if objs and self._final is not None and self._final(objs[-1]):
+            self._finished = True
+        decode_one = self._decode
+        return [decode_one(o) for o in objs]
+
+    def close(self, why: str = 'the connection closed') -> List[R]:
+        """The body ended: return a last line left without a newline, or raise
+        ``IncompleteStreamError`` when the final line never came."""
+        last = self._lines.close()
+        out = []
+        if last is not None:
+            if self._final is not None and self._final(last):
+                self._finished = True
+            out.append(self._decode(last))
+        if not self._finished and self._final is not None:
+            raise incomplete(self._endpoint.name, self._lines.lines_seen, why)
+        return out
+
+    def cut(self, why: str) -> Exception:
+        """The error for a body that broke off while reading (the transport's error is ``why``)."""
+        return incomplete(self._endpoint.name, self._lines.lines_seen, why)
+
+
+@dataclass(frozen=True)
+class Call(Generic[R]):
+    """A request ready to send, and how to read its reply."""
+
+    endpoint: Endpoint[R]
+    body: Optional[bytes]
+    stream: bool = False
+
+    @property
+    def method(self) -> str:
+        return self.endpoint.method
+
+    def url(self, config: ClientConfig) -> str:
+        return config.url(self.endpoint.path)
+
+    def reply(self, status: int, body: bytes) -> R:
+        """Decode a whole (non-streamed) reply with HTTP ``status``.
+
+        Raises ``ResponseError`` for a failure status or an ``{"error": ...}`` body, and
+        ``InvalidResponseError`` for a body that is not a JSON object.
+        """
+        if status >= 400:
+            raise error_from_reply(status, body)
+        if self.endpoint.status_only:
+            return self.endpoint.reply(status='success')  # type: ignore[call-arg]
+        return parse_reply(self.endpoint, body)
+
+    def stream_decoder(self) -> StreamDecoder[R]:
+        return StreamDecoder(self.endpoint)
+
+
+def parse_reply(endpoint: Endpoint[R], body: bytes) -> R:
+    """Decode one JSON reply body into ``endpoint.reply``."""
+    if not body.strip():
+        raise InvalidResponseError(f'the {endpoint.name} reply has an empty body where a JSON object was expected')
+    try:
+        obj = json.loads(body)
+    except ValueError as exc:
+        text = body[:200].decode('utf-8', errors='replace')
+        raise InvalidResponseError(f'the {endpoint.name} reply is not JSON ({exc}): {text!r}') from None
+    if not isinstance(obj, dict):
+        raise InvalidResponseError(f'the {endpoint.name} reply is not a JSON object: {type(obj).__name__}')
+    error = obj.get('error')
+    if error is not None:
+        raise ResponseError(error if isinstance(error, str) else json.dumps(error))
+    return decode(endpoint.reply, obj)
+
+
+def _body(request: Model) -> bytes:
+    return json.dumps(encode(request), separators=(',', ':'), ensure_ascii=False).encode()
+
+
+def _need_model(model: Any, what: str = 'model') -> str:
+    if not isinstance(model, str) or not model.strip():
+        raise RequestError(f'must provide a {what}: a model name such as "llama3.2", got {model!r}')
+    return model
+
+
+def _options(value: Union[Mapping[str, Any], Options, None], name: str = 'options') -> Any:
+    if value is None or isinstance(value, Options):
+        return value
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise RequestError(f'{name} must be a dict or ollama_lite.Options, not {type(value).__name__}')
+
+
+def _think(value: Any) -> Any:
+    if value is None or isinstance(value, bool) or value in _THINK_LEVELS:
+        return value
+    raise RequestError(f'think must be True, False or one of {", ".join(_THINK_LEVELS)}; got {value!r}')
+
+
+def _keep_alive(value: Any) -> Any:
+    if value is None or (isinstance(value, (int, float, str)) and not isinstance(value, bool)):
+        return value
+    raise RequestError(f'keep_alive must be seconds (a number) or a duration such as "5m"; got {value!r}')
+
+
+def _top_logprobs(value: Any) -> Any:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 20):
+        return value
+    raise RequestError(f'top_logprobs must be a whole number from 0 to 20; got {value!r}')
+
+
+def messages_of(messages: Optional[Sequence[Union[Mapping[str, Any], Message]]]) -> Optional[List[Message]]:
+    """Check and normalise chat messages: dicts or ``Message``; images become base64."""
+    if messages is None:
+        return None
+    if isinstance(messages, (str, bytes, Mapping, Message)):
+        raise RequestError('messages must be a list of messages, not a single message: wrap it as [message]')
+    out = []
+    for i, m in enumerate(messages):
+        if isinstance(m, Message):
+            msg = m
+        elif isinstance(m, Mapping):
+            msg = decode(Message, dict(m))
+        else:
+            raise RequestError(f'messages[{i}] must be a dict or ollama_lite.Message, not {type(m).__name__}')
+        if not isinstance(msg.role, str) or not msg.role:
+            raise RequestError(f'messages[{i}] has no role: give it one such as "user" or "assistant"')
+        if msg.content is not None and not isinstance(msg.content, str):
+            raise RequestError(f'messages[{i}].content must be a string, not {type(msg.content).__name__}')
+        if msg.images:
+            try:
+                images: Any = encode_images(msg.images)
+            except (TypeError, ValueError, OSError) as exc:
+                raise type(exc)(f'messages[{i}].images: {exc}') from None
+            # A copy, so the caller's message keeps the images as they gave them.
+            extra = msg._extra
+            msg = dataclasses.replace(msg, images=images)
+            if extra:
+                msg._extra = dict(extra)
+        out.append(msg)
+    return out
+
+
+def _tools(tools: Optional[Sequence[Any]]) -> Optional[List[Any]]:
+    if tools is None:
+        return None
+    if isinstance(tools, (Mapping, Tool)) or callable(tools):
+        raise RequestError('tools must be a list of tools, not a single tool: wrap it as [tool]')
+    return [_schema.to_tool(t) for t in tools]
+
+
+def generate(
+    model: str = '',
+    prompt: Optional[str] = None,
+    suffix: Optional[str] = None,
+    *,
+    system: Optional[str] = None,
+    template: Optional[str] = None,
+    context: Optional[Sequence[int]] = None,
+    stream: bool = False,
+    think: Any = None,
+    logprobs: Optional[bool] = None,
+    top_logprobs: Optional[int] = None,
+    raw: Optional[bool] = None,
+    format: Any = None,
+    images: Optional[Sequence[Any]] = None,
+    options: Any = None,
+    keep_alive: Any = None,
+    truncate: Optional[bool] = None,
+    shift: Optional[bool] = None,
+    width: Optional[int] = None,
+    height: Optional[int] = None,
+    steps: Optional[int] = None,
+) -> Call[GenerateResponse]:
+    request = GenerateRequest(
+        model=_need_model(model),
+        prompt=prompt,
+        suffix=suffix,
+        system=system,
+        template=template,
+        context=list(context) if context is not None else None,
+        stream=bool(stream),
+        raw=raw,
+        format=_schema.format_schema(format),
+        images=encode_images(images) if images is not None else None,
+        options=_options(options),
+        keep_alive=_keep_alive(keep_alive),
+        think=_think(think),
+        truncate=truncate,
+        shift=shift,
+        logprobs=logprobs,
+        top_logprobs=_top_logprobs(top_logprobs),
+        width=width,
+        height=height,
+        steps=steps,
+    )
+    return Call(GENERATE, _body(request), bool(stream))
+
+
+def chat(
+    model: str = '',
+    messages: Optional[Sequence[Union[Mapping[str, Any], Message]]] = None,
+    *,
+    tools: Optional[Sequence[Any]] = None,
+    stream: bool = False,
+    think: Any = None,
+    logprobs: Optional[bool] = None,
+    top_logprobs: Optional[int] = None,
+    format: Any = None,
+    options: Any = None,
+    keep_alive: Any = None,
+    truncate: Optional[bool] = None,
+    shift: Optional[bool] = None,
+) -> Call[ChatResponse]:
+    request = ChatRequest(
+        model=_need_model(model),
+        messages=messages_of(messages),
+        tools=_tools(tools),
+        stream=bool(stream),
+        format=_schema.format_schema(format),
+        options=_options(options),
+        keep_alive=_keep_alive(keep_alive),
+        think=_think(think),
+        truncate=truncate,
+        shift=shift,
+        logprobs=logprobs,
+        top_logprobs=_top_logprobs(top_logprobs),
+    )
+    return Call(CHAT, _body(request), bool(stream))
+
+
+def embed(
+    model: str = '',
+    input: Union[str, Sequence[str]] = '',
+    truncate: Optional[bool] = None,
+    options: Any = None,
+    keep_alive: Any = None,
+    dimensions: Optional[int] = None,
+) -> Call[EmbedResponse]:
+    if not isinstance(input, str):
+        if isinstance(input, (bytes, Mapping)) or not all(isinstance(x, str) for x in input):
+            raise RequestError('input must be a string or a list of strings')
+        input = list(input)
+    if dimensions is not None and (isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions < 1):
+        raise RequestError(f'dimensions must be a positive whole number; got {dimensions!r}')
+    request = EmbedRequest(
+        model=_need_model(model),
+        input=input,
+        truncate=truncate,
+        dimensions=dimensions,
+        options=_options(options),
+        keep_alive=_keep_alive(keep_alive),
+    )
+    return Call(EMBED, _body(request))
+
+
+def embeddings(
+    model: str = '',
+    prompt: Optional[str] = None,
+    options: Any = None,
+    keep_alive: Any = None,
+) -> Call[EmbeddingsResponse]:
+    request = EmbeddingsRequest(
+        model=_need_model(model), prompt=prompt, options=_options(options), keep_alive=_keep_alive(keep_alive)
+    )
+    return Call(EMBEDDINGS, _body(request))
+
+
+def pull(model: str, *, insecure: bool = False, stream: bool = False) -> Call[ProgressResponse]:
+    request = PullRequest(model=_need_model(model), insecure=insecure or None, stream=bool(stream))
+    return Call(PULL, _body(request), bool(stream))
+
+
+def push(model: str, *, insecure: bool = False, stream: bool = False) -> Call[ProgressResponse]:
+    request = PushRequest(model=_need_model(model), insecure=insecure or None, stream=bool(stream))
+    return Call(PUSH, _body(request), bool(stream))
+
+
+def create(
+    model: str,
+    quantize: Optional[str] = None,
+    from_: Optional[str] = None,
+    files: Optional[Dict[str, str]] = None,
+    adapters: Optional[Dict[str, str]] = None,
+    template: Optional[str] = None,
+    license: Union[str, List[str], None] = None,
+    system: Optional[str] = None,
+    parameters: Any = None,
+    messages: Optional[Sequence[Union[Mapping[str, Any], Message]]] = None,
+    *,
+    stream: bool = False,
+    renderer: Optional[str] = None,
+    parser: Optional[str] = None,
+) -> Call[ProgressResponse]:
+    request = CreateRequest(
+        model=_need_model(model),
+        from_=from_,
+        files=dict(files) if files is not None else None,
+        adapters=dict(adapters) if adapters is not None else None,
+        template=template,
+        license=license,
+        system=system,
+        parameters=_options(parameters, 'parameters'),
+        messages=messages_of(messages),
+        quantize=quantize,
+        renderer=renderer,
+        parser=parser,
+        stream=bool(stream),
+    )
+    return Call(CREATE, _body(request), bool(stream))
+
+
+def delete(model: str) -> Call[StatusResponse]:
+    return Call(DELETE, _body(DeleteRequest(model=_need_model(model))))
+
+
+def copy(source: str, destination: str) -> Call[StatusResponse]:
+    request = CopyRequest(source=_need_model(source, 'source'), destination=_need_model(destination, 'destination'))
+    return Call(COPY, _body(request))
+
+
+def show(model: str, verbose: Optional[bool] = None) -> Call[ShowResponse]:
+    return Call(SHOW, _body(ShowRequest(model=_need_model(model), verbose=verbose or None)))
+
+
+def list_models() -> Call[ListResponse]:
+    return Call(LIST, None)
+
+
+def ps() -> Call[ProcessResponse]:
+    return Call(PS, None)
+
+
+def version() -> Call[VersionResponse]:
+    return Call(VERSION, None)
+
+
+def _need_cloud_key(config: ClientConfig, what: str) -> None:
+    if not config.headers.get('authorization', '').startswith('Bearer '):
+        raise RequestError(
+            f'{what} needs an ollama.com API key: set OLLAMA_API_KEY '
+            'or pass headers={"Authorization": "Bearer <key>"}'
+        )
+
+
+def web_search(config: ClientConfig, query: str, max_results: int = 3) -> Call[WebSearchResponse]:
+    _need_cloud_key(config, 'web_search')
+    if not isinstance(query, str) or not query.strip():
+        raise RequestError('web_search needs a non-empty query')
+    if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= 10:
+        raise RequestError(f'max_results must be a whole number from 1 to 10; got {max_results!r}')
+    return Call(WEB_SEARCH, _body(WebSearchRequest(query=query, max_results=max_results)))
+
+
+def web_fetch(config: ClientConfig, url: str) -> Call[WebFetchResponse]:
+    _need_cloud_key(config, 'web_fetch')
+    if not isinstance(url, str) or not url.strip():
+        raise RequestError('web_fetch needs a non-empty url')
+    return Call(WEB_FETCH, _body(WebFetchRequest(url=url)))
+
+
+# --- Blobs: a HEAD to ask, a POST of the file's bytes to upload -------------------------------------
+
+
+def blob_chunks(path: Union[str, os.PathLike[str]]) -> Iterator[bytes]:
+    """Read a file in pieces, so neither hashing nor uploading holds it whole in memory."""
+    with open(path, 'rb') as f:
+        while True:
+            chunk = f.read(BLOB_CHUNK)
+            if not chunk:
+                return
+            yield chunk
+
+
+def blob_digest(path: Union[str, os.PathLike[str]]) -> str:
+    """``sha256:<hex>`` of a file, computed while reading it piece by piece.
+
+    Raises ``FileNotFoundError`` naming the path when there is no such file.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f'blob file {str(path)!r} does not exist or is not a file')
+    h = hashlib.sha256()
+    for chunk in blob_chunks(p):
+        h.update(chunk)
+    return f'sha256:{h.hexdigest()}'
+
+
+def blob_path(digest: str) -> str:
+    return f'/api/blobs/{digest}'
+
+
+def check_blob_exists(status: int, body: bytes) -> bool:
+    """Read the reply to ``HEAD /api/blobs/<digest>``: 200 has it, 404 lacks it, anything else fails."""
+    if status == 200:
+        return True
+    if status == 404:
+        return False
+    raise error_from_reply(status, body)
+
+
+def check_blob_created(status: int, body: bytes) -> None:
+    """Read the reply to the upload: 200/201 is done, anything else raises ``ResponseError``."""
+    if status >= 400:
+        raise error_from_reply(status, body)

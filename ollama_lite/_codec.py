@@ -1,0 +1,169 @@
+"""Turning wire dicts into typed objects and back, at close to the cost of ``json.loads``.
+
+A decoder is built once per class from its field types: primitives are stored as they come,
+nested models, lists and dicts of them are converted, datetimes parsed, unknown keys kept in
+``_extra``. dataclasses-json's generic ``from_dict`` stays available to users, but is far too slow
+for a stream chunk or a large embedding reply.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar, Union
+
+from ._model import JSON_NAME, Model
+
+__all__ = ['decode', 'decoder_for', 'encode', 'parse_datetime']
+
+T = TypeVar('T', bound=Model)
+_Convert = Callable[[Any], Any]
+
+_DATETIME = re.compile(
+    r'(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|z|[+-]\d\d:?\d\d)?$',
+)
+
+
+def parse_datetime(value: Any) -> Any:
+    """Parse an RFC 3339 timestamp as Go writes it (nanoseconds, ``Z``) on every supported Python.
+
+    Values that are not strings in that form are returned unchanged rather than dropped.
+    """
+    if not isinstance(value, str):
+        return value
+    m = _DATETIME.match(value)
+    if m is None:
+        return value
+    year, month, day, hour, minute, second, fraction, zone = m.groups()
+    micro = int((fraction or '0')[:6].ljust(6, '0'))
+    tz: Optional[timezone] = None
+    if zone in ('Z', 'z'):
+        tz = timezone.utc
+    elif zone:
+        sign = -1 if zone[0] == '-' else 1
+        digits = zone[1:].replace(':', '')
+        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=tz)
+
+
+def _strip_optional(tp: Any) -> Any:
+    if typing.get_origin(tp) is Union:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp) and issubclass(tp, Model)
+
+
+def _converter(tp: Any) -> Optional[_Convert]:
+    """How to turn a wire value into a value of type ``tp``; ``None`` means store it as it is."""
+    tp = _strip_optional(tp)
+    if _is_model(tp):
+        return decoder_for(tp)
+    if tp is datetime:
+        return parse_datetime
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (list, typing.List, typing.Sequence, tuple) or (
+        origin is not None and getattr(origin, '__name__', '') == 'Sequence'
+    ):
+        item = _converter(args[0]) if args else None
+        if item is None:
+            return None
+        return lambda v: [item(x) if x is not None else None for x in v] if isinstance(v, list) else v
+    if origin in (dict, typing.Dict) or getattr(origin, '__name__', '') == 'Mapping':
+        value = _converter(args[1]) if len(args) == 2 else None
+        if value is None:
+            return None
+        return lambda v: {k: value(x) if x is not None else None for k, x in v.items()} if isinstance(v, dict) else v
+    return None
+
+
+_DECODERS: Dict[type, Callable[[Any], Any]] = {}
+
+
+def decoder_for(cls: Type[T]) -> Callable[[Any], T]:
+    """The decoder of ``cls``: a function from a wire dict to an instance, built on first use."""
+    try:
+        return _DECODERS[cls]
+    except KeyError:
+        pass
+
+    hints = typing.get_type_hints(cls)
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    # wire key -> (attribute, converter or None)
+    plan: Dict[str, Tuple[str, Optional[_Convert]]] = {}
+    defaults: Dict[str, Any] = {}
+    factories: List[Tuple[str, Callable[[], Any]]] = []
+    for f in fields:
+        plan[f.metadata.get(JSON_NAME, f.name)] = (f.name, _converter(hints[f.name]))
+        if f.default is not dataclasses.MISSING:
+            defaults[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            factories.append((f.name, f.default_factory))
+        else:
+            defaults[f.name] = None
+    new = object.__new__
+
+    def decode_with(d: Any) -> T:
+        if not isinstance(d, dict):
+            raise TypeError(f'expected a JSON object for {cls.__name__}, got {type(d).__name__}')
+        obj = new(cls)
+        ns = obj.__dict__
+        ns.update(defaults)
+        extra = None
+        for key, value in d.items():
+            step = plan.get(key)
+            if step is None:
+                if extra is None:
+                    extra = {}
+                extra[key] = value
+            else:
+                name, convert = step
+                ns[name] = value if convert is None or value is None else convert(value)
+        for name, factory in factories:
+            if name not in ns:
+                ns[name] = factory()
+        if extra is not None:
+            ns['_extra'] = extra
+        return obj
+
+    _DECODERS[cls] = decode_with
+    return decode_with
+
+
+def decode(cls: Type[T], data: Any) -> T:
+    """Decode a wire dict into ``cls``. Raises ``TypeError`` when ``data`` is not a JSON object."""
+    return decoder_for(cls)(data)
+
+
+def encode(value: Any) -> Any:
+    """Turn models (and lists and dicts of them) into plain JSON values, dropping ``None`` fields.
+
+    Wire names replace Python names (``from_`` → ``from``), extra fields are kept, datetimes
+    become RFC 3339 strings. Plain dicts are the caller's own data (a JSON schema, options) and
+    keep their ``None`` values.
+    """
+    if isinstance(value, Model):
+        out: Dict[str, Any] = {}
+        for f in dataclasses.fields(value):  # type: ignore[arg-type]
+            v = getattr(value, f.name)
+            if v is not None:
+                out[f.metadata.get(JSON_NAME, f.name)] = encode(v)
+        if value._extra:
+            for k, v in value._extra.items():
+                if v is not None:
+                    out[k] = encode(v)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: encode(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

@@ -1,0 +1,185 @@
+"""Client configuration that knows nothing of transports: host, headers, timeouts, retries, auth.
+
+Each value is normalised once here, in one constructor, so the clients never re-parse user input.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import platform
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Tuple, Union
+
+from ._version import __version__
+
+__all__ = ['DEFAULT_HOST', 'ClientConfig', 'Retry', 'Timeout', 'parse_host']
+
+DEFAULT_HOST = 'http://127.0.0.1:11434'
+_DEFAULT_PORT = 11434
+
+#: The origin that ``web_search`` and ``web_fetch`` talk to; the only host besides ``host`` that sees the API key.
+CLOUD_ORIGIN = 'https://ollama.com'
+
+
+def parse_host(host: Optional[str]) -> str:
+    """Normalise an Ollama host string into a base URL, as the official client does.
+
+    ``None`` or ``''`` is the local default; a bare host gets ``http`` and port 11434; ``http://`` without a
+    port gets 80 and ``https://`` 443; IPv6 addresses keep their brackets; a path prefix is kept and a
+    trailing ``/`` dropped. Raises ``ValueError`` naming the host when it cannot be a URL.
+
+    >>> parse_host('example.com:8080/ollama/')
+    'http://example.com:8080/ollama'
+    """
+    text = (host or '').strip()
+    port = _DEFAULT_PORT
+    scheme, sep, rest = text.partition('://')
+    if not sep:
+        scheme, rest = 'http', text
+    else:
+        scheme = scheme.lower()
+        if scheme == 'http':
+            port = 80
+        elif scheme == 'https':
+            port = 443
+        else:
+            raise ValueError(f'invalid Ollama host {host!r}: the scheme must be http or https, not {scheme!r}')
+    if any(c.isspace() for c in rest):
+        raise ValueError(f'invalid Ollama host {host!r}: it contains white space')
+    split = urllib.parse.urlsplit(f'{scheme}://{rest}')
+    if split.query or split.fragment:
+        raise ValueError(f'invalid Ollama host {host!r}: a host cannot carry a query or fragment')
+    try:
+        port = split.port or port
+    except ValueError:
+        raise ValueError(f'invalid Ollama host {host!r}: the port must be a number from 0 to 65535') from None
+    name = split.hostname or '127.0.0.1'
+    try:
+        if isinstance(ipaddress.ip_address(name), ipaddress.IPv6Address):
+            name = f'[{name}]'
+    except ValueError:
+        if '[' in rest.split('/')[0] or not all(c.isalnum() or c in '.-_' for c in name):
+            raise ValueError(f'invalid Ollama host {host!r}: {name!r} is not a host name or address') from None
+    path = split.path.strip('/')
+    base = f'{scheme}://{name}:{port}'
+    return f'{base}/{path}' if path else base
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """How long to wait, in seconds; ``None`` waits forever.
+
+    ``connect`` bounds making the connection; ``read`` bounds each wait for bytes of the reply, that is
+    the wait for the headers and the gap between two stream chunks, not the whole reply (a long
+    generation is fine as long as tokens keep coming).
+    """
+
+    connect: Optional[float] = 10.0
+    read: Optional[float] = None
+
+    @classmethod
+    def of(cls, value: Any) -> Timeout:
+        """Normalise what users pass as ``timeout``: a ``Timeout``, ``None`` (no limit), a number
+        (both limits) or a ``(connect, read)`` pair, as requests takes them."""
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            return cls(None, None)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return cls(_seconds(value, 'timeout'), _seconds(value, 'timeout'))
+        if isinstance(value, (tuple, list)) and len(value) == 2:
+            return cls(_seconds(value[0], 'connect timeout'), _seconds(value[1], 'read timeout'))
+        raise TypeError(f'timeout must be a number, a (connect, read) pair, None or ollama_lite.Timeout, not {value!r}')
+
+
+def _seconds(value: Any, what: str) -> Optional[float]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError(f'{what} must be a positive number of seconds or None, not {value!r}')
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Retry:
+    """When and how a failed request is tried again (see README, "Errors and retries").
+
+    ``total`` extra attempts at most; waits grow as ``backoff * 2**n`` with full jitter, capped at
+    ``max_backoff``; a ``Retry-After`` header is honoured up to ``max_retry_after`` seconds.
+    """
+
+    total: int = 2
+    backoff: float = 0.5
+    max_backoff: float = 8.0
+    max_retry_after: float = 60.0
+    statuses: Tuple[int, ...] = (429, 502, 503, 504)
+
+    @classmethod
+    def of(cls, value: Any) -> Retry:
+        """Normalise ``retries``: a ``Retry``, or a number of extra attempts (0 turns retrying off)."""
+        if isinstance(value, Retry):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f'retries must be a whole number >= 0 or ollama_lite.Retry, not {value!r}')
+        return cls(total=value)
+
+
+def _user_agent() -> str:
+    return (
+        f'ollama-lite/{__version__} ({platform.machine()} {platform.system().lower()}) '
+        f'Python/{platform.python_version()}'
+    )
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Everything a client needs to know before it moves a byte; shared by ``Client`` and ``AsyncClient``."""
+
+    base_url: str
+    headers: Mapping[str, str] = field(repr=False)
+    timeout: Timeout
+    retry: Retry
+    follow_redirects: bool = True
+    max_redirects: int = 10
+
+    @classmethod
+    def build(
+        cls,
+        host: Optional[str] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Any = Timeout(),
+        retries: Union[int, Retry] = 2,
+        follow_redirects: bool = True,
+    ) -> ClientConfig:
+        """Apply the defaults: ``OLLAMA_HOST``, JSON headers, a ``User-Agent``, and
+        ``Authorization: Bearer $OLLAMA_API_KEY`` unless the caller gave an Authorization header."""
+        merged = {k.lower(): v for k, v in (headers or {}).items() if v is not None}
+        merged['content-type'] = 'application/json'
+        merged['accept'] = 'application/json'
+        merged.setdefault('user-agent', _user_agent())
+        api_key = os.environ.get('OLLAMA_API_KEY')
+        if api_key and 'authorization' not in merged:
+            merged['authorization'] = f'Bearer {api_key}'
+        return cls(
+            base_url=parse_host(host if host is not None else os.environ.get('OLLAMA_HOST')),
+            headers=merged,
+            timeout=Timeout.of(timeout),
+            retry=Retry.of(retries),
+            follow_redirects=follow_redirects,
+        )
+
+    def url(self, path: str) -> str:
+        """The absolute URL of an API path; absolute URLs (the cloud endpoints) pass through."""
+        return path if '://' in path else self.base_url + path
+
+    def headers_for(self, url: str) -> Mapping[str, str]:
+        """Headers for a request to ``url``: the API key goes only to the configured host and ollama.com."""
+        if 'authorization' not in self.headers or url.startswith((self.base_url, CLOUD_ORIGIN + '/')):
+            return self.headers
+        return {k: v for k, v in self.headers.items() if k != 'authorization'}
+
+    def __repr__(self) -> str:
+        auth = ', authorization=<hidden>' if 'authorization' in self.headers else ''
+        return f'ClientConfig(base_url={self.base_url!r}, timeout={self.timeout!r}, retry={self.retry!r}{auth})'

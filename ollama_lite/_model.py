@@ -1,0 +1,147 @@
+"""The base of every request and reply type: a dataclass that also reads like a mapping.
+
+Replies are read both ways in code written for the official client: ``r.message.content`` and
+``r['message']['content']``. Fields the server sends that this version does not know are kept in
+``_extra`` so that a server upgrade never needs a client upgrade to expose new data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime
+from typing import Any, ClassVar, Dict, Iterator, Mapping, Optional, Tuple
+
+from dataclasses_json import DataClassJsonMixin, config
+
+__all__ = ['JSON_NAME', 'Model', 'json_name']
+
+#: Metadata key under which a field records the name it has on the wire, when that differs.
+JSON_NAME = 'ollama_lite.json_name'
+
+
+def json_name(name: str, **kwargs: Any) -> Any:
+    """A dataclass field whose JSON key is ``name`` (for keys that are not Python identifiers)."""
+    metadata = dict(config(field_name=name))
+    metadata[JSON_NAME] = name
+    return dataclasses.field(metadata=metadata, **kwargs)
+
+
+def _wire_names(cls: type) -> Dict[str, str]:
+    return {f.name: f.metadata.get(JSON_NAME, f.name) for f in dataclasses.fields(cls)}
+
+
+class Model(DataClassJsonMixin):
+    """Mapping-style access on top of a dataclass.
+
+    ``key in r`` is true for a field that holds a value (not ``None``) and for any extra field the
+    server sent; ``r[key]`` returns it or raises ``KeyError``; ``r.get(key, default)`` never raises.
+
+    >>> Message(role='user', content='hi')['content']
+    'hi'
+    """
+
+    # Unknown reply fields, kept as sent; set per instance by the decoder, absent on most objects.
+    _extra: ClassVar[Optional[Dict[str, Any]]] = None
+
+    def _field_name(self, key: str) -> Optional[str]:
+        names: Dict[str, str] = _aliases(type(self))
+        return names.get(key)
+
+    def __getitem__(self, key: str) -> Any:
+        name = self._field_name(key)
+        if name is not None:
+            value = getattr(self, name)
+            if value is not None:
+                return value
+        elif self._extra is not None and key in self._extra:
+            return self._extra[key]
+        raise KeyError(key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        name = self._field_name(key)
+        if name is not None:
+            setattr(self, name, value)
+            return
+        if self._extra is None:
+            self._extra = {}
+        self._extra[key] = value
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        name = self._field_name(key)
+        if name is not None:
+            return getattr(self, name) is not None
+        return self._extra is not None and key in self._extra
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """``r[key]`` when ``key in r``, else ``default``."""
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __iter__(self) -> Iterator[Tuple[str, Any]]:
+        """Yield ``(name, value)`` pairs, so ``dict(r)`` works as it does on the official client's types."""
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            yield f.name, getattr(self, f.name)
+        if self._extra:
+            yield from self._extra.items()
+
+    def keys(self) -> Iterator[str]:
+        """Names of the fields that hold a value, then the extra fields."""
+        return (k for k, v in self if v is not None)
+
+    def to_dict(self, encode_json: bool = False) -> Dict[str, Any]:
+        """The object as a dict keyed by wire names, extra fields included, ``None`` values dropped."""
+        from ._codec import encode
+
+        result: Dict[str, Any] = encode(self)
+        if encode_json:
+            return json.loads(json.dumps(result, default=_json_default))  # type: ignore[no-any-return]
+        return result
+
+    def to_json(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
+        """The object as a JSON string; arguments are those of ``json.dumps``."""
+        kwargs.setdefault('default', _json_default)
+        return json.dumps(self.to_dict(), *args, **kwargs)
+
+    def model_dump(self, *, exclude_none: bool = True, **_: Any) -> Dict[str, Any]:
+        """Same as :meth:`to_dict`; spelled as the official client's types spell it."""
+        return self.to_dict()
+
+    def model_dump_json(self, *, indent: Optional[int] = None, **_: Any) -> str:
+        """Same as :meth:`to_json`; spelled as the official client's types spell it."""
+        return self.to_json(indent=indent)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        import base64
+
+        return base64.b64encode(value).decode()
+    raise TypeError(f'{type(value).__name__} is not JSON serialisable')
+
+
+_ALIASES: Dict[type, Dict[str, str]] = {}
+
+
+def _aliases(cls: type) -> Dict[str, str]:
+    """Key → field name, for both the Python name and the wire name of each field."""
+    try:
+        return _ALIASES[cls]
+    except KeyError:
+        names: Dict[str, str] = {}
+        for name, wire in _wire_names(cls).items():
+            names[name] = name
+            names[wire] = name
+        _ALIASES[cls] = names
+        return names
+
+
+def wire_items(cls: type) -> Mapping[str, str]:
+    """Field name → wire name for a model class."""
+    return _wire_names(cls)

@@ -1,0 +1,669 @@
+"""The sync client: requests moves the bytes, ``_api`` does everything else."""
+
+from __future__ import annotations
+
+import time
+from typing import (
+    IO,
+    Any,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    TypeVar,
+    Union,
+    overload,
+)
+
+import requests
+
+from . import _api
+from ._api import Call, StreamDecoder
+from ._config import ClientConfig, Retry, Timeout
+from ._errors import ConnectError, ConnectTimeout, IncompleteStreamError, ProtocolError, ReadTimeout
+from ._model import Model
+from ._retry import Attempts
+from ._types import (
+    ChatResponse,
+    EmbeddingsResponse,
+    EmbedResponse,
+    Format,
+    GenerateResponse,
+    ImageLike,
+    KeepAlive,
+    ListResponse,
+    MessageLike,
+    OptionsLike,
+    ProcessResponse,
+    ProgressResponse,
+    ShowResponse,
+    StatusResponse,
+    Think,
+    ToolLike,
+    VersionResponse,
+    WebFetchResponse,
+    WebSearchResponse,
+)
+
+__all__ = ['Client', 'Stream']
+
+R = TypeVar('R', bound=Model)
+
+#: Arguments that reach ``requests`` as they are.
+_REQUESTS_KWARGS = frozenset({'verify', 'cert', 'proxies', 'auth'})
+_READ_SIZE = 1 << 16
+_DEFAULT_TIMEOUT = Timeout()
+
+
+def _describe(exc: BaseException) -> str:
+    # requests nests the useful reason (refused, name not known) a few levels down.
+    while exc.args and isinstance(exc.args[0], BaseException):
+        exc = exc.args[0]
+    reason = getattr(exc, 'reason', None)
+    return str(reason if reason is not None else exc)
+
+
+def _connect_error(exc: requests.RequestException, url: str) -> Exception:
+    if isinstance(exc, requests.ConnectTimeout):
+        return ConnectTimeout(f'timed out connecting to Ollama at {url}: {_describe(exc)}')
+    if isinstance(exc, requests.ReadTimeout):
+        return ReadTimeout(f'Ollama at {url} sent nothing within the read timeout')
+    if isinstance(exc, requests.TooManyRedirects):
+        return ProtocolError(f'too many redirects following {url}: {exc}')
+    if isinstance(exc, (requests.ConnectionError, requests.exceptions.InvalidURL)):
+        return ConnectError(
+            f'could not connect to Ollama at {url}: {_describe(exc)}. Is Ollama running (`ollama serve`)? '
+            'Set OLLAMA_HOST or pass host= to reach another address.'
+        )
+    return ConnectError(f'request to {url} failed: {exc}')
+
+
+def _read_error(exc: Exception, url: str) -> Exception:
+    """An error while reading the body: a stall is a timeout, anything else a cut connection."""
+    text = _describe(exc)
+    if 'timed out' in text.lower() or 'timeout' in type(exc).__name__.lower():
+        return ReadTimeout(f'Ollama at {url} sent nothing within the read timeout in the middle of the reply')
+    return IncompleteStreamError(f'the reply from {url} broke off: {text}')
+
+
+def _raw_chunks(response: requests.Response) -> Iterator[bytes]:
+    """Body bytes as they arrive: each HTTP chunk of a chunked reply, else whatever one read returns."""
+    raw = response.raw
+    if getattr(raw, 'chunked', False) or not hasattr(raw, 'read1'):
+        yield from response.iter_content(chunk_size=None)
+        return
+    while True:
+        data = raw.read1(_READ_SIZE)
+        if not data:
+            return
+        yield data
+
+
+def _iterate(response: requests.Response, decoder: StreamDecoder[R], url: str) -> Iterator[R]:
+    # A plain function, not a method: the generator must not hold the Stream, so that dropping the
+    # Stream frees it at once and closes the connection.
+    try:
+        try:
+            for data in _raw_chunks(response):
+                yield from decoder.feed(data)
+        except (requests.RequestException, OSError) as exc:
+            raise _read_error(exc, url) from None
+        except Exception as exc:
+            if 'urllib3' not in type(exc).__module__:
+                raise
+            raise _read_error(exc, url) from None
+        yield from decoder.close()
+    finally:
+        response.close()
+
+
+class Stream(Iterator[R]):
+    """The chunks of a streamed reply, typed, each as soon as its line arrives.
+
+    ``close()``, leaving a ``with`` block, or dropping the stream closes the HTTP connection at once, which
+    tells the server to stop generating. Raises ``ResponseError`` for an error line,
+    ``IncompleteStreamError`` when the stream ends before its last chunk, ``ReadTimeout`` when the server
+    stalls for longer than the read timeout.
+
+    >>> for chunk in client.chat('llama3.2', messages, stream=True): print(chunk.message.content, end='')
+    """
+
+    def __init__(self, response: requests.Response, decoder: StreamDecoder[R], url: str) -> None:
+        self._response = response
+        self._chunks = _iterate(response, decoder, url)
+
+    @property
+    def status_code(self) -> int:
+        return self._response.status_code
+
+    def __iter__(self) -> Stream[R]:
+        return self
+
+    def __next__(self) -> R:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        """Close the connection now; the server stops generating. Closing twice is harmless."""
+        self._chunks.close()
+        self._response.close()
+
+    def __enter__(self) -> Stream[R]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        response = getattr(self, '_response', None)
+        if response is not None:
+            response.close()
+
+
+class Client:
+    """A client for the Ollama API on requests.
+
+    ``host`` defaults to ``OLLAMA_HOST``, else ``http://127.0.0.1:11434``. ``timeout`` is a number, a
+    ``(connect, read)`` pair, ``None`` or a ``Timeout``; by default connecting gives up after 10 s and
+    reading never does (a generation may take minutes). ``retries`` extra attempts are made for
+    refused connections and 429/502/503/504 replies. ``session`` is a ``requests.Session`` of yours,
+    used as it is and never closed here. ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests.
+
+    One ``Client`` may be shared by threads: it holds no per-request state, and requests' connection
+    pool is thread-safe. A caller-owned ``session`` is shared on the same terms as requests gives.
+
+    >>> Client('http://localhost:11434').chat('llama3.2', [{'role': 'user', 'content': 'Hi'}]).message.content
+    """
+
+    def __init__(
+        self,
+        host: Optional[str] = None,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Any = _DEFAULT_TIMEOUT,
+        session: Optional[requests.Session] = None,
+        retries: Union[int, Retry] = 2,
+        follow_redirects: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        unknown = set(kwargs) - _REQUESTS_KWARGS
+        if unknown:
+            raise TypeError(
+                f'Client() got unexpected keyword argument(s) {", ".join(sorted(unknown))}; '
+                f'accepted besides the named ones: {", ".join(sorted(_REQUESTS_KWARGS))}'
+            )
+        self._config = ClientConfig.build(host, headers, timeout, retries, follow_redirects)
+        self._owns_session = session is None
+        self._session = session if session is not None else requests.Session()
+        self._send_kwargs: Dict[str, Any] = dict(kwargs)
+        self._timeout = (self._config.timeout.connect, self._config.timeout.read)
+        self._sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def config(self) -> ClientConfig:
+        """The client's configuration (host, headers, timeouts, retries)."""
+        return self._config
+
+    def __repr__(self) -> str:
+        return f'Client({self._config.base_url!r})'
+
+    # --- transport ---------------------------------------------------------------------------------
+
+    def _open(self, method: str, url: str, body: Union[bytes, Callable[[], IO[bytes]], None]) -> requests.Response:
+        attempts = Attempts(self._config.retry)
+        headers = self._config.headers_for(url)
+        while True:
+            data = body() if callable(body) else body
+            try:
+                response = self._session.request(
+                    method,
+                    url,
+                    data=data,
+                    headers=headers,
+                    timeout=self._timeout,
+                    stream=True,
+                    allow_redirects=self._config.follow_redirects,
+                    **self._send_kwargs,
+                )
+            except (requests.ConnectTimeout, requests.ReadTimeout, requests.TooManyRedirects) as exc:
+                raise _connect_error(exc, url) from None
+            except requests.ConnectionError as exc:
+                delay = attempts.after_connect_error()
+                if delay is None:
+                    raise _connect_error(exc, url) from None
+                self._sleep(delay)
+                continue
+            except requests.RequestException as exc:
+                raise _connect_error(exc, url) from None
+            finally:
+                if data is not None and not isinstance(data, bytes):
+                    data.close()
+            if response.status_code >= 400:
+                delay = attempts.after_status(response.status_code, response.headers)
+                if delay is not None:
+                    response.close()
+                    self._sleep(delay)
+                    continue
+            return response
+
+    def _read(self, response: requests.Response, url: str) -> bytes:
+        try:
+            return response.content
+        except (requests.RequestException, OSError) as exc:
+            raise _read_error(exc, url) from None
+        finally:
+            response.close()
+
+    def _one(self, call: Call[R]) -> R:
+        url = call.url(self._config)
+        response = self._open(call.method, url, call.body)
+        return call.reply(response.status_code, self._read(response, url))
+
+    def _many(self, call: Call[R]) -> Union[R, Stream[R]]:
+        if not call.stream:
+            return self._one(call)
+        url = call.url(self._config)
+        response = self._open(call.method, url, call.body)
+        if response.status_code >= 400:
+            return call.reply(response.status_code, self._read(response, url))
+        return Stream(response, call.stream_decoder(), url)
+
+    def close(self) -> None:
+        """Close the client's own session and its connections; a caller's session is left open."""
+        if self._owns_session:
+            self._session.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- the API -----------------------------------------------------------------------------------
+
+    @overload
+    def generate(
+        self,
+        model: str = '',
+        prompt: Optional[str] = None,
+        suffix: Optional[str] = None,
+        *,
+        system: Optional[str] = None,
+        template: Optional[str] = None,
+        context: Optional[Sequence[int]] = None,
+        stream: Literal[False] = False,
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        raw: Optional[bool] = None,
+        format: Optional[Format] = None,
+        images: Optional[Sequence[ImageLike]] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        width: Optional[int] = None,
+        height: Optional[int] = None,
+        steps: Optional[int] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> GenerateResponse: ...
+    @overload
+    def generate(
+        self,
+        model: str = '',
+        prompt: Optional[str] = None,
+        suffix: Optional[str] = None,
+        *,
+        system: Optional[str] = None,
+        template: Optional[str] = None,
+        context: Optional[Sequence[int]] = None,
+        stream: Literal[True],
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        raw: Optional[bool] = None,
+        format: Optional[Format] = None,
+        images: Optional[Sequence[ImageLike]] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        width: Optional[int] = None,
+        height: Optional[int] = None,
+        steps: Optional[int] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> Stream[GenerateResponse]: ...
+    @overload
+    def generate(
+        self,
+        model: str = '',
+        prompt: Optional[str] = None,
+        suffix: Optional[str] = None,
+        *,
+        system: Optional[str] = None,
+        template: Optional[str] = None,
+        context: Optional[Sequence[int]] = None,
+        stream: bool = False,
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        raw: Optional[bool] = None,
+        format: Optional[Format] = None,
+        images: Optional[Sequence[ImageLike]] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        width: Optional[int] = None,
+        height: Optional[int] = None,
+        steps: Optional[int] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> Union[GenerateResponse, Stream[GenerateResponse]]: ...
+    def generate(
+        self,
+        model: str = '',
+        prompt: Optional[str] = None,
+        suffix: Optional[str] = None,
+        *,
+        system: Optional[str] = None,
+        template: Optional[str] = None,
+        context: Optional[Sequence[int]] = None,
+        stream: bool = False,
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        raw: Optional[bool] = None,
+        format: Optional[Format] = None,
+        images: Optional[Sequence[ImageLike]] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        width: Optional[int] = None,
+        height: Optional[int] = None,
+        steps: Optional[int] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> Union[GenerateResponse, Stream[GenerateResponse]]:
+        """Generate a completion for ``prompt`` (``POST /api/generate``).
+
+        Returns a ``GenerateResponse``, or with ``stream=True`` a ``Stream`` of them. Raises
+        ``ResponseError`` when the server refuses (404 for an unknown model), ``RequestError`` for bad
+        arguments, ``ConnectError`` when Ollama cannot be reached.
+
+        >>> client.generate('llama3.2', 'Why is the sky blue?').response
+        """
+        return self._many(
+            _api.generate(
+                model, prompt, suffix, system=system, template=template, context=context, stream=stream,
+                think=think, logprobs=logprobs, top_logprobs=top_logprobs, raw=raw, format=format, images=images,
+                options=options, keep_alive=keep_alive, width=width, height=height, steps=steps,
+                truncate=truncate, shift=shift,
+            )
+        )  # fmt: skip
+
+    @overload
+    def chat(
+        self,
+        model: str = '',
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        tools: Optional[Sequence[ToolLike]] = None,
+        stream: Literal[False] = False,
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        format: Optional[Format] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> ChatResponse: ...
+    @overload
+    def chat(
+        self,
+        model: str = '',
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        tools: Optional[Sequence[ToolLike]] = None,
+        stream: Literal[True],
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        format: Optional[Format] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> Stream[ChatResponse]: ...
+    @overload
+    def chat(
+        self,
+        model: str = '',
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        tools: Optional[Sequence[ToolLike]] = None,
+        stream: bool = False,
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        format: Optional[Format] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> Union[ChatResponse, Stream[ChatResponse]]: ...
+    def chat(
+        self,
+        model: str = '',
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        tools: Optional[Sequence[ToolLike]] = None,
+        stream: bool = False,
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        format: Optional[Format] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> Union[ChatResponse, Stream[ChatResponse]]:
+        """Chat with a model (``POST /api/chat``).
+
+        ``messages`` are dicts or ``Message``; ``tools`` are dicts, ``Tool`` or plain functions; ``format``
+        is ``'json'``, a JSON schema, or a dataclass to derive one from. Returns a ``ChatResponse``, or with
+        ``stream=True`` a ``Stream`` of them. Raises ``ResponseError``, ``RequestError``, ``ConnectError``.
+
+        >>> client.chat('llama3.2', [{'role': 'user', 'content': 'Hi'}]).message.content
+        """
+        return self._many(
+            _api.chat(
+                model, messages, tools=tools, stream=stream, think=think, logprobs=logprobs,
+                top_logprobs=top_logprobs, format=format, options=options, keep_alive=keep_alive,
+                truncate=truncate, shift=shift,
+            )
+        )  # fmt: skip
+
+    def embed(
+        self,
+        model: str = '',
+        input: Union[str, Sequence[str]] = '',
+        truncate: Optional[bool] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        dimensions: Optional[int] = None,
+    ) -> EmbedResponse:
+        """Embed one text or a list of texts (``POST /api/embed``); ``r.embeddings[i]`` is input ``i``'s vector.
+
+        >>> client.embed('all-minilm', ['one', 'two']).embeddings
+        """
+        return self._one(_api.embed(model, input, truncate, options, keep_alive, dimensions))
+
+    def embeddings(
+        self,
+        model: str = '',
+        prompt: Optional[str] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+    ) -> EmbeddingsResponse:
+        """The legacy single-text embedding (``POST /api/embeddings``); prefer :meth:`embed`."""
+        return self._one(_api.embeddings(model, prompt, options, keep_alive))
+
+    @overload
+    def pull(self, model: str, *, insecure: bool = False, stream: Literal[False] = False) -> ProgressResponse: ...
+    @overload
+    def pull(self, model: str, *, insecure: bool = False, stream: Literal[True]) -> Stream[ProgressResponse]: ...
+    @overload
+    def pull(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> Union[ProgressResponse, Stream[ProgressResponse]]: ...
+    def pull(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> Union[ProgressResponse, Stream[ProgressResponse]]:
+        """Download a model (``POST /api/pull``); with ``stream=True``, progress lines as they come.
+
+        >>> for p in client.pull('llama3.2', stream=True): print(p.status, p.completed, p.total)
+        """
+        return self._many(_api.pull(model, insecure=insecure, stream=stream))
+
+    @overload
+    def push(self, model: str, *, insecure: bool = False, stream: Literal[False] = False) -> ProgressResponse: ...
+    @overload
+    def push(self, model: str, *, insecure: bool = False, stream: Literal[True]) -> Stream[ProgressResponse]: ...
+    @overload
+    def push(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> Union[ProgressResponse, Stream[ProgressResponse]]: ...
+    def push(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> Union[ProgressResponse, Stream[ProgressResponse]]:
+        """Upload a model to a registry (``POST /api/push``); with ``stream=True``, progress lines."""
+        return self._many(_api.push(model, insecure=insecure, stream=stream))
+
+    @overload
+    def create(
+        self,
+        model: str,
+        quantize: Optional[str] = None,
+        from_: Optional[str] = None,
+        files: Optional[Dict[str, str]] = None,
+        adapters: Optional[Dict[str, str]] = None,
+        template: Optional[str] = None,
+        license: Union[str, List[str], None] = None,
+        system: Optional[str] = None,
+        parameters: Optional[OptionsLike] = None,
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        stream: Literal[False] = False,
+        renderer: Optional[str] = None,
+        parser: Optional[str] = None,
+    ) -> ProgressResponse: ...
+    @overload
+    def create(
+        self,
+        model: str,
+        quantize: Optional[str] = None,
+        from_: Optional[str] = None,
+        files: Optional[Dict[str, str]] = None,
+        adapters: Optional[Dict[str, str]] = None,
+        template: Optional[str] = None,
+        license: Union[str, List[str], None] = None,
+        system: Optional[str] = None,
+        parameters: Optional[OptionsLike] = None,
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        stream: Literal[True],
+        renderer: Optional[str] = None,
+        parser: Optional[str] = None,
+    ) -> Stream[ProgressResponse]: ...
+    @overload
+    def create(
+        self,
+        model: str,
+        quantize: Optional[str] = None,
+        from_: Optional[str] = None,
+        files: Optional[Dict[str, str]] = None,
+        adapters: Optional[Dict[str, str]] = None,
+        template: Optional[str] = None,
+        license: Union[str, List[str], None] = None,
+        system: Optional[str] = None,
+        parameters: Optional[OptionsLike] = None,
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        stream: bool = False,
+        renderer: Optional[str] = None,
+        parser: Optional[str] = None,
+    ) -> Union[ProgressResponse, Stream[ProgressResponse]]: ...
+    def create(
+        self,
+        model: str,
+        quantize: Optional[str] = None,
+        from_: Optional[str] = None,
+        files: Optional[Dict[str, str]] = None,
+        adapters: Optional[Dict[str, str]] = None,
+        template: Optional[str] = None,
+        license: Union[str, List[str], None] = None,
+        system: Optional[str] = None,
+        parameters: Optional[OptionsLike] = None,
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        stream: bool = False,
+        renderer: Optional[str] = None,
+        parser: Optional[str] = None,
+    ) -> Union[ProgressResponse, Stream[ProgressResponse]]:
+        """Create a model from another (``from_``) or from uploaded blobs (``files``) (``POST /api/create``).
+
+        >>> client.create('mario', from_='llama3.2', system='You are Mario.')
+        """
+        return self._many(
+            _api.create(
+                model, quantize, from_, files, adapters, template, license, system, parameters, messages,
+                stream=stream, renderer=renderer, parser=parser,
+            )
+        )  # fmt: skip
+
+    def create_blob(self, path: Union[str, Any]) -> str:
+        """Upload a file as a blob unless the server has it already; return its ``sha256:<hex>`` digest.
+
+        The file is hashed and uploaded piece by piece, never read whole into memory. Raises
+        ``FileNotFoundError`` for a missing file and ``ResponseError`` when the server refuses it.
+        """
+        digest = _api.blob_digest(path)
+        url = self._config.url(_api.blob_path(digest))
+        head = self._open('HEAD', url, None)
+        if _api.check_blob_exists(head.status_code, self._read(head, url)):
+            return digest
+        upload = self._open('POST', url, lambda: open(path, 'rb'))  # noqa: SIM115 - closed by _open
+        _api.check_blob_created(upload.status_code, self._read(upload, url))
+        return digest
+
+    def delete(self, model: str) -> StatusResponse:
+        """Delete a model (``DELETE /api/delete``); ``status`` is ``'success'``, else ``ResponseError``."""
+        return self._one(_api.delete(model))
+
+    def copy(self, source: str, destination: str) -> StatusResponse:
+        """Copy a model under a new name (``POST /api/copy``)."""
+        return self._one(_api.copy(source, destination))
+
+    def list(self) -> ListResponse:
+        """The models available locally (``GET /api/tags``)."""
+        return self._one(_api.list_models())
+
+    def show(self, model: str, verbose: Optional[bool] = None) -> ShowResponse:
+        """Details of a model: template, parameters, capabilities, model info (``POST /api/show``)."""
+        return self._one(_api.show(model, verbose))
+
+    def ps(self) -> ProcessResponse:
+        """The models loaded in memory now (``GET /api/ps``)."""
+        return self._one(_api.ps())
+
+    def version(self) -> VersionResponse:
+        """The server's version (``GET /api/version``)."""
+        return self._one(_api.version())
+
+    def web_search(self, query: str, max_results: int = 3) -> WebSearchResponse:
+        """Search the web through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com."""
+        return self._one(_api.web_search(self._config, query, max_results))
+
+    def web_fetch(self, url: str) -> WebFetchResponse:
+        """Fetch a web page through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com."""
+        return self._one(_api.web_fetch(self._config, url))

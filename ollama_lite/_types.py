@@ -1,0 +1,511 @@
+"""Every request and reply of the Ollama API as a dataclass.
+
+Names, fields and nesting follow the official client (``Message.ToolCall.Function``,
+``ListResponse.Model``…) so code written for it reads these objects unchanged. All reply fields are
+optional: servers of different ages send different subsets, and what a reply lacks stays ``None``.
+Durations are integers in nanoseconds, as the server sends them.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequence, Union
+
+from ._model import Model, json_name
+
+__all__ = [
+    'ChatRequest',
+    'ChatResponse',
+    'CopyRequest',
+    'CreateRequest',
+    'DeleteRequest',
+    'EmbedRequest',
+    'EmbedResponse',
+    'EmbeddingsRequest',
+    'EmbeddingsResponse',
+    'GenerateRequest',
+    'GenerateResponse',
+    'Image',
+    'ListResponse',
+    'Logprob',
+    'Message',
+    'ModelDetails',
+    'Options',
+    'ProcessResponse',
+    'ProgressResponse',
+    'PullRequest',
+    'PushRequest',
+    'ShowRequest',
+    'ShowResponse',
+    'StatusResponse',
+    'TokenLogprob',
+    'Tool',
+    'ToolCall',
+    'ToolCallFunction',
+    'ToolFunction',
+    'ToolParameters',
+    'ToolProperty',
+    'WebFetchRequest',
+    'WebFetchResponse',
+    'WebSearchRequest',
+    'WebSearchResponse',
+    'WebSearchResult',
+]
+
+#: What ``keep_alive`` takes: seconds as a number, or a duration string such as ``'5m'``.
+KeepAlive = Union[float, str]
+
+
+# --- Request building blocks -------------------------------------------------------------------
+
+
+@dataclass
+class Options(Model):
+    """Model and runtime options; every field is optional and only set fields are sent.
+
+    >>> Options(temperature=0.2, num_ctx=8192)
+    """
+
+    # Load-time options
+    numa: Optional[bool] = None
+    num_ctx: Optional[int] = None
+    num_batch: Optional[int] = None
+    num_gpu: Optional[int] = None
+    main_gpu: Optional[int] = None
+    low_vram: Optional[bool] = None
+    f16_kv: Optional[bool] = None
+    logits_all: Optional[bool] = None
+    vocab_only: Optional[bool] = None
+    use_mmap: Optional[bool] = None
+    use_mlock: Optional[bool] = None
+    embedding_only: Optional[bool] = None
+    num_thread: Optional[int] = None
+    # Runtime options
+    num_keep: Optional[int] = None
+    seed: Optional[int] = None
+    num_predict: Optional[int] = None
+    top_k: Optional[int] = None
+    top_p: Optional[float] = None
+    min_p: Optional[float] = None
+    tfs_z: Optional[float] = None
+    typical_p: Optional[float] = None
+    repeat_last_n: Optional[int] = None
+    temperature: Optional[float] = None
+    repeat_penalty: Optional[float] = None
+    presence_penalty: Optional[float] = None
+    frequency_penalty: Optional[float] = None
+    mirostat: Optional[int] = None
+    mirostat_tau: Optional[float] = None
+    mirostat_eta: Optional[float] = None
+    penalize_newline: Optional[bool] = None
+    stop: Optional[List[str]] = None
+
+
+@dataclass
+class Image(Model):
+    """An image for a multimodal model: a file path, raw bytes, or base64 text; sent as base64.
+
+    >>> Image('photo.png')
+    """
+
+    value: Union[str, bytes, Path]
+
+
+@dataclass
+class ToolCallFunction(Model):
+    """The function a model asks to call; ``arguments`` arrive as a dict, not a JSON string."""
+
+    name: str
+    arguments: Dict[str, Any] = field(default_factory=dict)
+    index: Optional[int] = None
+
+
+@dataclass
+class ToolCall(Model):
+    """One tool call in an assistant message."""
+
+    function: ToolCallFunction
+    id: Optional[str] = None
+
+    Function = ToolCallFunction
+
+
+@dataclass
+class Message(Model):
+    """A chat message. ``role`` is usually system, user, assistant or tool.
+
+    >>> Message(role='user', content='Why is the sky blue?')
+    """
+
+    role: str
+    content: Optional[str] = None
+    thinking: Optional[str] = None
+    images: Optional[List[Union[str, bytes, Path, Image]]] = None
+    tool_calls: Optional[List[ToolCall]] = None
+    tool_name: Optional[str] = None
+    tool_call_id: Optional[str] = None
+
+    ToolCall = ToolCall
+
+
+@dataclass
+class ToolProperty(Model):
+    """One parameter of a tool, as a JSON schema (unknown schema keywords are kept as extras)."""
+
+    type: Optional[Union[str, List[str]]] = None
+    description: Optional[str] = None
+    enum: Optional[List[Any]] = None
+    items: Optional[Any] = None
+    properties: Optional[Dict[str, Any]] = None
+    required: Optional[List[str]] = None
+    anyOf: Optional[List[Any]] = None
+
+
+@dataclass
+class ToolParameters(Model):
+    """The parameters of a tool: a JSON schema of type object."""
+
+    type: Optional[str] = 'object'
+    defs: Optional[Dict[str, Any]] = json_name('$defs', default=None)
+    items: Optional[Any] = None
+    required: Optional[List[str]] = None
+    properties: Optional[Dict[str, ToolProperty]] = None
+
+    Property = ToolProperty
+
+
+@dataclass
+class ToolFunction(Model):
+    """A tool's function: its name, what it does, and its parameters."""
+
+    name: Optional[str] = None
+    description: Optional[str] = None
+    parameters: Optional[ToolParameters] = None
+
+    Parameters = ToolParameters
+
+
+@dataclass
+class Tool(Model):
+    """A tool the model may call.
+
+    >>> Tool(function=Tool.Function(name='add', description='Add two numbers'))
+    """
+
+    type: Optional[str] = 'function'
+    function: Optional[ToolFunction] = None
+
+    Function = ToolFunction
+
+
+@dataclass
+class TokenLogprob(Model):
+    """A token with its log probability; ``bytes`` holds its UTF-8 bytes when the server sends them."""
+
+    token: str = ''
+    logprob: float = 0.0
+    bytes: Optional[List[int]] = None
+
+
+@dataclass
+class Logprob(TokenLogprob):
+    """A generated token's log probability and, when asked for, the most likely alternatives."""
+
+    top_logprobs: Optional[List[TokenLogprob]] = None
+
+
+@dataclass
+class ModelDetails(Model):
+    parent_model: Optional[str] = None
+    format: Optional[str] = None
+    family: Optional[str] = None
+    families: Optional[List[str]] = None
+    parameter_size: Optional[str] = None
+    quantization_level: Optional[str] = None
+
+
+# --- Requests ----------------------------------------------------------------------------------
+
+
+@dataclass
+class GenerateRequest(Model):
+    model: str = ''
+    prompt: Optional[str] = None
+    suffix: Optional[str] = None
+    system: Optional[str] = None
+    template: Optional[str] = None
+    context: Optional[Sequence[int]] = None
+    stream: Optional[bool] = None
+    raw: Optional[bool] = None
+    format: Optional[Union[str, Dict[str, Any]]] = None
+    images: Optional[List[str]] = None
+    options: Optional[Union[Dict[str, Any], Options]] = None
+    keep_alive: Optional[KeepAlive] = None
+    think: Optional[Union[bool, str]] = None
+    truncate: Optional[bool] = None
+    shift: Optional[bool] = None
+    logprobs: Optional[bool] = None
+    top_logprobs: Optional[int] = None
+    width: Optional[int] = None
+    height: Optional[int] = None
+    steps: Optional[int] = None
+
+
+@dataclass
+class ChatRequest(Model):
+    model: str = ''
+    messages: Optional[List[Message]] = None
+    tools: Optional[List[Union[Tool, Dict[str, Any]]]] = None
+    stream: Optional[bool] = None
+    format: Optional[Union[str, Dict[str, Any]]] = None
+    options: Optional[Union[Dict[str, Any], Options]] = None
+    keep_alive: Optional[KeepAlive] = None
+    think: Optional[Union[bool, str]] = None
+    truncate: Optional[bool] = None
+    shift: Optional[bool] = None
+    logprobs: Optional[bool] = None
+    top_logprobs: Optional[int] = None
+
+
+@dataclass
+class EmbedRequest(Model):
+    model: str = ''
+    input: Union[str, Sequence[str]] = ''
+    truncate: Optional[bool] = None
+    dimensions: Optional[int] = None
+    options: Optional[Union[Dict[str, Any], Options]] = None
+    keep_alive: Optional[KeepAlive] = None
+
+
+@dataclass
+class EmbeddingsRequest(Model):
+    model: str = ''
+    prompt: Optional[str] = None
+    options: Optional[Union[Dict[str, Any], Options]] = None
+    keep_alive: Optional[KeepAlive] = None
+
+
+@dataclass
+class PullRequest(Model):
+    model: str = ''
+    insecure: Optional[bool] = None
+    stream: Optional[bool] = None
+
+
+@dataclass
+class PushRequest(Model):
+    model: str = ''
+    insecure: Optional[bool] = None
+    stream: Optional[bool] = None
+
+
+@dataclass
+class CreateRequest(Model):
+    model: str = ''
+    from_: Optional[str] = json_name('from', default=None)
+    files: Optional[Dict[str, str]] = None
+    adapters: Optional[Dict[str, str]] = None
+    template: Optional[str] = None
+    license: Optional[Union[str, List[str]]] = None
+    system: Optional[str] = None
+    parameters: Optional[Union[Dict[str, Any], Options]] = None
+    messages: Optional[List[Message]] = None
+    quantize: Optional[str] = None
+    renderer: Optional[str] = None
+    parser: Optional[str] = None
+    stream: Optional[bool] = None
+
+
+@dataclass
+class ShowRequest(Model):
+    model: str = ''
+    verbose: Optional[bool] = None
+
+
+@dataclass
+class CopyRequest(Model):
+    source: str = ''
+    destination: str = ''
+
+
+@dataclass
+class DeleteRequest(Model):
+    model: str = ''
+
+
+@dataclass
+class WebSearchRequest(Model):
+    query: str = ''
+    max_results: Optional[int] = None
+
+
+@dataclass
+class WebFetchRequest(Model):
+    url: str = ''
+
+
+# --- Replies -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _GenerateStats(Model):
+    model: Optional[str] = None
+    created_at: Optional[str] = None
+    done: Optional[bool] = None
+    done_reason: Optional[str] = None
+    total_duration: Optional[int] = None
+    load_duration: Optional[int] = None
+    prompt_eval_count: Optional[int] = None
+    prompt_eval_duration: Optional[int] = None
+    eval_count: Optional[int] = None
+    eval_duration: Optional[int] = None
+    remote_model: Optional[str] = None
+    remote_host: Optional[str] = None
+
+
+@dataclass
+class GenerateResponse(_GenerateStats):
+    """A reply (or one streamed chunk) of ``generate``; the last chunk has ``done=True`` and the stats."""
+
+    response: Optional[str] = None
+    thinking: Optional[str] = None
+    context: Optional[List[int]] = None
+    logprobs: Optional[List[Logprob]] = None
+    image: Optional[str] = None
+    completed: Optional[int] = None
+    total: Optional[int] = None
+
+
+@dataclass
+class ChatResponse(_GenerateStats):
+    """A reply (or one streamed chunk) of ``chat``: ``r.message.content``, ``r['message']['content']``."""
+
+    message: Message = field(default_factory=lambda: Message(role='assistant'))
+    logprobs: Optional[List[Logprob]] = None
+
+
+@dataclass
+class EmbedResponse(_GenerateStats):
+    """Embeddings of each input, in order."""
+
+    embeddings: List[List[float]] = field(default_factory=list)
+
+
+@dataclass
+class EmbeddingsResponse(Model):
+    """The legacy ``/api/embeddings`` reply: one embedding."""
+
+    embedding: List[float] = field(default_factory=list)
+
+
+@dataclass
+class StatusResponse(Model):
+    status: Optional[str] = None
+
+
+@dataclass
+class ProgressResponse(StatusResponse):
+    """A progress line of pull, push or create; the last one has ``status == 'success'``."""
+
+    completed: Optional[int] = None
+    total: Optional[int] = None
+    digest: Optional[str] = None
+
+
+@dataclass
+class ListModel(Model):
+    model: Optional[str] = None
+    name: Optional[str] = None
+    modified_at: Optional[datetime] = None
+    digest: Optional[str] = None
+    size: Optional[int] = None
+    details: Optional[ModelDetails] = None
+    capabilities: Optional[List[str]] = None
+    remote_model: Optional[str] = None
+    remote_host: Optional[str] = None
+
+
+@dataclass
+class ListResponse(Model):
+    """The local models (``GET /api/tags``)."""
+
+    models: List[ListModel] = field(default_factory=list)
+
+    Model = ListModel
+
+
+@dataclass
+class ShowResponse(Model):
+    """What ``show`` tells about a model; ``modelinfo`` is the server's ``model_info``."""
+
+    modified_at: Optional[datetime] = None
+    template: Optional[str] = None
+    modelfile: Optional[str] = None
+    license: Optional[str] = None
+    system: Optional[str] = None
+    details: Optional[ModelDetails] = None
+    modelinfo: Optional[Dict[str, Any]] = json_name('model_info', default=None)
+    projector_info: Optional[Dict[str, Any]] = None
+    tensors: Optional[List[Dict[str, Any]]] = None
+    parameters: Optional[str] = None
+    capabilities: Optional[List[str]] = None
+    messages: Optional[List[Message]] = None
+    remote_model: Optional[str] = None
+    remote_host: Optional[str] = None
+
+
+@dataclass
+class ProcessModel(Model):
+    model: Optional[str] = None
+    name: Optional[str] = None
+    digest: Optional[str] = None
+    expires_at: Optional[datetime] = None
+    size: Optional[int] = None
+    size_vram: Optional[int] = None
+    details: Optional[ModelDetails] = None
+    context_length: Optional[int] = None
+
+
+@dataclass
+class ProcessResponse(Model):
+    """The models loaded in memory (``GET /api/ps``)."""
+
+    models: List[ProcessModel] = field(default_factory=list)
+
+    Model = ProcessModel
+
+
+@dataclass
+class WebSearchResult(Model):
+    content: Optional[str] = None
+    title: Optional[str] = None
+    url: Optional[str] = None
+
+
+@dataclass
+class WebSearchResponse(Model):
+    results: List[WebSearchResult] = field(default_factory=list)
+
+
+@dataclass
+class WebFetchResponse(Model):
+    title: Optional[str] = None
+    content: Optional[str] = None
+    links: Optional[List[str]] = None
+
+
+@dataclass
+class VersionResponse(Model):
+    version: Optional[str] = None
+
+
+# --- Argument types the client methods take ----------------------------------------------------
+
+#: ``format=``: '' or 'json', a JSON schema dict, or a dataclass / pydantic model class to derive one from.
+Format = Union[Literal['', 'json'], Dict[str, Any], type]
+#: ``think=``: on/off, or a level for models that have them.
+Think = Union[bool, Literal['low', 'medium', 'high', 'max']]
+MessageLike = Union[Mapping[str, Any], Message]
+ToolLike = Union[Mapping[str, Any], Tool, Callable[..., Any]]
+ImageLike = Union[str, bytes, Path, Image]
+OptionsLike = Union[Mapping[str, Any], Options]
