@@ -115,14 +115,18 @@ class StreamDecoder(Generic[R]):
         self._final = endpoint.final
         self._finished = False
 
-    def feed(self, data: bytes) -> List[R]:
-        """The chunks completed by ``data``. Raises ``ResponseError`` for an error line and
+    def feed(self, data: bytes) -> Iterator[R]:
+        """The chunks completed by ``data``, each decoded as it is taken, so that the chunks before a
+        bad line are delivered before it raises: ``ResponseError`` for an error line,
         ``InvalidResponseError`` for a line that is not JSON."""
-        objs = self._lines.feed(data)
-        if objs and self._final is not None and self._final(objs[-1]):
-            self._finished = True
+        lines = self._lines
         decode_one = self._decode
-        return [decode_one(o) for o in objs]
+        final = self._final
+        for line in lines.feed(data):
+            obj = lines.decode(line)
+            if final is not None and final(obj):
+                self._finished = True
+            yield decode_one(obj)
 
     def close(self, why: str = 'the connection closed') -> List[R]:
         """The body ended: return a last line left without a newline, or raise

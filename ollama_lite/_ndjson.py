@@ -26,9 +26,10 @@ def _quote(line: bytes) -> str:
 class LineDecoder:
     """Split a byte stream into NDJSON lines and decode each into a dict.
 
-    ``feed(data)`` returns the objects completed by ``data``; ``close()`` checks that the stream
-    ended on a line boundary. An ``{"error": ...}`` line raises ``ResponseError``; a line that is not
-    a JSON object raises ``InvalidResponseError`` quoting it.
+    ``feed(data)`` returns the lines completed by ``data`` and ``decode(line)`` turns one into a dict,
+    so a caller can deliver each object before a bad line after it raises. ``close()`` returns a last
+    line left without its newline. An ``{"error": ...}`` line raises ``ResponseError``; a line that is
+    not a JSON object raises ``InvalidResponseError`` quoting it.
     """
 
     __slots__ = ('_buffer', '_lines_seen')
@@ -37,7 +38,7 @@ class LineDecoder:
         self._buffer = bytearray()
         self._lines_seen = 0
 
-    def feed(self, data: bytes) -> List[Any]:
+    def feed(self, data: bytes) -> List[bytes]:
         end = data.rfind(b'\n')
         if end < 0:
             self._buffer += data
@@ -51,7 +52,7 @@ class LineDecoder:
             lines = data[:end].split(b'\n') if end else [b'']
         if end + 1 < len(data):
             self._buffer += data[end + 1 :]
-        return [self._decode(line) for line in lines if line.strip()]
+        return [line for line in lines if line and not line.isspace()]
 
     def close(self) -> Optional[Any]:
         """End of the byte stream: a last line without its newline is decoded and returned.
@@ -64,7 +65,7 @@ class LineDecoder:
         line = bytes(self._buffer)
         self._buffer.clear()
         try:
-            return self._decode(line)
+            return self.decode(line)
         except InvalidResponseError:
             raise IncompleteStreamError(
                 f'the stream ended in the middle of line {self._lines_seen + 1}: {_quote(line)}'
@@ -75,7 +76,7 @@ class LineDecoder:
         """How many complete objects have been decoded so far."""
         return self._lines_seen
 
-    def _decode(self, line: bytes) -> Any:
+    def decode(self, line: bytes) -> Any:
         try:
             obj = json.loads(line)
         except ValueError as exc:
