@@ -176,7 +176,7 @@ class ClientConfig:
 
     def headers_for(self, url: str) -> Mapping[str, str]:
         """Headers for a request to ``url``: the API key goes only to the configured host and ollama.com."""
-        if 'authorization' not in self.headers or url.startswith((self.base_url, CLOUD_ORIGIN + '/')):
+        if 'authorization' not in self.headers or url.startswith((self.base_url + '/', CLOUD_ORIGIN + '/')):
             return self.headers
         return {k: v for k, v in self.headers.items() if k != 'authorization'}
 

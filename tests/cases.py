@@ -127,7 +127,12 @@ CASES: List[Case] = [
             'think': 'high',
             'format': 'json',
         },
-        {'message': {'role': 'assistant', 'content': 'Hello!'}, 'done': True, 'total_duration': 1_000_000, 'eval_count': 3},
+        {
+            'message': {'role': 'assistant', 'content': 'Hello!'},
+            'done': True,
+            'total_duration': 1_000_000,
+            'eval_count': 3,
+        },
         _check_chat,
     ),
     Case(

@@ -137,7 +137,12 @@ def test_mid_stream_error_line(live: LiveServer) -> None:
 @pytest.mark.parametrize(
     ('status', 'body', 'content_type', 'error'),
     [
-        (502, b'<html><center>502 Bad Gateway</center></html>', 'text/html', '<html><center>502 Bad Gateway</center></html>'),
+        (
+            502,
+            b'<html><center>502 Bad Gateway</center></html>',
+            'text/html',
+            '<html><center>502 Bad Gateway</center></html>',
+        ),
         (503, b'upstream unavailable\n', 'text/plain', 'upstream unavailable'),
         (404, b'{"error":"model \'x\' not found"}', 'application/json', "model 'x' not found"),
     ],

@@ -112,7 +112,7 @@ def test_stream_without_final_line_raises(mock: responses.RequestsMock) -> None:
 
 def test_stream_non_json_line_names_it(mock: responses.RequestsMock) -> None:
     mock.add('POST', HOST + '/api/generate', body=b'{"response":"a","done":false}\nnot json at all\n')
-    with pytest.raises(ollama.InvalidResponseError, match="line 2 is not JSON.*'not json at all'"):
+    with pytest.raises(ollama.InvalidResponseError, match=r"line 2 is not JSON.*'not json at all'"):
         list(_client().generate('m', 'Hi', stream=True))
 
 
@@ -219,7 +219,7 @@ def test_create_blob_uploads_when_missing(mock: responses.RequestsMock, tmp_path
 
 
 def test_create_blob_errors(mock: responses.RequestsMock, tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match='missing.bin'):
+    with pytest.raises(FileNotFoundError, match=r'missing\.bin'):
         _client().create_blob(tmp_path / 'missing.bin')
     path = tmp_path / 'a.bin'
     path.write_bytes(b'abc')
