@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import datetime
-from typing import Any, ClassVar, Dict, Iterator, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
 from dataclasses_json import DataClassJsonMixin, config
 
@@ -22,7 +22,7 @@ JSON_NAME = 'ollama_lite.json_name'
 
 def json_name(name: str, **kwargs: Any) -> Any:
     """A dataclass field whose JSON key is ``name`` (for keys that are not Python identifiers)."""
-    metadata = dict(config(field_name=name))
+    metadata: Dict[str, Any] = dict(config(field_name=name))
     metadata[JSON_NAME] = name
     return dataclasses.field(metadata=metadata, **kwargs)
 
@@ -42,7 +42,8 @@ class Model(DataClassJsonMixin):
     """
 
     # Unknown reply fields, kept as sent; set per instance by the decoder, absent on most objects.
-    _extra: ClassVar[Optional[Dict[str, Any]]] = None
+    # Model is not itself a dataclass, so this is no dataclass field of its subclasses.
+    _extra: Optional[Dict[str, Any]] = None
 
     def _field_name(self, key: str) -> Optional[str]:
         names: Dict[str, str] = _aliases(type(self))
@@ -102,7 +103,7 @@ class Model(DataClassJsonMixin):
             return json.loads(json.dumps(result, default=_json_default))  # type: ignore[no-any-return]
         return result
 
-    def to_json(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
+    def to_json(self, *args: Any, **kwargs: Any) -> str:
         """The object as a JSON string; arguments are those of ``json.dumps``."""
         kwargs.setdefault('default', _json_default)
         return json.dumps(self.to_dict(), *args, **kwargs)

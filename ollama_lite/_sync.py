@@ -8,6 +8,7 @@ from typing import (
     Any,
     Callable,
     Dict,
+    Generator,
     Iterator,
     List,
     Literal,
@@ -103,7 +104,7 @@ def _raw_chunks(response: requests.Response) -> Iterator[bytes]:
         yield data
 
 
-def _iterate(response: requests.Response, decoder: StreamDecoder[R], url: str) -> Iterator[R]:
+def _iterate(response: requests.Response, decoder: StreamDecoder[R], url: str) -> Generator[R, None, None]:
     # A plain function, not a method: the generator must not hold the Stream, so that dropping the
     # Stream frees it at once and closes the connection.
     try:
