@@ -31,7 +31,13 @@ __all__ = [
     'RequestError',
     'RequestTimeout',
     'ResponseError',
+    'broke_off',
+    'cannot_connect',
+    'connect_timed_out',
     'error_from_reply',
+    'read_timed_out',
+    'request_failed',
+    'too_many_redirects',
 ]
 
 #: How much of a non-JSON error body (an HTML page from a proxy) is kept in the message.
@@ -123,3 +129,39 @@ def error_from_reply(status: int, body: bytes, reason: Optional[str] = None) -> 
     if message is None:
         message = _excerpt(text) or reason or f'HTTP {status}'
     return ResponseError(message, status)
+
+
+# --- Transport failures: each transport decides which case it has, the wording lives here once, so
+# --- both clients say the same thing for the same failure.
+
+
+def cannot_connect(url: str, reason: str) -> ConnectError:
+    """The host refused or could not be reached; the message says how to fix it."""
+    return ConnectError(
+        f'could not connect to Ollama at {url}: {reason}. Is Ollama running (`ollama serve`)? '
+        'Set OLLAMA_HOST or pass host= to reach another address.'
+    )
+
+
+def connect_timed_out(url: str, reason: str) -> ConnectTimeout:
+    return ConnectTimeout(f'timed out connecting to Ollama at {url}: {reason}')
+
+
+def read_timed_out(url: str, *, midway: bool = False) -> ReadTimeout:
+    """No byte for the read timeout: before the reply started, or ``midway`` through its body."""
+    where = ' in the middle of the reply' if midway else ''
+    return ReadTimeout(f'Ollama at {url} sent nothing within the read timeout{where}')
+
+
+def broke_off(url: str, reason: str) -> IncompleteStreamError:
+    """The connection failed while the body was being read."""
+    return IncompleteStreamError(f'the reply from {url} broke off: {reason}')
+
+
+def too_many_redirects(url: str, reason: str) -> ProtocolError:
+    return ProtocolError(f'too many redirects following {url}: {reason}')
+
+
+def request_failed(url: str, reason: str) -> ConnectError:
+    """A transport failure that fits none of the cases above."""
+    return ConnectError(f'request to {url} failed: {reason}')

@@ -25,7 +25,14 @@ import requests
 from . import _api
 from ._api import Call, StreamDecoder
 from ._config import ClientConfig, Retry, Timeout
-from ._errors import ConnectError, ConnectTimeout, IncompleteStreamError, ProtocolError, ReadTimeout
+from ._errors import (
+    broke_off,
+    cannot_connect,
+    connect_timed_out,
+    read_timed_out,
+    request_failed,
+    too_many_redirects,
+)
 from ._model import Model
 from ._retry import Attempts
 from ._types import (
@@ -70,25 +77,22 @@ def _describe(exc: BaseException) -> str:
 
 def _connect_error(exc: requests.RequestException, url: str) -> Exception:
     if isinstance(exc, requests.ConnectTimeout):
-        return ConnectTimeout(f'timed out connecting to Ollama at {url}: {_describe(exc)}')
+        return connect_timed_out(url, _describe(exc))
     if isinstance(exc, requests.ReadTimeout):
-        return ReadTimeout(f'Ollama at {url} sent nothing within the read timeout')
+        return read_timed_out(url)
     if isinstance(exc, requests.TooManyRedirects):
-        return ProtocolError(f'too many redirects following {url}: {exc}')
+        return too_many_redirects(url, str(exc))
     if isinstance(exc, (requests.ConnectionError, requests.exceptions.InvalidURL)):
-        return ConnectError(
-            f'could not connect to Ollama at {url}: {_describe(exc)}. Is Ollama running (`ollama serve`)? '
-            'Set OLLAMA_HOST or pass host= to reach another address.'
-        )
-    return ConnectError(f'request to {url} failed: {exc}')
+        return cannot_connect(url, _describe(exc))
+    return request_failed(url, str(exc))
 
 
 def _read_error(exc: Exception, url: str) -> Exception:
     """An error while reading the body: a stall is a timeout, anything else a cut connection."""
     text = _describe(exc)
     if 'timed out' in text.lower() or 'timeout' in type(exc).__name__.lower():
-        return ReadTimeout(f'Ollama at {url} sent nothing within the read timeout in the middle of the reply')
-    return IncompleteStreamError(f'the reply from {url} broke off: {text}')
+        return read_timed_out(url, midway=True)
+    return broke_off(url, text)
 
 
 def _raw_chunks(response: requests.Response) -> Iterator[bytes]:
