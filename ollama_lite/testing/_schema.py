@@ -1,0 +1,188 @@
+"""A deterministic JSON document that validates against a JSON schema: structured outputs and tool arguments.
+
+Covers what Pydantic, dataclass converters and hand-written tool schemas produce: ``type`` (one or a list),
+objects with ``properties``/``required``, arrays with ``items``/``prefixItems``/``minItems``/``maxItems``,
+strings with ``format``/``minLength``/``maxLength``, numeric bounds and ``multipleOf``, ``enum``, ``const``,
+``anyOf``/``oneOf``/``allOf`` and local ``$ref`` into ``$defs``/``definitions``. ``pattern`` is not honoured.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, List, Mapping, Optional, Union
+
+# Past this depth a recursive schema gets its smallest valid value: no optional properties, no array items.
+_MAX_DEPTH = 8
+
+_FORMATS = {
+    'date-time': '2024-01-01T12:00:00Z',
+    'date': '2024-01-01',
+    'time': '12:00:00',
+    'duration': 'P1D',
+    'email': 'user@example.com',
+    'hostname': 'example.com',
+    'ipv4': '192.0.2.1',
+    'ipv6': '2001:db8::1',
+    'uri': 'https://example.com/',
+    'url': 'https://example.com/',
+    'uuid': '123e4567-e89b-42d3-a456-426614174000',
+}
+_TYPE_OF_KEYWORD = (
+    ('properties', 'object'),
+    ('required', 'object'),
+    ('additionalProperties', 'object'),
+    ('items', 'array'),
+    ('prefixItems', 'array'),
+    ('minimum', 'number'),
+    ('maximum', 'number'),
+    ('minLength', 'string'),
+)
+
+Schema = Union[Mapping[str, Any], bool]
+
+
+def example_for(schema: Schema) -> Any:
+    """Return a JSON-compatible value that validates against ``schema``.
+
+    >>> example_for({'type': 'object', 'properties': {'age': {'type': 'integer', 'minimum': 50}}})
+    {'age': 50}
+    """
+    return _Generator(schema).value(schema, 'value', 0, 0)
+
+
+class _Generator:
+    def __init__(self, root: Schema) -> None:
+        self.root = root
+
+    def value(self, schema: Schema, key: str, depth: int, index: int) -> Any:
+        if schema is True or not isinstance(schema, Mapping):
+            return f'example {key}'
+        schema = self.resolve(schema)
+        if 'const' in schema:
+            return schema['const']
+        if schema.get('enum'):
+            return schema['enum'][index % len(schema['enum'])]
+        if 'allOf' in schema:
+            return self.value(self.merge(schema), key, depth, index)
+        for keyword in ('anyOf', 'oneOf'):
+            if schema.get(keyword):
+                return self.value(self.choose(schema[keyword], depth), key, depth, index)
+        kind = self.kind(schema)
+        if kind == 'object':
+            return self.object(schema, depth)
+        if kind == 'array':
+            return self.array(schema, key, depth)
+        if kind in ('integer', 'number'):
+            return _number(schema, kind == 'integer', index)
+        if kind == 'boolean':
+            return index % 2 == 0
+        if kind == 'null':
+            return None
+        return _string(schema, key, index)
+
+    def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
+        # Bounded: a chain of references longer than the depth limit is treated as an empty schema.
+        for _ in range(_MAX_DEPTH):
+            reference = schema.get('$ref')
+            if not isinstance(reference, str) or not reference.startswith('#'):
+                return schema
+            target: Any = self.root
+            for escaped in filter(None, reference[1:].split('/')):
+                part = escaped.replace('~1', '/').replace('~0', '~')
+                target = target.get(part) if isinstance(target, Mapping) else None
+            siblings = {k: v for k, v in schema.items() if k != '$ref'}
+            schema = {**target, **siblings} if isinstance(target, Mapping) else siblings
+        return {}
+
+    def merge(self, schema: Mapping[str, Any]) -> Dict[str, Any]:
+        merged: Dict[str, Any] = {k: v for k, v in schema.items() if k != 'allOf'}
+        for branch in schema['allOf']:
+            part = self.resolve(branch) if isinstance(branch, Mapping) else {}
+            properties = {**merged.get('properties', {}), **part.get('properties', {})}
+            required = list(dict.fromkeys([*merged.get('required', []), *part.get('required', [])]))
+            merged = {**part, **merged, 'properties': properties, 'required': required}
+        return merged
+
+    def choose(self, branches: List[Schema], depth: int) -> Schema:
+        resolved = [self.resolve(b) if isinstance(b, Mapping) else b for b in branches]
+        is_null = [isinstance(b, Mapping) and b.get('type') == 'null' for b in resolved]
+        if depth >= _MAX_DEPTH and any(is_null):
+            return resolved[is_null.index(True)]
+        return next((b for b, null in zip(resolved, is_null) if not null), resolved[0])
+
+    @staticmethod
+    def kind(schema: Mapping[str, Any]) -> str:
+        declared = schema.get('type')
+        if isinstance(declared, list):
+            return next((t for t in declared if t != 'null'), 'null')
+        if isinstance(declared, str):
+            return declared
+        return next((kind for keyword, kind in _TYPE_OF_KEYWORD if keyword in schema), 'string')
+
+    def object(self, schema: Mapping[str, Any], depth: int) -> Dict[str, Any]:
+        properties: Mapping[str, Any] = schema.get('properties') or {}
+        required = [name for name in schema.get('required') or [] if isinstance(name, str)]
+        names = required if depth >= _MAX_DEPTH else list(dict.fromkeys([*properties, *required]))
+        extra = schema.get('additionalProperties')
+        result = {}
+        for name in names:
+            sub = properties.get(name, extra if isinstance(extra, Mapping) else True)
+            result[name] = self.value(sub, name, depth + 1, 0)
+        return result
+
+    def array(self, schema: Mapping[str, Any], key: str, depth: int) -> List[Any]:
+        prefix = schema.get('prefixItems') or []
+        items = schema.get('items', True)
+        minimum = schema.get('minItems', 0)
+        count = max(minimum, len(prefix), 0 if depth >= _MAX_DEPTH else 1)
+        if schema.get('maxItems') is not None:
+            count = min(count, schema['maxItems'])
+        if items is False:
+            count = min(count, len(prefix))
+        singular = key[:-1] if key.endswith('s') and len(key) > 1 else key
+        return [self.value(prefix[i] if i < len(prefix) else items, singular, depth + 1, i) for i in range(count)]
+
+
+def _string(schema: Mapping[str, Any], key: str, index: int) -> str:
+    text = _FORMATS.get(schema.get('format', ''), f'example {key}')
+    if index:
+        text = f'{text} {index + 1}'
+    minimum, maximum = schema.get('minLength', 0), schema.get('maxLength')
+    if len(text) < minimum:
+        text += 'x' * (minimum - len(text))
+    return text if maximum is None else text[:maximum]
+
+
+def _number(schema: Mapping[str, Any], integer: bool, index: int) -> Union[int, float]:
+    target: float = (42 if integer else 3.5) + index
+    low, low_open = _bound(schema, 'minimum', 'exclusiveMinimum')
+    high, high_open = _bound(schema, 'maximum', 'exclusiveMaximum')
+    step = schema.get('multipleOf') or (1 if integer else None)
+    if low is not None and (target < low or (low_open and target == low)):
+        target = low + (step or 1) if low_open else low
+    if high is not None and (target > high or (high_open and target == high)):
+        target = (low + high) / 2 if low is not None else (high - (step or 1) if high_open else high)
+    if step:
+        target = _snap(target, step, low, high, low_open, high_open)
+    return int(target) if integer else float(target)
+
+
+def _snap(
+    value: float, step: float, low: Optional[float], high: Optional[float], low_open: bool, high_open: bool
+) -> float:
+    candidate = math.ceil(value / step) * step
+    too_high = high is not None and (candidate > high or (high_open and candidate >= high))
+    if too_high:
+        candidate = math.floor(value / step) * step
+    too_low = low is not None and (candidate < low or (low_open and candidate <= low))
+    return candidate + step if too_low else candidate
+
+
+def _bound(schema: Mapping[str, Any], inclusive: str, exclusive: str) -> Any:
+    """A bound and whether it is open; draft 4 spells an open bound as ``exclusiveMinimum: true``."""
+    flag = schema.get(exclusive)
+    if isinstance(flag, bool):
+        return schema.get(inclusive), flag and inclusive in schema
+    if isinstance(flag, (int, float)):
+        return flag, True
+    return schema.get(inclusive), False
