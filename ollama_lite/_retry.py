@@ -1,22 +1,28 @@
 """The retry policy, decided here once for both clients; the transports only sleep and resend.
 
-Retried: a connection that could not be made or was dropped before any byte of the reply arrived,
-and the statuses of ``Retry.statuses`` (429, 502, 503, 504 by default). Never retried: anything
-after a reply started to arrive (a stream that yielded, a body cut midway), because the server
-may already be doing the work.
+Retried: a connection that was refused, or reset or closed before any byte of the reply arrived
+(a keep-alive connection the server had dropped is the common case), and the statuses of
+``Retry.statuses`` (429, 502, 503, 504 by default). Never retried: anything after a reply started to
+arrive (a stream that yielded, a body cut midway, a reply that is not HTTP), because the server may
+already be doing the work; a read timeout, for the same reason; and failures that do not mend in a
+second: a host name that does not resolve, a TLS certificate that does not verify.
 """
 
 from __future__ import annotations
 
 import email.utils
+import http.client
 import math
 import random
+import socket
+import ssl
 import time
-from typing import Callable, Mapping, Optional
+from datetime import timezone
+from typing import Callable, Iterator, Mapping, Optional
 
 from ._config import Retry
 
-__all__ = ['Attempts', 'parse_retry_after']
+__all__ = ['Attempts', 'parse_retry_after', 'retriable_connect_failure']
 
 
 def parse_retry_after(value: Optional[str], now: Callable[[], float] = time.time) -> Optional[float]:
@@ -36,10 +42,45 @@ def parse_retry_after(value: Optional[str], now: Callable[[], float] = time.time
             return None
         if when is None:
             return None
+        if when.tzinfo is None:
+            # HTTP dates are always GMT; "-0000" and a missing zone parse as naive datetimes.
+            when = when.replace(tzinfo=timezone.utc)
         seconds = when.timestamp() - now()
     if math.isnan(seconds):
         return None
     return max(0.0, seconds)
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it wraps: requests, urllib3 and aiohttp nest the real reason in
+    ``args``, ``reason``, ``os_error`` or the ``__cause__`` chain."""
+    seen = set()
+    todo = [exc]
+    while todo and len(seen) < 32:  # bounded: a chain can loop through __context__
+        e = todo.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        nested = [*e.args, getattr(e, 'reason', None), getattr(e, 'os_error', None), e.__cause__, e.__context__]
+        todo.extend(n for n in nested if isinstance(n, BaseException))
+
+
+def retriable_connect_failure(exc: BaseException) -> bool:
+    """Whether a request that failed before any byte of its reply arrived may be sent again.
+
+    Yes for a refused connection and for one reset or closed before the reply; no for a host name
+    that does not resolve (unless the resolver said to try again), a TLS failure, and a reply that
+    started but was not HTTP (bytes of it were read, so the server did answer).
+    """
+    for cause in _causes(exc):
+        if isinstance(cause, socket.gaierror):
+            return cause.errno == socket.EAI_AGAIN
+        if isinstance(cause, ssl.SSLError):
+            return False
+        if isinstance(cause, http.client.BadStatusLine) and not isinstance(cause, http.client.RemoteDisconnected):
+            return False
+    return True
 
 
 class Attempts:
@@ -76,9 +117,12 @@ class Attempts:
         self._done += 1
         return delay
 
-    def after_connect_error(self) -> Optional[float]:
-        """The connection failed before any byte of the reply; wait this long and retry, or ``None``."""
-        if self._done >= self._policy.total:
+    def after_connect_error(self, exc: Optional[BaseException] = None) -> Optional[float]:
+        """The connection failed before any byte of the reply; wait this long and retry, or ``None``.
+
+        ``exc``, the transport's error, is checked with :func:`retriable_connect_failure`.
+        """
+        if self._done >= self._policy.total or (exc is not None and not retriable_connect_failure(exc)):
             return None
         delay = self._backoff()
         self._done += 1
