@@ -1,0 +1,50 @@
+"""The official ``ollama`` package (httpx + pydantic), used as its README shows."""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Iterator, List
+
+import ollama
+from _shared import CHAT_MODEL, MESSAGES
+
+NAME = 'official'
+
+
+def open_sync(base: str) -> Any:
+    return ollama.Client(base)
+
+
+def close_sync(client: Any) -> None:
+    client.close()
+
+
+def chat(client: Any) -> str:
+    return client.chat(CHAT_MODEL, MESSAGES).message.content
+
+
+def stream(client: Any, model: str) -> Iterator[Any]:
+    return client.chat(model, MESSAGES, stream=True)
+
+
+def content(chunk: Any) -> str:
+    return chunk.message.content
+
+
+def embed(client: Any, model: str, inputs: List[str]) -> int:
+    return len(client.embed(model, inputs).embeddings)
+
+
+async def open_async(base: str) -> Any:
+    return ollama.AsyncClient(base)
+
+
+async def close_async(client: Any) -> None:
+    await client.close()
+
+
+async def achat(client: Any) -> str:
+    return (await client.chat(CHAT_MODEL, MESSAGES)).message.content
+
+
+async def astream(client: Any, model: str) -> AsyncIterator[Any]:
+    return await client.chat(model, MESSAGES, stream=True)
