@@ -38,6 +38,7 @@ __all__ = [
     'ShowRequest',
     'ShowResponse',
     'StatusResponse',
+    'Tensor',
     'TokenLogprob',
     'Tool',
     'ToolCall',
@@ -80,6 +81,7 @@ class Options(Model):
     use_mlock: Optional[bool] = None
     embedding_only: Optional[bool] = None
     num_thread: Optional[int] = None
+    draft_num_predict: Optional[int] = None
     # Runtime options
     num_keep: Optional[int] = None
     seed: Optional[int] = None
@@ -222,6 +224,8 @@ class ModelDetails(Model):
     families: Optional[List[str]] = None
     parameter_size: Optional[str] = None
     quantization_level: Optional[str] = None
+    context_length: Optional[int] = None
+    embedding_length: Optional[int] = None
 
 
 # --- Requests ----------------------------------------------------------------------------------
@@ -370,6 +374,7 @@ class GenerateResponse(_GenerateStats):
     response: Optional[str] = None
     thinking: Optional[str] = None
     context: Optional[List[int]] = None
+    tool_calls: Optional[List[ToolCall]] = None
     logprobs: Optional[List[Logprob]] = None
     image: Optional[str] = None
     completed: Optional[int] = None
@@ -435,8 +440,20 @@ class ListResponse(Model):
 
 
 @dataclass
+class Tensor(Model):
+    """One tensor of a model, as ``show(model, verbose=True)`` lists them."""
+
+    name: Optional[str] = None
+    type: Optional[str] = None
+    shape: Optional[List[int]] = None
+
+
+@dataclass
 class ShowResponse(Model):
-    """What ``show`` tells about a model; ``modelinfo`` is the server's ``model_info``."""
+    """What ``show`` tells about a model; ``modelinfo`` is the server's ``model_info``.
+
+    ``tensors`` and ``projector_info`` come with ``show(model, verbose=True)``.
+    """
 
     modified_at: Optional[datetime] = None
     template: Optional[str] = None
@@ -446,12 +463,17 @@ class ShowResponse(Model):
     details: Optional[ModelDetails] = None
     modelinfo: Optional[Dict[str, Any]] = json_name('model_info', default=None)
     projector_info: Optional[Dict[str, Any]] = None
-    tensors: Optional[List[Dict[str, Any]]] = None
+    tensors: Optional[List[Tensor]] = None
     parameters: Optional[str] = None
     capabilities: Optional[List[str]] = None
     messages: Optional[List[Message]] = None
+    renderer: Optional[str] = None
+    parser: Optional[str] = None
+    requires: Optional[str] = None
     remote_model: Optional[str] = None
     remote_host: Optional[str] = None
+
+    Tensor = Tensor
 
 
 @dataclass
