@@ -20,6 +20,8 @@ from ._errors import (
     RequestTimeout,
     ResponseError,
 )
+from ._schema import json_schema
+from ._structured import StructuredOutputError, parse
 from ._sync import Client, Stream
 from ._types import (
     ChatResponse,
@@ -36,6 +38,7 @@ from ._types import (
     ProgressResponse,
     ShowResponse,
     StatusResponse,
+    Tensor,
     TokenLogprob,
     Tool,
     VersionResponse,
@@ -78,6 +81,8 @@ __all__ = [
     'ShowResponse',
     'StatusResponse',
     'Stream',
+    'StructuredOutputError',
+    'Tensor',
     'Timeout',
     'TokenLogprob',
     'Tool',
@@ -93,7 +98,9 @@ __all__ = [
     'embed',
     'embeddings',
     'generate',
+    'json_schema',
     'list',
+    'parse',
     'ps',
     'pull',
     'push',
