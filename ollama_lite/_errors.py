@@ -35,8 +35,10 @@ __all__ = [
     'cannot_connect',
     'connect_timed_out',
     'error_from_reply',
+    'not_http',
     'read_timed_out',
     'request_failed',
+    'tls_failed',
     'too_many_redirects',
 ]
 
@@ -141,6 +143,19 @@ def cannot_connect(url: str, reason: str) -> ConnectError:
         f'could not connect to Ollama at {url}: {reason}. Is Ollama running (`ollama serve`)? '
         'Set OLLAMA_HOST or pass host= to reach another address.'
     )
+
+
+def tls_failed(url: str, reason: str) -> ConnectError:
+    """The TLS handshake failed, most often a certificate that does not verify."""
+    return ConnectError(
+        f'TLS failed connecting to {url}: {reason}. To trust a private certificate authority pass '
+        'verify="/path/to/ca.pem" (Client) or ssl=ssl.create_default_context(cafile=...) (AsyncClient).'
+    )
+
+
+def not_http(url: str, reason: str) -> ProtocolError:
+    """Something answered at ``url``, but not with HTTP."""
+    return ProtocolError(f'the server at {url} did not answer with HTTP ({reason}); is that address Ollama?')
 
 
 def connect_timed_out(url: str, reason: str) -> ConnectTimeout:

@@ -18,11 +18,11 @@ import socket
 import ssl
 import time
 from datetime import timezone
-from typing import Callable, Iterator, Mapping, Optional
+from typing import Callable, Iterator, Literal, Mapping, Optional
 
 from ._config import Retry
 
-__all__ = ['Attempts', 'parse_retry_after', 'retriable_connect_failure']
+__all__ = ['Attempts', 'FailureKind', 'connect_failure_kind', 'parse_retry_after', 'retriable_connect_failure']
 
 
 def parse_retry_after(value: Optional[str], now: Callable[[], float] = time.time) -> Optional[float]:
@@ -66,6 +66,25 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
         todo.extend(n for n in nested if isinstance(n, BaseException))
 
 
+#: What went wrong before any byte of a reply arrived, as far as the error chain tells:
+#: ``name`` a host name that does not resolve, ``tls`` a TLS failure, ``not_http`` a reply that
+#: started but was not HTTP, ``connection`` anything else (refused, reset, closed before the reply).
+FailureKind = Literal['connection', 'name', 'tls', 'not_http']
+
+
+def connect_failure_kind(exc: BaseException) -> FailureKind:
+    """Classify a transport's error raised before the reply's headers, for retrying and for the message."""
+    for cause in _causes(exc):
+        if isinstance(cause, socket.gaierror):
+            # EAI_AGAIN is the resolver asking to be asked again, unlike a name that does not exist.
+            return 'connection' if cause.errno == socket.EAI_AGAIN else 'name'
+        if isinstance(cause, ssl.SSLError):
+            return 'tls'
+        if isinstance(cause, http.client.BadStatusLine) and not isinstance(cause, http.client.RemoteDisconnected):
+            return 'not_http'
+    return 'connection'
+
+
 def retriable_connect_failure(exc: BaseException) -> bool:
     """Whether a request that failed before any byte of its reply arrived may be sent again.
 
@@ -73,14 +92,7 @@ def retriable_connect_failure(exc: BaseException) -> bool:
     that does not resolve (unless the resolver said to try again), a TLS failure, and a reply that
     started but was not HTTP (bytes of it were read, so the server did answer).
     """
-    for cause in _causes(exc):
-        if isinstance(cause, socket.gaierror):
-            return cause.errno == socket.EAI_AGAIN
-        if isinstance(cause, ssl.SSLError):
-            return False
-        if isinstance(cause, http.client.BadStatusLine) and not isinstance(cause, http.client.RemoteDisconnected):
-            return False
-    return True
+    return connect_failure_kind(exc) == 'connection'
 
 
 class Attempts:

@@ -29,12 +29,14 @@ from ._errors import (
     broke_off,
     cannot_connect,
     connect_timed_out,
+    not_http,
     read_timed_out,
     request_failed,
+    tls_failed,
     too_many_redirects,
 )
 from ._model import Model
-from ._retry import Attempts
+from ._retry import Attempts, connect_failure_kind
 from ._types import (
     ChatResponse,
     EmbeddingsResponse,
@@ -83,6 +85,11 @@ def _connect_error(exc: requests.RequestException, url: str) -> Exception:
     if isinstance(exc, requests.TooManyRedirects):
         return too_many_redirects(url, str(exc))
     if isinstance(exc, (requests.ConnectionError, requests.exceptions.InvalidURL)):
+        kind = connect_failure_kind(exc)
+        if kind == 'tls':
+            return tls_failed(url, _describe(exc))
+        if kind == 'not_http':
+            return not_http(url, _describe(exc))
         return cannot_connect(url, _describe(exc))
     return request_failed(url, str(exc))
 
@@ -203,6 +210,9 @@ class Client:
         self._config = ClientConfig.build(host, headers, timeout, retries, follow_redirects)
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
+        if self._owns_session:
+            # A redirect loop must end soon; a caller's session keeps the limit its owner chose.
+            self._session.max_redirects = self._config.max_redirects
         self._send_kwargs: Dict[str, Any] = dict(kwargs)
         self._timeout = (self._config.timeout.connect, self._config.timeout.read)
         self._sleep: Callable[[float], None] = time.sleep
@@ -236,7 +246,7 @@ class Client:
             except (requests.ConnectTimeout, requests.ReadTimeout, requests.TooManyRedirects) as exc:
                 raise _connect_error(exc, url) from None
             except requests.ConnectionError as exc:
-                delay = attempts.after_connect_error()
+                delay = attempts.after_connect_error(exc)
                 if delay is None:
                     raise _connect_error(exc, url) from None
                 self._sleep(delay)

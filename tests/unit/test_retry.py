@@ -15,7 +15,7 @@ import requests
 import urllib3
 
 from ollama_lite import Retry
-from ollama_lite._retry import Attempts, parse_retry_after, retriable_connect_failure
+from ollama_lite._retry import Attempts, connect_failure_kind, parse_retry_after, retriable_connect_failure
 
 NOW = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 
@@ -132,30 +132,35 @@ def _chained(outer: BaseException, cause: BaseException) -> BaseException:
 
 
 @pytest.mark.parametrize(
-    ('exc', 'retriable'),
+    ('exc', 'kind'),
     [
-        (ConnectionRefusedError(111, 'Connection refused'), True),
-        (ConnectionResetError(104, 'Connection reset by peer'), True),
-        (http.client.RemoteDisconnected('Remote end closed connection without response'), True),
-        (_requests_error(urllib3.exceptions.NewConnectionError(None, 'refused')), True),  # type: ignore[arg-type]
+        (ConnectionRefusedError(111, 'Connection refused'), 'connection'),
+        (ConnectionResetError(104, 'Connection reset by peer'), 'connection'),
+        (http.client.RemoteDisconnected('Remote end closed connection without response'), 'connection'),
+        (_requests_error(urllib3.exceptions.NewConnectionError(None, 'refused')), 'connection'),  # type: ignore[arg-type]
         (
             _requests_error(
                 urllib3.exceptions.ProtocolError(
                     'Connection aborted.', http.client.RemoteDisconnected('closed without response')
                 )
             ),
-            True,
+            'connection',
         ),
-        (socket.gaierror(socket.EAI_NONAME, 'Name or service not known'), False),
-        (socket.gaierror(socket.EAI_AGAIN, 'Temporary failure in name resolution'), True),
-        (_requests_error(_chained(OSError('lookup failed'), socket.gaierror(socket.EAI_NONAME, 'unknown'))), False),
-        (ssl.SSLCertVerificationError(1, 'certificate verify failed'), False),
-        (_requests_error(urllib3.exceptions.SSLError(ssl.SSLError(1, 'wrong version number'))), False),
-        (_requests_error(urllib3.exceptions.ProtocolError('aborted', http.client.BadStatusLine('SPDY/9 OK'))), False),
+        (socket.gaierror(socket.EAI_NONAME, 'Name or service not known'), 'name'),
+        (socket.gaierror(socket.EAI_AGAIN, 'Temporary failure in name resolution'), 'connection'),
+        (_requests_error(_chained(OSError('lookup failed'), socket.gaierror(socket.EAI_NONAME, 'unknown'))), 'name'),
+        (ssl.SSLCertVerificationError(1, 'certificate verify failed'), 'tls'),
+        (_requests_error(urllib3.exceptions.SSLError(ssl.SSLError(1, 'wrong version number'))), 'tls'),
+        (
+            _requests_error(urllib3.exceptions.ProtocolError('aborted', http.client.BadStatusLine('SPDY/9 OK'))),
+            'not_http',
+        ),
     ],
     ids=lambda v: type(v).__name__ if isinstance(v, BaseException) else str(v),
 )
-def test_which_connection_failures_are_retried(exc: BaseException, retriable: bool) -> None:
+def test_which_connection_failures_are_retried(exc: BaseException, kind: str) -> None:
+    assert connect_failure_kind(exc) == kind
+    retriable = kind == 'connection'
     assert retriable_connect_failure(exc) is retriable
     delay = _attempts(Retry(total=1)).after_connect_error(exc)
     assert (delay is not None) is retriable
