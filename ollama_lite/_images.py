@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 from pathlib import Path
 from typing import Any, List, Sequence
 
@@ -15,15 +16,17 @@ __all__ = ['encode_image', 'encode_images']
 _IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp', '.tif', '.tiff', '.heic')
 # Longer strings cannot be paths on any platform; skip the file-system probe for them (base64 payloads).
 _MAX_PATH = 4096
+# Base64 copied from a web page or an HTML/CSS file often comes as a data URL.
+_DATA_URL = re.compile(r'^\s*data:[\w/+.-]*(?:;[\w=.-]+)*;base64,', re.IGNORECASE)
 
 
 def encode_image(value: Any) -> str:
     """Return the base64 text of one image.
 
-    Accepts a ``Path`` or path string of an existing file (read once), raw ``bytes``, base64 text, or an
-    ``Image``. Raises ``FileNotFoundError`` naming a path that looks like an image file but does not
-    exist, ``ValueError`` for a string that is neither a file nor valid base64, ``TypeError`` for
-    anything else.
+    Accepts a ``Path`` or path string of an existing file (read once; ``~`` expanded), raw ``bytes``, base64
+    text (a ``data:image/...;base64,`` prefix is dropped), or an ``Image`` holding any of these. Raises
+    ``FileNotFoundError`` naming a path that looks like an image file but does not exist, ``ValueError``
+    for empty data or a string that is neither a file nor valid base64, ``TypeError`` for anything else.
 
     >>> encode_image(b'GIF89a')
     'R0lGODlh'
@@ -31,12 +34,14 @@ def encode_image(value: Any) -> str:
     if isinstance(value, Image):
         value = value.value
     if isinstance(value, (bytes, bytearray, memoryview)):
+        if not len(value):
+            raise ValueError('invalid image data: empty bytes')
         return base64.b64encode(value).decode('ascii')
     if isinstance(value, os.PathLike):
-        return _read_file(Path(value))
+        return _read_file(Path(value).expanduser())
     if isinstance(value, str):
         if len(value) < _MAX_PATH:
-            path = Path(value)
+            path = Path(value).expanduser()
             try:
                 is_file = path.is_file()
             except (OSError, ValueError):
@@ -45,7 +50,7 @@ def encode_image(value: Any) -> str:
                 return _read_file(path)
             if value.lower().endswith(_IMAGE_SUFFIXES):
                 raise FileNotFoundError(f'image file {value!r} does not exist')
-        return _check_base64(value)
+        return _check_base64(_DATA_URL.sub('', value, count=1))
     raise TypeError(f'an image must be a path, bytes, base64 text or ollama_lite.Image, not {type(value).__name__}')
 
 
@@ -61,6 +66,10 @@ def _read_file(path: Path) -> str:
         data = path.read_bytes()
     except FileNotFoundError:
         raise FileNotFoundError(f'image file {str(path)!r} does not exist') from None
+    except IsADirectoryError:
+        raise IsADirectoryError(f'image path {str(path)!r} is a directory, not a file') from None
+    if not data:
+        raise ValueError(f'image file {str(path)!r} is empty')
     return base64.b64encode(data).decode('ascii')
 
 
