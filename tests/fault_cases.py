@@ -1,0 +1,438 @@
+"""One table of faults, driven against the sync client (test_faults_sync) and the async one (test_faults_async).
+
+Each fault scripts what the misbehaving server of ``tests/_faults.py`` answers, attempt by attempt, and
+states what the caller must see: the chunks or result delivered, the error raised (its class, builtin
+bases and message), how many requests reached the server, which waits the retry policy asked for, and a
+time the call must finish within (nothing hangs). A new fault report becomes one more row here.
+
+Every client is made with ``OLLAMA_API_KEY=SECRET``, so every row also proves that the key never shows
+up in an error message or traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type
+
+import ollama_lite as ollama
+from tests._faults import (
+    DROP,
+    GARBAGE,
+    RESET,
+    Close,
+    FaultServer,
+    Reply,
+    cut,
+    cut_body,
+    json_reply,
+    ndjson,
+    redirect,
+    reply,
+    slow_headers,
+    stall,
+    status,
+    stream,
+    trickle,
+)
+
+SECRET = 'sk-fault-suite-0123456789'
+MESSAGES = [{'role': 'user', 'content': 'hi'}]
+DNS_HOST = 'http://ollama-lite-test.invalid:11434'  # .invalid never resolves (RFC 6761)
+
+
+def chat_line(content: str, done: bool = False) -> Dict[str, Any]:
+    return {'model': 'm', 'message': {'role': 'assistant', 'content': content}, 'done': done}
+
+
+@dataclass(frozen=True)
+class Call:
+    """How a row calls the client (the same text for both clients; the async driver awaits) and
+    which text of each chunk, or of the result, it records."""
+
+    invoke: Callable[[Any], Any]
+    text: Callable[[Any], str]
+    stream: bool
+
+
+CALLS: Mapping[str, Call] = {
+    'chat': Call(lambda c: c.chat('m', MESSAGES), lambda r: r.message.content, False),
+    'chat_stream': Call(lambda c: c.chat('m', MESSAGES, stream=True), lambda r: r.message.content, True),
+    'generate_stream': Call(lambda c: c.generate('m', 'hi', stream=True), lambda r: r.response, True),
+    'embed': Call(lambda c: c.embed('e', 'hi'), lambda r: r.model, False),
+    'version': Call(lambda c: c.version(), lambda r: r.version, False),
+}
+
+#: A wait the retry policy chose by backoff: anything from 0 to the policy's cap.
+BACKOFF = None
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One row: the server's script, the call, and everything the caller must observe."""
+
+    id: str
+    call: str
+    replies: Tuple[Reply, ...] = ()
+    #: The answer to every request after ``replies`` run out (a redirect loop).
+    then: Optional[Reply] = None
+    #: The script of the second server, the one ``{other}`` in a redirect points to.
+    other: Tuple[Reply, ...] = ()
+    #: Where the client points: the misbehaving server, a port that refuses, or a name that never resolves.
+    target: str = 'server'
+    client: Mapping[str, Any] = field(default_factory=dict)
+    #: ``None``: the call must succeed.
+    raises: Optional[Type[BaseException]] = None
+    match: str = ''
+    #: Builtin classes the error must also be an instance of, for code written against the builtins.
+    also: Tuple[Type[BaseException], ...] = ()
+    status_code: Optional[int] = None
+    #: The texts delivered: each chunk of a stream (before any error), or the one result.
+    chunks: Tuple[str, ...] = ()
+    #: Requests that reached the server.
+    attempts: int = 1
+    #: The waits between attempts: exact seconds (Retry-After) or ``BACKOFF``.
+    waits: Tuple[Optional[float], ...] = ()
+    #: Seconds the whole call may take, errors included.
+    within: float = 5.0
+    #: Further checks on what the two servers saw.
+    check: Optional[Callable[[FaultServer, FaultServer], None]] = None
+
+
+def _key_dropped_on_other_host(server: FaultServer, other: FaultServer) -> None:
+    assert server.requests[0].headers.get('authorization') == f'Bearer {SECRET}'
+    assert len(other.requests) == 1
+    assert 'authorization' not in other.requests[0].headers
+    assert SECRET not in json.dumps(other.requests[0].headers)
+
+
+def _key_kept_on_same_host(server: FaultServer, other: FaultServer) -> None:
+    assert [r.path for r in server.requests] == ['/api/chat', '/v2/api/chat']
+    assert all(r.headers.get('authorization') == f'Bearer {SECRET}' for r in server.requests)
+
+
+def _emoji_split_pieces() -> List[bytes]:
+    line = ndjson(chat_line('日本語🦙'))[0]
+    at = line.index('🦙'.encode()) + 2  # inside the 4-byte emoji
+    return [line[:at], line[at:], *ndjson(chat_line('', done=True))]
+
+
+_HUGE_TEXT = 'x' * 12_000_000
+_HUGE_LINE = ndjson({'model': 'm', 'response': _HUGE_TEXT, 'done': True})[0]
+_HTML_502 = b'<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n'  # noqa: E501
+
+CHAT_OK = json_reply(chat_line('ok', done=True))
+STREAM_OK = stream(ndjson(chat_line('a'), chat_line('b', done=True)))
+EMBED_OK = json_reply({'model': 'e', 'embeddings': [[0.5]]})
+VERSION_OK = json_reply({'version': '0.13.0'})
+FAST_TIMEOUT = {'timeout': (2, 0.3)}
+
+FAULTS: Sequence[Fault] = [
+    # --- retried: nothing of the reply had arrived, or the server said "later" ---
+    Fault('503-then-ok', 'chat', (status(503), CHAT_OK), chunks=('ok',), attempts=2, waits=(BACKOFF,)),
+    Fault('429-retry-after-seconds', 'chat', (status(429, '7'), CHAT_OK), chunks=('ok',), attempts=2, waits=(7.0,)),
+    Fault(
+        '503-retry-after-past-date',
+        'chat_stream',
+        (status(503, 'Wed, 21 Oct 2015 07:28:00 GMT'), STREAM_OK),
+        chunks=('a', 'b'),
+        attempts=2,
+        waits=(0.0,),
+    ),
+    Fault(
+        '429-retry-after-capped',
+        'chat',
+        (status(429, 'Wed, 21 Oct 2099 07:28:00 GMT'), status(429, '3600'), CHAT_OK),
+        chunks=('ok',),
+        attempts=3,
+        waits=(60.0, 60.0),
+    ),
+    Fault(
+        '502-gives-up-after-retries',
+        'chat',
+        (status(502),) * 3,
+        raises=ollama.ResponseError,
+        status_code=502,
+        attempts=3,
+        waits=(BACKOFF, BACKOFF),
+    ),
+    Fault(
+        '504-retries-off',
+        'chat',
+        (status(504),),
+        client={'retries': 0},
+        raises=ollama.ResponseError,
+        status_code=504,
+    ),
+    Fault('500-never-retried', 'chat', (status(500),), raises=ollama.ResponseError, status_code=500),
+    Fault(
+        '503-on-stream-open-then-stream',
+        'chat_stream',
+        (status(503), STREAM_OK),
+        chunks=('a', 'b'),
+        attempts=2,
+        waits=(BACKOFF,),
+    ),
+    Fault('closed-before-reply-post-retried', 'embed', (DROP, EMBED_OK), chunks=('e',), attempts=2, waits=(BACKOFF,)),
+    Fault(
+        'reset-before-reply-retried', 'chat_stream', (RESET, STREAM_OK), chunks=('a', 'b'), attempts=2, waits=(BACKOFF,)
+    ),
+    Fault(
+        'closed-before-reply-every-time',
+        'version',
+        (DROP,) * 3,
+        raises=ollama.ConnectError,
+        also=(ConnectionError,),
+        match='could not connect to Ollama at http://127.0.0.1:',
+        attempts=3,
+        waits=(BACKOFF, BACKOFF),
+    ),
+    Fault(
+        'refused',
+        'chat',
+        target='refused',
+        raises=ollama.ConnectError,
+        also=(ConnectionError,),
+        match=r'could not connect to Ollama at http://127\.0\.0\.1:\d+/api/chat.*ollama serve',
+        attempts=0,
+        waits=(BACKOFF, BACKOFF),
+    ),
+    Fault(
+        'refused-retries-off',
+        'chat_stream',
+        target='refused',
+        client={'retries': 0},
+        raises=ollama.ConnectError,
+        also=(ConnectionError,),
+        attempts=0,
+    ),
+    Fault(
+        'dns-failure-not-retried',
+        'chat',
+        target='dns',
+        raises=ollama.ConnectError,
+        also=(ConnectionError,),
+        match='ollama-lite-test.invalid',
+        attempts=0,
+    ),
+    Fault(
+        'not-http-not-retried',
+        'chat',
+        (GARBAGE,),
+        raises=ollama.ProtocolError,
+        match='did not answer with HTTP',
+    ),
+    # --- never retried: the reply had started ---
+    Fault(
+        'cut-mid-stream',
+        'chat_stream',
+        (cut(ndjson(chat_line('a'), chat_line('b'))),),
+        raises=ollama.IncompleteStreamError,
+        also=(ConnectionError,),
+        chunks=('a', 'b'),
+    ),
+    Fault(
+        'reset-mid-stream',
+        'chat_stream',
+        ((*stream(ndjson(chat_line('a')), end=False), Close(reset=True)),),
+        raises=ollama.IncompleteStreamError,
+        chunks=('a',),
+    ),
+    Fault(
+        'cut-mid-body-post-not-retried',
+        'chat',
+        (cut_body(json.dumps(chat_line('ok', done=True)).encode(), 10),),
+        raises=ollama.IncompleteStreamError,
+    ),
+    Fault(
+        'cut-after-a-retried-503',
+        'chat_stream',
+        (status(503), cut(ndjson(chat_line('a')))),
+        raises=ollama.IncompleteStreamError,
+        chunks=('a',),
+        attempts=2,
+        waits=(BACKOFF,),
+    ),
+    Fault(
+        'stream-ends-without-done-line',
+        'chat_stream',
+        (stream(ndjson(chat_line('a'))),),
+        raises=ollama.IncompleteStreamError,
+        match='ended after 1 line',
+        chunks=('a',),
+    ),
+    Fault(
+        'empty-stream',
+        'generate_stream',
+        (stream([]),),
+        raises=ollama.IncompleteStreamError,
+        match='ended after 0 line',
+    ),
+    # --- a reply that is there but wrong ---
+    Fault(
+        'error-line-mid-stream',
+        'chat_stream',
+        (stream(ndjson(chat_line('a'), {'error': 'model runner crashed'})),),
+        raises=ollama.ResponseError,
+        match='model runner crashed',
+        chunks=('a',),
+    ),
+    Fault(
+        'non-json-line-named',
+        'chat_stream',
+        (stream([*ndjson(chat_line('a')), b'<html>oops</html>\n']),),
+        raises=ollama.InvalidResponseError,
+        also=(ValueError,),
+        match='line 2 is not JSON.*<html>oops</html>',
+        chunks=('a',),
+    ),
+    Fault(
+        'html-error-page',
+        'chat',
+        (reply(502, _HTML_502, content_type='text/html'),),
+        client={'retries': 0},
+        raises=ollama.ResponseError,
+        match='<h1>502 Bad Gateway</h1>',
+        status_code=502,
+    ),
+    Fault(
+        'text-error-page-on-stream',
+        'chat_stream',
+        (reply(500, b'internal failure\n', content_type='text/plain'),),
+        raises=ollama.ResponseError,
+        match='internal failure',
+        status_code=500,
+    ),
+    Fault(
+        'empty-body-where-json-expected',
+        'chat',
+        (reply(200, b''),),
+        raises=ollama.InvalidResponseError,
+        match='empty body',
+    ),
+    Fault(
+        'html-body-where-json-expected',
+        'version',
+        (reply(200, b'<html>hello</html>', content_type='text/html'),),
+        raises=ollama.InvalidResponseError,
+        match='not JSON.*<html>hello',
+    ),
+    # --- timeouts: never hang ---
+    Fault(
+        'stall-mid-stream',
+        'chat_stream',
+        (stall(ndjson(chat_line('a')), 3),),
+        client=FAST_TIMEOUT,
+        raises=ollama.ReadTimeout,
+        also=(TimeoutError,),
+        match='read timeout',
+        chunks=('a',),
+        within=1.5,
+    ),
+    Fault(
+        'slow-headers-not-retried',
+        'chat',
+        (slow_headers(3, CHAT_OK),),
+        client=FAST_TIMEOUT,
+        raises=ollama.ReadTimeout,
+        also=(TimeoutError,),
+        within=1.5,
+    ),
+    Fault(
+        'slow-headers-within-timeout', 'chat', (slow_headers(0.2, CHAT_OK),), client={'timeout': (2, 1)}, chunks=('ok',)
+    ),
+    Fault(
+        'reply-trickled-byte-by-byte', 'version', (trickle(VERSION_OK, 0.001),), client=FAST_TIMEOUT, chunks=('0.13.0',)
+    ),
+    # --- sizes and encodings ---
+    Fault(
+        'twelve-megabyte-line',
+        'generate_stream',
+        (stream([_HUGE_LINE[i : i + 65536] for i in range(0, len(_HUGE_LINE), 65536)]),),
+        chunks=(_HUGE_TEXT,),
+    ),
+    Fault(
+        'multibyte-split-across-chunks',
+        'chat_stream',
+        (stream(_emoji_split_pieces(), gap=0.02),),
+        chunks=('日本語🦙', ''),
+    ),
+    # --- redirects ---
+    Fault(
+        'redirect-loop-bounded',
+        'chat',
+        then=redirect('/api/chat'),
+        raises=ollama.ProtocolError,
+        match='too many redirects following http://127.0.0.1:',
+        attempts=11,
+    ),
+    Fault(
+        'redirect-to-other-host-drops-key',
+        'chat',
+        (redirect('{other}/api/chat'),),
+        other=(CHAT_OK,),
+        chunks=('ok',),
+        check=_key_dropped_on_other_host,
+    ),
+    Fault(
+        'redirect-on-same-host-keeps-key',
+        'chat',
+        (redirect('/v2/api/chat', 308), CHAT_OK),
+        chunks=('ok',),
+        attempts=2,
+        check=_key_kept_on_same_host,
+    ),
+]
+
+
+def host_for(fault: Fault, server: FaultServer, refused_port: int) -> str:
+    """The host the row's client points at."""
+    if fault.target == 'refused':
+        return f'http://127.0.0.1:{refused_port}'
+    if fault.target == 'dns':
+        return DNS_HOST
+    return server.url
+
+
+def arm(fault: Fault, server: FaultServer, other: FaultServer) -> None:
+    """Load the row's scripts into the two servers."""
+    server.script(*fault.replies, then=fault.then)
+    other.script(*fault.other)
+
+
+def verify(
+    fault: Fault,
+    server: FaultServer,
+    other: FaultServer,
+    *,
+    got: List[str],
+    error: Optional[BaseException],
+    waits: List[float],
+    elapsed: float,
+) -> None:
+    """Everything the row states about the outcome, checked the same way for both clients."""
+    assert elapsed < fault.within, f'took {elapsed:.2f} s, more than {fault.within} s'
+    if fault.raises is None:
+        assert error is None, f'unexpected {type(error).__name__}: {error}'
+    else:
+        assert error is not None, f'expected {fault.raises.__name__}, got a result: {got!r}'
+        assert isinstance(error, fault.raises), f'expected {fault.raises.__name__}, got {type(error)!r}: {error}'
+        for base in fault.also:
+            assert isinstance(error, base), f'{type(error).__name__} is not a {base.__name__}'
+        assert re.search(fault.match, str(error), re.DOTALL), f'{fault.match!r} not in {str(error)!r}'
+        if fault.status_code is not None:
+            assert isinstance(error, ollama.ResponseError) and error.status_code == fault.status_code
+        shown = ''.join(traceback.format_exception(type(error), error, error.__traceback__))
+        assert SECRET not in shown and SECRET not in repr(error)
+    assert tuple(got) == fault.chunks
+    assert len(server.requests) == fault.attempts, [(r.method, r.path) for r in server.requests]
+    assert len(waits) == len(fault.waits), waits
+    for waited, expected in zip(waits, fault.waits):
+        if expected is BACKOFF:
+            assert 0.0 <= waited <= ollama.Retry().max_backoff
+        else:
+            assert waited == expected
+    if fault.check is not None:
+        fault.check(server, other)

@@ -1,0 +1,43 @@
+"""The fault table (tests/fault_cases.py) driven against the sync Client and the misbehaving server."""
+
+from __future__ import annotations
+
+import time
+from typing import List, Optional, Tuple
+
+import pytest
+
+import ollama_lite as ollama
+from tests._faults import FaultServer
+from tests.fault_cases import CALLS, FAULTS, SECRET, Fault, arm, host_for, verify
+
+
+@pytest.mark.parametrize('fault', FAULTS, ids=[f.id for f in FAULTS])
+def test_fault(
+    fault: Fault,
+    fault_servers: Tuple[FaultServer, FaultServer],
+    refused: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server, other = fault_servers
+    arm(fault, server, other)
+    monkeypatch.setenv('OLLAMA_API_KEY', SECRET)
+    call = CALLS[fault.call]
+    got: List[str] = []
+    waits: List[float] = []
+    error: Optional[BaseException] = None
+    with ollama.Client(host_for(fault, server, refused), **fault.client) as client:
+        client._sleep = waits.append  # the policy's waits are recorded, not slept
+        started = time.monotonic()
+        try:
+            result = call.invoke(client)
+            if call.stream:
+                with result:
+                    for chunk in result:
+                        got.append(call.text(chunk))
+            else:
+                got.append(call.text(result))
+        except Exception as exc:
+            error = exc
+        elapsed = time.monotonic() - started
+    verify(fault, server, other, got=got, error=error, waits=waits, elapsed=elapsed)
