@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-_RECORD = 'ollama_lite.recorded'
+# aiohttp 3.13 added typed request keys and warns about plain strings, which older versions need.
+_RECORD: Any = (
+    web.RequestKey('ollama_lite.recorded', RecordedRequest) if hasattr(web, 'RequestKey') else 'ollama_lite.recorded'
+)
 _JSON_TYPES = {dict: 'object', list: 'array', str: 'string', bool: 'bool', int: 'number', float: 'number'}
 # The Go type each request field has in Ollama's api package, for its "cannot unmarshal" messages.
 _GO_FIELDS: Dict[str, type] = {

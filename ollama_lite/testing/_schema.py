@@ -11,8 +11,12 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List, Mapping, Optional, Union
 
-# Past this depth a recursive schema gets its smallest valid value: no optional properties, no array items.
-_MAX_DEPTH = 8
+# A reference met again inside its own expansion is recursion: from there on the generator writes the smallest
+# valid value (no optional properties, no array items, null where allowed). The budget caps the work for schemas
+# that cannot be satisfied finitely (a required, non-nullable reference to itself).
+_BUDGET = 2000
+_MAX_NESTED_REFERENCES = 32
+_MAX_REFERENCE_CHAIN = 32
 
 _FORMATS = {
     'date-time': '2024-01-01T12:00:00Z',
@@ -47,31 +51,45 @@ def example_for(schema: Schema) -> Any:
     >>> example_for({'type': 'object', 'properties': {'age': {'type': 'integer', 'minimum': 50}}})
     {'age': 50}
     """
-    return _Generator(schema).value(schema, 'value', 0, 0)
+    return _Generator(schema).value(schema, 'value', 0, minimal=False)
 
 
 class _Generator:
     def __init__(self, root: Schema) -> None:
         self.root = root
+        self.expanding: List[str] = []
+        self.budget = _BUDGET
 
-    def value(self, schema: Schema, key: str, depth: int, index: int) -> Any:
+    def value(self, schema: Schema, key: str, index: int, *, minimal: bool) -> Any:
+        self.budget -= 1
+        if self.budget < 0 or len(self.expanding) > _MAX_NESTED_REFERENCES:
+            return None
         if schema is True or not isinstance(schema, Mapping):
             return f'example {key}'
-        schema = self.resolve(schema)
+        reference = schema.get('$ref')
+        if not isinstance(reference, str):
+            return self.resolved(schema, key, index, minimal)
+        self.expanding.append(reference)
+        try:
+            return self.resolved(self.resolve(schema), key, index, minimal or reference in self.expanding[:-1])
+        finally:
+            self.expanding.pop()
+
+    def resolved(self, schema: Mapping[str, Any], key: str, index: int, minimal: bool) -> Any:
         if 'const' in schema:
             return schema['const']
         if schema.get('enum'):
             return schema['enum'][index % len(schema['enum'])]
         if 'allOf' in schema:
-            return self.value(self.merge(schema), key, depth, index)
+            return self.value(self.merge(schema), key, index, minimal=minimal)
         for keyword in ('anyOf', 'oneOf'):
             if schema.get(keyword):
-                return self.value(self.choose(schema[keyword], depth), key, depth, index)
+                return self.value(self.choose(schema[keyword], minimal), key, index, minimal=minimal)
         kind = self.kind(schema)
         if kind == 'object':
-            return self.object(schema, depth)
+            return self.object(schema, minimal)
         if kind == 'array':
-            return self.array(schema, key, depth)
+            return self.array(schema, key, minimal)
         if kind in ('integer', 'number'):
             return _number(schema, kind == 'integer', index)
         if kind == 'boolean':
@@ -81,8 +99,8 @@ class _Generator:
         return _string(schema, key, index)
 
     def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
-        # Bounded: a chain of references longer than the depth limit is treated as an empty schema.
-        for _ in range(_MAX_DEPTH):
+        # A chain of references (A points to B points to C) is followed, within bounds.
+        for _ in range(_MAX_REFERENCE_CHAIN):
             reference = schema.get('$ref')
             if not isinstance(reference, str) or not reference.startswith('#'):
                 return schema
@@ -103,12 +121,12 @@ class _Generator:
             merged = {**part, **merged, 'properties': properties, 'required': required}
         return merged
 
-    def choose(self, branches: List[Schema], depth: int) -> Schema:
-        resolved = [self.resolve(b) if isinstance(b, Mapping) else b for b in branches]
-        is_null = [isinstance(b, Mapping) and b.get('type') == 'null' for b in resolved]
-        if depth >= _MAX_DEPTH and any(is_null):
-            return resolved[is_null.index(True)]
-        return next((b for b, null in zip(resolved, is_null) if not null), resolved[0])
+    def choose(self, branches: List[Schema], minimal: bool) -> Schema:
+        # Branches keep their references, so that value() still notices recursion through them.
+        is_null = [isinstance(b, Mapping) and self.resolve(b).get('type') == 'null' for b in branches]
+        if minimal and any(is_null):
+            return branches[is_null.index(True)]
+        return next((b for b, null in zip(branches, is_null) if not null), branches[0])
 
     @staticmethod
     def kind(schema: Mapping[str, Any]) -> str:
@@ -119,28 +137,28 @@ class _Generator:
             return declared
         return next((kind for keyword, kind in _TYPE_OF_KEYWORD if keyword in schema), 'string')
 
-    def object(self, schema: Mapping[str, Any], depth: int) -> Dict[str, Any]:
+    def object(self, schema: Mapping[str, Any], minimal: bool) -> Dict[str, Any]:
         properties: Mapping[str, Any] = schema.get('properties') or {}
         required = [name for name in schema.get('required') or [] if isinstance(name, str)]
-        names = required if depth >= _MAX_DEPTH else list(dict.fromkeys([*properties, *required]))
+        names = required if minimal else list(dict.fromkeys([*properties, *required]))
         extra = schema.get('additionalProperties')
         result = {}
         for name in names:
             sub = properties.get(name, extra if isinstance(extra, Mapping) else True)
-            result[name] = self.value(sub, name, depth + 1, 0)
+            result[name] = self.value(sub, name, 0, minimal=minimal)
         return result
 
-    def array(self, schema: Mapping[str, Any], key: str, depth: int) -> List[Any]:
+    def array(self, schema: Mapping[str, Any], key: str, minimal: bool) -> List[Any]:
         prefix = schema.get('prefixItems') or []
         items = schema.get('items', True)
         minimum = schema.get('minItems', 0)
-        count = max(minimum, len(prefix), 0 if depth >= _MAX_DEPTH else 1)
+        count = max(minimum, len(prefix), 0 if minimal else 1)
         if schema.get('maxItems') is not None:
             count = min(count, schema['maxItems'])
         if items is False:
             count = min(count, len(prefix))
         singular = key[:-1] if key.endswith('s') and len(key) > 1 else key
-        return [self.value(prefix[i] if i < len(prefix) else items, singular, depth + 1, i) for i in range(count)]
+        return [self.value(prefix[i] if i < len(prefix) else items, singular, i, minimal=minimal) for i in range(count)]
 
 
 def _string(schema: Mapping[str, Any], key: str, index: int) -> str:
