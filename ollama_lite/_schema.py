@@ -208,8 +208,10 @@ def to_tool(value: Any) -> Any:
 
     Raises ``RequestError`` for anything else, ``TypeError`` for a function that cannot be described.
     """
-    if isinstance(value, (Tool, Mapping)):
-        return value if isinstance(value, Tool) else dict(value)
+    if isinstance(value, Tool):
+        return value
+    if isinstance(value, Mapping):
+        return dict(value)
     if callable(value):
         return function_tool(value)
     raise RequestError(f'a tool must be a dict, ollama_lite.Tool or a function, not {type(value).__name__}')
