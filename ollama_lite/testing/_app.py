@@ -66,7 +66,8 @@ def build_app(emulator_state: State) -> web.Application:
 
 async def root(request: web.Request) -> web.StreamResponse:
     """``GET /``: the liveness text."""
-    return web.Response(text='Ollama is running')
+    single = web.Response(text='Ollama is running')
+    return await deliver(request, state(request).script.take(request.path), single=single)
 
 
 async def version(request: web.Request) -> web.StreamResponse:
@@ -245,7 +246,7 @@ async def head_blob(request: web.Request) -> web.StreamResponse:
     digest = _blob_digest(request)
     if not emu.registry.has_blob(digest):
         raise ApiError(404, f'blob "{request.match_info["digest"]}" not found')
-    return web.Response(status=200)
+    return await deliver(request, emu.script.take(request.path), single=web.Response(status=200))
 
 
 async def post_blob(request: web.Request) -> web.StreamResponse:
@@ -262,9 +263,7 @@ async def post_blob(request: web.Request) -> web.StreamResponse:
     reply = emu.script.take(request.path)
     if _completes(reply):
         emu.registry.put_blob(digest, data)
-    if reply is None:
-        return web.Response(status=201)
-    return await deliver(request, reply, single=None)
+    return await deliver(request, reply, single=web.Response(status=201))
 
 
 def _blob_digest(request: web.Request) -> str:

@@ -57,7 +57,7 @@ class Emulator:
             registry = Registry(models)
         except InvalidName as error:
             raise ValueError(f'invalid model name: {error}') from None
-        self._state = State(registry, Script(), token_delay, version)
+        self._state = State(registry, Script(), max(0.0, token_delay), version)
         self._app: Optional[web.Application] = None
 
     @property

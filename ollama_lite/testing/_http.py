@@ -175,7 +175,7 @@ async def deliver(
     stream: bool = False,
     token_delay: float = 0.0,
 ) -> web.StreamResponse:
-    """Send a reply: ``single`` as one JSON object, or ``lines`` as NDJSON when ``stream`` is true.
+    """Send a reply: ``single`` as one JSON object (or a ready response), or ``lines`` as NDJSON when ``stream``.
 
     A scripted ``reply`` may replace the body (an error or raw JSON), delay the headers, pace the lines, end the
     stream with an error line, or cut the connection.
@@ -193,7 +193,7 @@ async def deliver(
             _cut(request)
         elif reply.error_after_chunks is not None:
             return json_response({'error': reply.error_after_message}, 500)
-        return json_response(single)
+        return single if isinstance(single, web.StreamResponse) else json_response(single)
     pause = reply.chunk_delay if reply.chunk_delay is not None else token_delay
     return await _stream(request, list(lines), pause, reply)
 

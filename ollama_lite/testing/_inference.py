@@ -7,7 +7,7 @@ from the deterministic defaults of :mod:`._replies`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from aiohttp import web
 
@@ -59,30 +59,11 @@ async def generate(request: web.Request) -> web.StreamResponse:
     turn.prompt_tokens += _replies.count_tokens(body['system']) if body.get('system') else 0
     reply = emu.script.take(request.path)
     output = _output(turn, reply, [])
-    pieces = _replies.tokens(output.content)
-    top = _top_logprobs(body)
-    lines: List[Dict[str, Any]] = []
-    for piece in _replies.tokens(output.thinking):
-        lines.append(_head(turn.name, response='', thinking=piece, done=False))
-    for piece in pieces:
-        line = _head(turn.name, response=piece, done=False)
-        if top is not None:
-            line['logprobs'] = _replies.logprobs([piece], top)
-        lines.append(line)
-    if output.calls:
-        lines.append(_head(turn.name, response='', tool_calls=output.calls, done=False))
-    final = _head(turn.name, response='', done=True, done_reason=output.done_reason)
+    context: Dict[str, Any] = {}
     if not body.get('raw'):
-        final['context'] = list(body.get('context') or []) + _replies.token_ids(_replies.tokens(turn.prompt) + pieces)
-    final.update(_turn_stats(turn, output, emu.token_delay))
-    single = {**final, 'response': output.content}
-    if output.thinking:
-        single['thinking'] = output.thinking
-    if output.calls:
-        single['tool_calls'] = output.calls
-    if top is not None:
-        single['logprobs'] = _replies.logprobs(pieces, top)
-    return await _send(request, emu, reply, single, [*lines, final], body)
+        pieces = _replies.tokens(turn.prompt) + _replies.tokens(output.content)
+        context['context'] = list(body.get('context') or []) + _replies.token_ids(pieces)
+    return await _answer(request, emu, turn, reply, output, _generate_frame, context)
 
 
 async def chat(request: web.Request) -> web.StreamResponse:
@@ -99,25 +80,52 @@ async def chat(request: web.Request) -> web.StreamResponse:
     turn.prompt_tokens = sum(_replies.count_tokens(str(m.get('content') or '')) for m in messages)
     reply = emu.script.take(request.path)
     output = _output(turn, reply, messages, tools)
+    return await _answer(request, emu, turn, reply, output, _chat_frame, {})
+
+
+def _generate_frame(content: str, thinking: str = '', tool_calls: Optional[List[Any]] = None) -> Dict[str, Any]:
+    """The model output fields of a generate chunk."""
+    fields: Dict[str, Any] = {'response': content}
+    if thinking:
+        fields['thinking'] = thinking
+    if tool_calls:
+        fields['tool_calls'] = tool_calls
+    return fields
+
+
+def _chat_frame(content: str, thinking: str = '', tool_calls: Optional[List[Any]] = None) -> Dict[str, Any]:
+    """The model output fields of a chat chunk: the assistant message."""
+    return {'message': _message(content, thinking=thinking, tool_calls=tool_calls)}
+
+
+async def _answer(
+    request: web.Request,
+    emu: State,
+    turn: _Turn,
+    reply: Optional[Reply],
+    output: _Output,
+    frame: Callable[..., Dict[str, Any]],
+    final_extra: Mapping[str, Any],
+) -> web.StreamResponse:
+    """Send ``output`` as thinking chunks, content chunks, a tool-call chunk and a final chunk with the stats,
+    or, without streaming, as one object holding all of it."""
     pieces = _replies.tokens(output.content)
-    top = _top_logprobs(body)
-    lines: List[Dict[str, Any]] = []
-    for piece in _replies.tokens(output.thinking):
-        lines.append(_head(turn.name, message=_message('', thinking=piece), done=False))
+    top = _top_logprobs(turn.body)
+    lines = [_head(turn.name, **frame('', thinking=piece), done=False) for piece in _replies.tokens(output.thinking)]
     for piece in pieces:
-        line = _head(turn.name, message=_message(piece), done=False)
+        line = _head(turn.name, **frame(piece), done=False)
         if top is not None:
             line['logprobs'] = _replies.logprobs([piece], top)
         lines.append(line)
     if output.calls:
-        lines.append(_head(turn.name, message=_message('', tool_calls=output.calls), done=False))
-    final = _head(turn.name, message=_message(''), done=True, done_reason=output.done_reason)
+        lines.append(_head(turn.name, **frame('', tool_calls=output.calls), done=False))
+    final = _head(turn.name, **frame(''), done=True, done_reason=output.done_reason)
+    final.update(final_extra)
     final.update(_turn_stats(turn, output, emu.token_delay))
-    message = _message(output.content, thinking=output.thinking, tool_calls=output.calls)
-    single = {**final, 'message': message}
+    single = {**final, **frame(output.content, thinking=output.thinking, tool_calls=output.calls)}
     if top is not None:
         single['logprobs'] = _replies.logprobs(pieces, top)
-    return await _send(request, emu, reply, single, [*lines, final], body)
+    return await _send(request, emu, reply, single, [*lines, final], turn.body)
 
 
 async def embed(request: web.Request) -> web.StreamResponse:
@@ -137,8 +145,13 @@ async def embed(request: web.Request) -> web.StreamResponse:
     vectors = [_vector(model, text, dimensions) for text in texts]
     prompt_tokens = sum(_replies.count_tokens(text) for text in texts)
     stats = _stats(cold, prompt_tokens, 0, 0.0)
-    single = {'model': name, 'embeddings': vectors, 'total_duration': stats['total_duration']}
-    single.update(load_duration=stats['load_duration'], prompt_eval_count=prompt_tokens)
+    single = {
+        'model': name,
+        'embeddings': vectors,
+        'total_duration': stats['total_duration'],
+        'load_duration': stats['load_duration'],
+        'prompt_eval_count': prompt_tokens,
+    }
     return await deliver(request, reply, single=single)
 
 

@@ -174,7 +174,7 @@ class Model:
         return '\n'.join(lines) + '\n'
 
     def _model_info(self, verbose: bool) -> Dict[str, Any]:
-        arch = self.family.replace('-', '_')
+        arch = self.family
         tokens = ['<|endoftext|>', '!', '"', '#', '$', '%'] if verbose else []
         return {
             'general.architecture': arch,
