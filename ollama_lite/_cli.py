@@ -51,9 +51,10 @@ class ProgressPrinter:
         status = p.status or ''
         key = f'{status}|{p.digest or ""}'
         if p.total:
-            started = self._started.setdefault(p.digest or status, self._clock())
+            now = self._clock()
+            started = self._started.setdefault(p.digest or status, now)
             completed = p.completed or 0
-            elapsed = max(self._clock() - started, 1e-9)
+            elapsed = max(now - started, 1e-9)
             pct = 100 * completed / p.total
             text = (
                 f'{status}  {pct:3.0f}% {_size(completed)}/{_size(p.total)} {_size(completed / elapsed)}/s'
@@ -303,11 +304,22 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    host_help = 'Ollama host (default: $OLLAMA_HOST or 127.0.0.1:11434)'
     parser = argparse.ArgumentParser(prog='ollama-lite', description='Talk to an Ollama server.')
-    parser.add_argument('--host', default=None, help='Ollama host (default: $OLLAMA_HOST or 127.0.0.1:11434)')
+    parser.add_argument('--host', default=None, help=host_help)
     parser.add_argument('--json', action='store_true', help='print replies as JSON')
+    # The same options are also taken after the command; SUPPRESS keeps a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument('--host', default=argparse.SUPPRESS, help=host_help)
+    common.add_argument('--json', action='store_true', default=argparse.SUPPRESS, help='print replies as JSON')
     sub = parser.add_subparsers(dest='command', metavar='COMMAND')
     sub.required = True
+    add = sub.add_parser
+
+    def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return add(name, parents=[] if name == 'serve-emulator' else [common], **kwargs)
+
+    sub.add_parser = add_parser  # type: ignore[method-assign]
 
     sub.add_parser('list', help='list local models')
     sub.add_parser('ps', help='list loaded models')
@@ -345,7 +357,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument('text', nargs='+')
     p.add_argument('--dimensions', type=int)
     p = sub.add_parser('serve-emulator', help='run the bundled Ollama emulator')
-    p.add_argument('--bind', '--listen', dest='bind', default='127.0.0.1', help='address to listen on')
+    p.add_argument('--host', '--bind', dest='bind', default='127.0.0.1', help='address to listen on')
     p.add_argument('--port', type=int, default=11434)
     p.add_argument('--models', help='comma-separated models to preload')
     p.add_argument('--token-delay', type=float, default=0.0, help='seconds between streamed tokens')
