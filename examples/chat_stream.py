@@ -1,0 +1,8 @@
+"""Print the answer token by token as it is generated."""
+
+import ollama_lite as ollama
+
+messages = [{'role': 'user', 'content': 'Why is the sky blue?'}]
+for part in ollama.chat('llama3.2', messages=messages, stream=True):
+    print(part['message']['content'], end='', flush=True)
+print()
