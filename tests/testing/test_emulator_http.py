@@ -207,6 +207,15 @@ def test_unknown_routes_and_methods_get_the_plain_404(ollama_emulator: EmulatorU
         assert (response.status_code, response.text) == (404, '404 page not found')
 
 
+def test_whole_floats_count_as_integers(ollama_emulator: EmulatorURL) -> None:
+    body = {'model': 'llama3.2', 'prompt': 'x', 'width': 4.0, 'height': 2.0, 'steps': 1.0, 'stream': False}
+    assert requests.post(f'{ollama_emulator}/api/generate', json=body).json()['image']
+    chat = {**CHAT, 'stream': False, 'logprobs': True, 'top_logprobs': 2.0}
+    assert len(requests.post(f'{ollama_emulator}/api/chat', json=chat).json()['logprobs'][0]['top_logprobs']) == 2
+    half = requests.post(f'{ollama_emulator}/api/chat', json={**chat, 'top_logprobs': 2.5})
+    assert half.status_code == 400
+
+
 def test_the_request_model_name_is_echoed_as_given(ollama_emulator: EmulatorURL) -> None:
     body = {'model': 'LLAMA3.2:latest', 'prompt': 'hi', 'stream': False}
     assert requests.post(f'{ollama_emulator}/api/generate', json=body).json()['model'] == 'LLAMA3.2:latest'
