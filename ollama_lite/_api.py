@@ -22,7 +22,7 @@ from ._config import CLOUD_ORIGIN, ClientConfig
 from ._errors import InvalidResponseError, RequestError, ResponseError, error_from_reply
 from ._images import encode_images
 from ._model import Model
-from ._ndjson import LineDecoder, incomplete
+from ._ndjson import LineDecoder, incomplete, loads
 from ._types import (
     ChatRequest,
     ChatResponse,
@@ -116,17 +116,24 @@ class StreamDecoder(Generic[R]):
         self._finished = False
 
     def feed(self, data: bytes) -> Iterator[R]:
-        """The chunks completed by ``data``, each decoded as it is taken, so that the chunks before a
-        bad line are delivered before it raises: ``ResponseError`` for an error line,
+        """The chunks completed by ``data``, in order. A bad line raises only once the chunks before it
+        have been taken, so they are never lost: ``ResponseError`` for an error line,
         ``InvalidResponseError`` for a line that is not JSON."""
         lines = self._lines
+        decode_line = lines.decode
         decode_one = self._decode
         final = self._final
-        for line in lines.feed(data):
-            obj = lines.decode(line)
-            if final is not None and final(obj):
-                self._finished = True
-            yield decode_one(obj)
+        out: List[R] = []
+        try:
+            for line in lines.feed(data):
+                obj = decode_line(line)
+                if final is not None and final(obj):
+                    self._finished = True
+                out.append(decode_one(obj))
+        except Exception as exc:  # raised again after the good chunks, by _then_raise
+            return _then_raise(out, exc)
+        # Decoded eagerly into a list: a list iterator costs far less per chunk than a generator.
+        return iter(out)
 
     def close(self, why: str = 'the connection closed') -> List[R]:
         """The body ended: return a last line left without a newline, or raise
@@ -144,6 +151,11 @@ class StreamDecoder(Generic[R]):
     def cut(self, why: str) -> Exception:
         """The error for a body that broke off while reading (the transport's error is ``why``)."""
         return incomplete(self._endpoint.name, self._lines.lines_seen, why)
+
+
+def _then_raise(chunks: List[R], exc: Exception) -> Iterator[R]:
+    yield from chunks
+    raise exc
 
 
 @dataclass(frozen=True)
@@ -179,10 +191,10 @@ class Call(Generic[R]):
 
 def parse_reply(endpoint: Endpoint[R], body: bytes) -> R:
     """Decode one JSON reply body into ``endpoint.reply``."""
-    if not body.strip():
+    if not body or body.isspace():  # not body.strip(): that would copy a large body
         raise InvalidResponseError(f'the {endpoint.name} reply has an empty body where a JSON object was expected')
     try:
-        obj = json.loads(body)
+        obj = loads(body)
     except ValueError as exc:
         text = body[:200].decode('utf-8', errors='replace')
         raise InvalidResponseError(f'the {endpoint.name} reply is not JSON ({exc}): {text!r}') from None

@@ -85,6 +85,8 @@ def _converter(tp: Any) -> Optional[_Convert]:
 
 
 _DECODERS: Dict[type, Callable[[Any], Any]] = {}
+#: Stands in the defaults template for a field that has a ``default_factory``.
+_FACTORY = object()
 
 
 def decoder_for(cls: Type[T]) -> Callable[[Any], T]:
@@ -98,24 +100,31 @@ def decoder_for(cls: Type[T]) -> Callable[[Any], T]:
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     # wire key -> (attribute, converter or None)
     plan: Dict[str, Tuple[str, Optional[_Convert]]] = {}
-    defaults: Dict[str, Any] = {}
+    # attribute -> default, in field order: every instance's __dict__ starts as a copy of this.
+    template: Dict[str, Any] = {}
     factories: List[Tuple[str, Callable[[], Any]]] = []
+    converters: List[Tuple[str, _Convert]] = []
     for f in fields:
-        plan[f.metadata.get(JSON_NAME, f.name)] = (f.name, _converter(hints[f.name]))
+        convert = _converter(hints[f.name])
+        plan[f.metadata.get(JSON_NAME, f.name)] = (f.name, convert)
+        if convert is not None:
+            converters.append((f.name, convert))
         if f.default is not dataclasses.MISSING:
-            defaults[f.name] = f.default
+            template[f.name] = f.default
         elif f.default_factory is not dataclasses.MISSING:
+            template[f.name] = _FACTORY
             factories.append((f.name, f.default_factory))
         else:
-            defaults[f.name] = None
+            template[f.name] = None
+    size = len(template)
+    # With a wire name unlike its attribute (``from`` for ``from_``) a key may not land where its name
+    # says, so such classes (all of them requests, never decoded in bulk) always take the general path.
+    renames = any(wire != name for wire, (name, _) in plan.items())
     new = object.__new__
 
-    def decode_with(d: Any) -> T:
-        if not isinstance(d, dict):
-            raise TypeError(f'expected a JSON object for {cls.__name__}, got {type(d).__name__}')
-        obj = new(cls)
-        ns = obj.__dict__
-        ns.update(defaults)
+    def general(d: Dict[str, Any]) -> T:
+        # Any dict: unknown keys go to ``_extra``, wire names are mapped to attributes.
+        ns = {k: v for k, v in template.items() if v is not _FACTORY}
         extra = None
         for key, value in d.items():
             step = plan.get(key)
@@ -129,8 +138,29 @@ def decoder_for(cls: Type[T]) -> Callable[[Any], T]:
         for name, factory in factories:
             if name not in ns:
                 ns[name] = factory()
+        obj = new(cls)
+        obj.__dict__ = {name: ns[name] for name in template}
         if extra is not None:
-            ns['_extra'] = extra
+            obj.__dict__['_extra'] = extra
+        return obj
+
+    def decode_with(d: Any) -> T:
+        if not isinstance(d, dict):
+            raise TypeError(f'expected a JSON object for {cls.__name__}, got {type(d).__name__}')
+        # The usual case, in a few C-level dict operations: every key is a field of this class. A key
+        # that is not adds an entry to the copy, which the size check catches.
+        ns = {**template, **d}
+        if len(ns) != size or renames:
+            return general(d)
+        for name, convert in converters:
+            value = d.get(name)
+            if value is not None:
+                ns[name] = convert(value)
+        for name, factory in factories:
+            if ns[name] is _FACTORY:
+                ns[name] = factory()
+        obj = new(cls)
+        obj.__dict__ = ns
         return obj
 
     _DECODERS[cls] = decode_with

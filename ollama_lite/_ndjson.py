@@ -8,13 +8,35 @@ line and each byte is scanned once, so a 10 MB line costs linear time however it
 from __future__ import annotations
 
 import json
-from typing import Any, List, Optional
+import json.scanner
+from typing import Any, List, Optional, Union
 
 from ._errors import IncompleteStreamError, InvalidResponseError, ResponseError
 
-__all__ = ['LineDecoder']
+__all__ = ['LineDecoder', 'loads']
 
 _QUOTE_LIMIT = 200
+# json's own C scanner with json.loads' default settings. Calling it on text that is already decoded
+# skips what json.loads does around it for bytes (sniffing the encoding of every line, two regex
+# whitespace matches), which costs about twice the parsing of a stream chunk.
+_scan = json.scanner.make_scanner(json.JSONDecoder())
+_JSON_SPACE = ' \t\n\r'
+
+
+def loads(data: Union[bytes, bytearray]) -> Any:
+    """``json.loads(data)``, with the same result and the same errors, faster for the usual UTF-8 line.
+
+    The fast path takes UTF-8 text starting with its value; anything else (leading white space, a
+    BOM, UTF-16, broken UTF-8, bad JSON) goes to ``json.loads`` itself, which decides.
+    """
+    try:
+        text = data.decode()
+        obj, end = _scan(text, 0)
+    except (ValueError, StopIteration):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return json.loads(data)
+    if end != len(text) and text[end:].strip(_JSON_SPACE):
+        return json.loads(data)  # extra data after the value: let json word the error
+    return obj
 
 
 def _quote(line: bytes) -> str:
@@ -39,19 +61,22 @@ class LineDecoder:
         self._lines_seen = 0
 
     def feed(self, data: bytes) -> List[bytes]:
-        end = data.rfind(b'\n')
-        if end < 0:
-            self._buffer += data
-            return []
-        if self._buffer:
-            self._buffer += data[:end]
-            head: bytes = bytes(self._buffer)
-            self._buffer.clear()
-            lines = head.split(b'\n')
-        else:
-            lines = data[:end].split(b'\n') if end else [b'']
-        if end + 1 < len(data):
-            self._buffer += data[end + 1 :]
+        buffer = self._buffer
+        if buffer:
+            buffer += data
+            # Only the new bytes are searched, so a long line arriving in small pieces stays linear.
+            if b'\n' not in data:
+                return []
+            data = bytes(buffer)
+            buffer.clear()
+        lines = data.split(b'\n')
+        tail = lines.pop()  # what follows the last newline: the start of the next line, or b''
+        if tail:
+            buffer += tail
+        if len(lines) == 1:
+            # One line per read is the common case while tokens stream: skip building a new list.
+            line = lines[0]
+            return lines if line and not line.isspace() else []
         return [line for line in lines if line and not line.isspace()]
 
     def close(self) -> Optional[Any]:
@@ -77,8 +102,9 @@ class LineDecoder:
         return self._lines_seen
 
     def decode(self, line: bytes) -> Any:
+        """One complete line as a dict; raises as the class says."""
         try:
-            obj = json.loads(line)
+            obj = loads(line)
         except ValueError as exc:
             raise InvalidResponseError(
                 f'stream line {self._lines_seen + 1} is not JSON ({exc}): {_quote(line)}'
