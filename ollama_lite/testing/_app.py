@@ -94,14 +94,7 @@ async def show(request: web.Request) -> web.StreamResponse:
     """``POST /api/show``: a model's details, template, parameters and metadata."""
     emu = state(request)
     body = decode_body(request, 'ShowRequest')
-    name = model_field(body)
-    try:
-        model = find_model(emu.registry, name)
-    except ApiError as error:
-        if error.status == 404:
-            # Ollama names the model here by its normalised spelling, tag included.
-            raise ApiError(404, f"model '{ModelName.parse(name).display}' not found") from None
-        raise
+    model = find_model(emu.registry, model_field(body))
     single = model.show(verbose=bool(body.get('verbose')))
     return await deliver(request, emu.script.take(request.path), single=single)
 
@@ -115,7 +108,7 @@ async def copy(request: web.Request) -> web.StreamResponse:
     destination_name = _parse(destination, f'destination "{destination}" is invalid')
     model = emu.registry.find(source_name.display)
     if model is None:
-        raise ApiError(404, f'model "{source}" not found')
+        raise ApiError(404, f"model '{source}' not found")
     reply = emu.script.take(request.path)
     if _completes(reply):
         emu.registry.add(derive(model, destination_name, {}, now_ns()))
