@@ -18,6 +18,7 @@ import asyncio
 import collections
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -219,18 +220,21 @@ class FaultServer:
         self.open_connections = 0
         self.other_url = ''
         self.port = 0
+        self._scheme = 'http'
 
     @property
     def url(self) -> str:
-        return f'http://127.0.0.1:{self.port}'
+        return f'{self._scheme}://127.0.0.1:{self.port}'
 
-    def start(self) -> FaultServer:
+    def start(self, tls: Optional[ssl.SSLContext] = None) -> FaultServer:
+        """Listen on a free port of 127.0.0.1; with ``tls``, speak HTTPS."""
+        self._scheme = 'https' if tls is not None else 'http'
         self._thread.start()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(('127.0.0.1', 0))
         self.port = sock.getsockname()[1]
-        start = asyncio.start_server(self._serve, sock=sock, limit=1 << 20, backlog=1024)
+        start = asyncio.start_server(self._serve, sock=sock, limit=1 << 20, backlog=1024, ssl=tls)
         self._server = asyncio.run_coroutine_threadsafe(start, self._loop).result(10)
         return self
 

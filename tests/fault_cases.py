@@ -25,6 +25,7 @@ from tests._faults import (
     Close,
     FaultServer,
     Reply,
+    Send,
     cut,
     cut_body,
     json_reply,
@@ -180,8 +181,9 @@ FAULTS: Sequence[Fault] = [
         'reset-before-reply-retried', 'chat_stream', (RESET, STREAM_OK), chunks=('a', 'b'), attempts=2, waits=(BACKOFF,)
     ),
     Fault(
+        # A POST: for GET, HEAD and DELETE aiohttp itself resends once on a dropped connection.
         'closed-before-reply-every-time',
-        'version',
+        'embed',
         (DROP,) * 3,
         raises=ollama.ConnectError,
         also=(ConnectionError,),
@@ -223,6 +225,14 @@ FAULTS: Sequence[Fault] = [
         (GARBAGE,),
         raises=ollama.ProtocolError,
         match='did not answer with HTTP',
+    ),
+    # Cut inside the status line or the headers: part of a reply arrived, so no retry.
+    Fault('cut-in-status-line', 'chat', ((Send(b'HTTP/1.1 2'), Close()),), raises=ollama.ProtocolError),
+    Fault(
+        'cut-in-headers',
+        'chat',
+        ((Send(b'HTTP/1.1 200 OK\r\nContent-Type: appl'), Close()),),
+        raises=ollama.ProtocolError,
     ),
     # --- never retried: the reply had started ---
     Fault(
