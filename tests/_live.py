@@ -83,7 +83,7 @@ class LiveServer:
                 'path': request.path,
                 'headers': dict(request.headers),
                 'body': body,
-                'json': json.loads(body) if body and request.content_type == 'application/json' else None,
+                'json': _json_or_none(body) if request.content_type == 'application/json' else None,
             }
         )
         handler = self._routes.get((request.method, request.path))
@@ -139,6 +139,14 @@ class LiveServer:
             self.disconnected.release()
             raise
         return resp
+
+
+def _json_or_none(body: bytes) -> Any:
+    # Clients label every request JSON, blob uploads included; a log entry must not fail on those.
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
 
 
 def ndjson(*objs: Any) -> List[bytes]:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from typing import Iterator
+import asyncio
+import gc
+from typing import Any, AsyncIterator, Dict, Iterator, List
 
 import pytest
 
@@ -27,3 +29,28 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # A developer's own OLLAMA_HOST or API key must not leak into what the tests see.
     monkeypatch.delenv('OLLAMA_HOST', raising=False)
     monkeypatch.delenv('OLLAMA_API_KEY', raising=False)
+
+
+@pytest.fixture
+async def no_leaks() -> AsyncIterator[None]:
+    """Fail the test when it leaves an unclosed aiohttp session, connector or response behind.
+
+    aiohttp reports those from ``__del__``: a ``ResourceWarning`` (an error under setup.cfg's filters,
+    surfacing as an unraisable exception) and a call to the loop's exception handler, which by default
+    only logs. Collecting at teardown runs the ``__del__`` of objects caught in reference cycles inside
+    this test rather than in whichever test happens to trigger the collector later; the handler makes
+    the second report a failure too, should the warning filters be relaxed. Objects older than the test
+    are frozen meanwhile, so the collection only walks the test's own (a full one costs ~70 ms here).
+    """
+    loop = asyncio.get_running_loop()
+    reports: List[Dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: reports.append(context))
+    gc.freeze()
+    try:
+        yield
+        gc.collect()
+    finally:
+        gc.unfreeze()
+        loop.set_exception_handler(previous)
+    assert not reports, f'the event loop reported: {[r.get("message") for r in reports]}'

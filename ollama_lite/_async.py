@@ -1,0 +1,780 @@
+"""The async client: aiohttp moves the bytes, ``_api`` does everything else.
+
+The twin of ``_sync``: the same methods, parameters, defaults, errors and types, as coroutines.
+Only sending, streaming and closing differ; read the two side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+from typing import (
+    Any,
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    TypeVar,
+    Union,
+    overload,
+)
+
+import aiohttp
+
+from . import _api
+from ._api import Call, StreamDecoder
+from ._config import ClientConfig, Retry, Timeout
+from ._errors import (
+    broke_off,
+    cannot_connect,
+    connect_timed_out,
+    not_http,
+    read_timed_out,
+    request_failed,
+    tls_failed,
+    too_many_redirects,
+)
+from ._model import Model
+from ._retry import Attempts, connect_failure_kind
+from ._types import (
+    ChatResponse,
+    EmbeddingsResponse,
+    EmbedResponse,
+    Format,
+    GenerateResponse,
+    ImageLike,
+    KeepAlive,
+    ListResponse,
+    MessageLike,
+    OptionsLike,
+    ProcessResponse,
+    ProgressResponse,
+    ShowResponse,
+    StatusResponse,
+    Think,
+    ToolLike,
+    VersionResponse,
+    WebFetchResponse,
+    WebSearchResponse,
+)
+
+__all__ = ['AsyncClient', 'AsyncStream']
+
+R = TypeVar('R', bound=Model)
+
+#: Arguments that reach every aiohttp request as they are.
+_REQUEST_KWARGS = frozenset({'ssl', 'proxy', 'proxy_auth'})
+#: Arguments that shape the session the client creates for itself; meaningless with a caller's ``session``.
+_SESSION_KWARGS = frozenset({'limit', 'limit_per_host', 'trust_env'})
+#: aiohttp's own default: enough connections for ~100 requests or streams at once; more wait for a free one.
+_DEFAULT_LIMIT = 100
+_DEFAULT_TIMEOUT = Timeout()
+
+Body = Union[bytes, Callable[[], AsyncGenerator[bytes, None]], None]
+
+
+def _basic_auth(auth: Any) -> str:
+    if isinstance(auth, aiohttp.BasicAuth):
+        return auth.encode()
+    if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(x, str) for x in auth):
+        # latin-1, as requests and aiohttp encode Basic credentials.
+        return 'Basic ' + base64.b64encode(f'{auth[0]}:{auth[1]}'.encode('latin-1')).decode('ascii')
+    raise TypeError(f'auth must be a (user, password) pair of strings or aiohttp.BasicAuth, not {auth!r}')
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def _reply_started(exc: aiohttp.ClientConnectionError) -> bool:
+    """Whether the connection closed after part of the reply's head arrived; aiohttp then hands over
+    the half-parsed head where the message would be."""
+    return isinstance(exc, aiohttp.ServerDisconnectedError) and not isinstance(exc.message, str)
+
+
+def _connect_error(exc: Exception, url: str) -> Exception:
+    """An error raised before the reply's headers arrived."""
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return connect_timed_out(url, _describe(exc))
+    if isinstance(exc, asyncio.TimeoutError):
+        return read_timed_out(url)
+    if isinstance(exc, aiohttp.ClientConnectionError) and _reply_started(exc):
+        return not_http(url, 'the connection closed in the middle of the status line and headers')
+    if isinstance(exc, aiohttp.ClientResponseError):
+        # Raised before the headers were read only when what came back could not be parsed as HTTP.
+        return not_http(url, _describe(exc))
+    if isinstance(exc, (aiohttp.ClientConnectionError, aiohttp.InvalidURL)):
+        kind = connect_failure_kind(exc)
+        if kind == 'tls':
+            return tls_failed(url, _describe(exc))
+        return cannot_connect(url, _describe(exc))
+    return request_failed(url, _describe(exc))
+
+
+def _read_error(exc: Exception, url: str) -> Exception:
+    """An error while reading the body: a stall is a timeout, anything else a cut connection."""
+    if isinstance(exc, asyncio.TimeoutError):
+        return read_timed_out(url, midway=True)
+    return broke_off(url, _describe(exc))
+
+
+async def _file_pieces(path: Any) -> AsyncGenerator[bytes, None]:
+    """A file's bytes in ``_api.BLOB_CHUNK`` pieces, each read in a worker thread, so that a large file
+    neither sits whole in memory nor blocks the event loop while the disk works."""
+    with open(path, 'rb') as f:  # opening is instant; the reads are what take time
+        while True:
+            piece = await asyncio.to_thread(f.read, _api.BLOB_CHUNK)
+            if not piece:
+                return
+            yield piece
+
+
+class AsyncStream(AsyncIterator[R]):
+    """The chunks of a streamed reply, typed, each as soon as its line arrives.
+
+    ``await aclose()``, leaving an ``async with`` block, or cancelling the task that iterates closes the
+    HTTP connection at once, which tells the server to stop generating. Raises ``ResponseError`` for an
+    error line, ``IncompleteStreamError`` when the stream ends before its last chunk, ``ReadTimeout``
+    when the server stalls for longer than the read timeout.
+
+    >>> async for chunk in await client.chat('llama3.2', messages, stream=True): print(chunk.message.content)
+    """
+
+    def __init__(self, response: aiohttp.ClientResponse, decoder: StreamDecoder[R], url: str) -> None:
+        self._response = response
+        self._decoder = decoder
+        self._url = url
+        # The chunks decoded from the last read and not yet handed out; decoded one at a time, so the
+        # chunks before a bad line are delivered before it raises.
+        self._pending: Iterator[R] = iter(())
+        self._reading = True
+
+    @property
+    def status_code(self) -> int:
+        return self._response.status
+
+    def __aiter__(self) -> AsyncStream[R]:
+        return self
+
+    async def __anext__(self) -> R:
+        while True:
+            try:
+                chunk = next(self._pending, None)
+            except BaseException:
+                self._abort()
+                raise
+            if chunk is not None:
+                return chunk
+            if not self._reading:
+                raise StopAsyncIteration
+            self._pending = await self._more()
+
+    async def _more(self) -> Iterator[R]:
+        # Raw reads, never aiohttp's line reader: its line length limits must not apply, and each read
+        # returns whatever has arrived, so a chunk is handed out as soon as its line is complete.
+        try:
+            data = await self._response.content.readany()
+        except BaseException as exc:
+            # Cancellation included: the connection is closed, so the server stops generating.
+            self._abort()
+            if isinstance(exc, (aiohttp.ClientError, OSError, asyncio.TimeoutError)):
+                raise _read_error(exc, self._url) from None
+            raise
+        if data:
+            return self._decoder.feed(data)
+        # The end of the body: aiohttp has already given the connection back to the pool.
+        self._reading = False
+        return iter(self._decoder.close())
+
+    def _abort(self) -> None:
+        self._reading = False
+        self._pending = iter(())
+        self._response.close()
+
+    async def aclose(self) -> None:
+        """Close the connection now; the server stops generating. Closing twice is harmless."""
+        self._abort()
+
+    async def __aenter__(self) -> AsyncStream[R]:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._abort()
+
+    def __del__(self) -> None:
+        # A stream dropped half-read: close its connection rather than leave it to aiohttp's finalizer.
+        if getattr(self, '_reading', False):
+            self._response.close()
+
+
+class AsyncClient:
+    """A client for the Ollama API on aiohttp; every method of ``Client``, as a coroutine.
+
+    ``host`` defaults to ``OLLAMA_HOST``, else ``http://127.0.0.1:11434``. ``timeout`` is a number, a
+    ``(connect, read)`` pair, ``None`` or a ``Timeout``; by default connecting gives up after 10 s and
+    reading never does (a generation may take minutes); the read timeout bounds each wait for bytes,
+    between stream chunks too. ``retries`` extra attempts are made for refused connections and
+    429/502/503/504 replies. ``session`` is an ``aiohttp.ClientSession`` of yours, used as it is and never
+    closed here; without one the client makes its own on first use, in the running event loop, so an
+    ``AsyncClient`` may be built outside any loop. ``ssl``, ``proxy``, ``proxy_auth`` and ``auth``
+    (``aiohttp.BasicAuth`` or a ``(user, password)`` pair, replacing any Authorization header) reach every
+    request; ``limit`` (default 100) and ``limit_per_host`` (default none) size the connection pool of the
+    client's own session and ``trust_env`` lets it read proxy settings from the environment.
+
+    One ``AsyncClient`` serves any number of concurrent tasks in one event loop: it holds no per-request
+    state, and requests beyond the pool's ``limit`` wait for a free connection (that wait does not count
+    against the connect timeout). Its own session belongs to the loop it was made in. Close it with
+    ``await client.close()`` or ``async with``.
+
+    >>> async with AsyncClient() as client:
+    ...     print((await client.chat('llama3.2', [{'role': 'user', 'content': 'Hi'}])).message.content)
+    """
+
+    def __init__(
+        self,
+        host: Optional[str] = None,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Any = _DEFAULT_TIMEOUT,
+        session: Optional[aiohttp.ClientSession] = None,
+        retries: Union[int, Retry] = 2,
+        follow_redirects: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        auth = kwargs.pop('auth', None)
+        unknown = set(kwargs) - _REQUEST_KWARGS - _SESSION_KWARGS
+        if unknown:
+            raise TypeError(
+                f'AsyncClient() got unexpected keyword argument(s) {", ".join(sorted(unknown))}; '
+                f'accepted besides the named ones: {", ".join(sorted(_REQUEST_KWARGS | _SESSION_KWARGS | {"auth"}))}'
+            )
+        if session is not None and _SESSION_KWARGS & set(kwargs):
+            raise TypeError(
+                f'{", ".join(sorted(_SESSION_KWARGS & set(kwargs)))} configure the session AsyncClient makes '
+                'for itself; with session= set them on your own session and its connector'
+            )
+        config = ClientConfig.build(host, headers, timeout, retries, follow_redirects)
+        if auth is not None:
+            # A header rather than aiohttp's auth=, which refuses to sit next to an Authorization header
+            # and whose BasicAuth is deprecated; like requests' auth=, it replaces any other Authorization.
+            config = dataclasses.replace(config, headers={**config.headers, 'authorization': _basic_auth(auth)})
+        self._config = config
+        self._session = session
+        self._owns_session = session is None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._closed = False
+        self._session_kwargs = {k: kwargs[k] for k in _SESSION_KWARGS if k in kwargs}
+        # Everything a request needs besides its method, URL, body and headers, prepared once.
+        self._send_kwargs: Dict[str, Any] = {
+            'timeout': aiohttp.ClientTimeout(
+                total=None,
+                # Not ``connect``: aiohttp counts the wait for a free pooled connection in it, which under
+                # load is no sign of a dead host.
+                sock_connect=config.timeout.connect,
+                sock_read=config.timeout.read,
+            ),
+            'allow_redirects': config.follow_redirects,
+            # aiohttp counts the redirect that goes past the limit among those it follows; requests does not.
+            'max_redirects': config.max_redirects + 1,
+            # A caller's session may raise on failure statuses; the core maps them to our errors instead.
+            'raise_for_status': False,
+            **{k: kwargs[k] for k in _REQUEST_KWARGS if k in kwargs},
+        }
+        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    @property
+    def config(self) -> ClientConfig:
+        """The client's configuration (host, headers, timeouts, retries)."""
+        return self._config
+
+    def __repr__(self) -> str:
+        return f'AsyncClient({self._config.base_url!r})'
+
+    # --- transport ---------------------------------------------------------------------------------
+
+    def _current_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise RuntimeError('this AsyncClient is closed; make a new one')
+        session = self._session
+        loop = asyncio.get_running_loop()
+        if session is None:
+            # Made here, not in __init__: a session belongs to the running loop, and there may be none then.
+            connector = aiohttp.TCPConnector(
+                limit=self._session_kwargs.get('limit', _DEFAULT_LIMIT),
+                limit_per_host=self._session_kwargs.get('limit_per_host', 0),
+            )
+            session = aiohttp.ClientSession(connector=connector, trust_env=self._session_kwargs.get('trust_env', False))
+            self._session = session
+            self._loop = loop
+        elif self._loop is not None and self._loop is not loop:
+            raise RuntimeError(
+                'this AsyncClient was first used in another event loop and its connections belong to it; '
+                'make one AsyncClient per event loop'
+            )
+        return session
+
+    async def _open(self, method: str, url: str, body: Body) -> aiohttp.ClientResponse:
+        session = self._current_session()
+        attempts = Attempts(self._config.retry)
+        headers = self._config.headers_for(url)
+        while True:
+            # A streamed body is made afresh for each attempt; aiohttp's writer consumes it, and closes it
+            # when it is cancelled with the request.
+            data = body() if callable(body) else body
+            try:
+                response = await session.request(method, url, data=data, headers=headers, **self._send_kwargs)
+            except asyncio.TimeoutError as exc:
+                raise _connect_error(exc, url) from None
+            except aiohttp.TooManyRedirects:
+                raise too_many_redirects(url, f'more than {self._config.max_redirects} redirects') from None
+            except aiohttp.ClientConnectionError as exc:
+                delay = None if _reply_started(exc) else attempts.after_connect_error(exc)
+                if delay is None:
+                    raise _connect_error(exc, url) from None
+                await self._sleep(delay)
+                continue
+            except aiohttp.ClientError as exc:
+                raise _connect_error(exc, url) from None
+            if response.status >= 400:
+                delay = attempts.after_status(response.status, response.headers)
+                if delay is not None:
+                    response.close()
+                    await self._sleep(delay)
+                    continue
+            return response
+
+    async def _read(self, response: aiohttp.ClientResponse, url: str) -> bytes:
+        # aiohttp closes the connection itself when read() fails or is cancelled.
+        try:
+            return await response.read()
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            raise _read_error(exc, url) from None
+
+    async def _one(self, call: Call[R]) -> R:
+        url = call.url(self._config)
+        response = await self._open(call.method, url, call.body)
+        return call.reply(response.status, await self._read(response, url))
+
+    async def _many(self, call: Call[R]) -> Union[R, AsyncStream[R]]:
+        if not call.stream:
+            return await self._one(call)
+        url = call.url(self._config)
+        response = await self._open(call.method, url, call.body)
+        if response.status >= 400:
+            return call.reply(response.status, await self._read(response, url))
+        return AsyncStream(response, call.stream_decoder(), url)
+
+    async def close(self) -> None:
+        """Close the client's own session and its connections; a caller's session is left open.
+
+        Closing twice is harmless; a closed client refuses further requests.
+        """
+        self._closed = True
+        session, self._session = self._session, None
+        if self._owns_session and session is not None:
+            await session.close()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # --- the API -----------------------------------------------------------------------------------
+
+    @overload
+    async def generate(
+        self,
+        model: str = '',
+        prompt: Optional[str] = None,
+        suffix: Optional[str] = None,
+        *,
+        system: Optional[str] = None,
+        template: Optional[str] = None,
+        context: Optional[Sequence[int]] = None,
+        stream: Literal[False] = False,
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        raw: Optional[bool] = None,
+        format: Optional[Format] = None,
+        images: Optional[Sequence[ImageLike]] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        width: Optional[int] = None,
+        height: Optional[int] = None,
+        steps: Optional[int] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> GenerateResponse: ...
+    @overload
+    async def generate(
+        self,
+        model: str = '',
+        prompt: Optional[str] = None,
+        suffix: Optional[str] = None,
+        *,
+        system: Optional[str] = None,
+        template: Optional[str] = None,
+        context: Optional[Sequence[int]] = None,
+        stream: Literal[True],
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        raw: Optional[bool] = None,
+        format: Optional[Format] = None,
+        images: Optional[Sequence[ImageLike]] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        width: Optional[int] = None,
+        height: Optional[int] = None,
+        steps: Optional[int] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> AsyncStream[GenerateResponse]: ...
+    @overload
+    async def generate(
+        self,
+        model: str = '',
+        prompt: Optional[str] = None,
+        suffix: Optional[str] = None,
+        *,
+        system: Optional[str] = None,
+        template: Optional[str] = None,
+        context: Optional[Sequence[int]] = None,
+        stream: bool = False,
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        raw: Optional[bool] = None,
+        format: Optional[Format] = None,
+        images: Optional[Sequence[ImageLike]] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        width: Optional[int] = None,
+        height: Optional[int] = None,
+        steps: Optional[int] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> Union[GenerateResponse, AsyncStream[GenerateResponse]]: ...
+    async def generate(
+        self,
+        model: str = '',
+        prompt: Optional[str] = None,
+        suffix: Optional[str] = None,
+        *,
+        system: Optional[str] = None,
+        template: Optional[str] = None,
+        context: Optional[Sequence[int]] = None,
+        stream: bool = False,
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        raw: Optional[bool] = None,
+        format: Optional[Format] = None,
+        images: Optional[Sequence[ImageLike]] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        width: Optional[int] = None,
+        height: Optional[int] = None,
+        steps: Optional[int] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> Union[GenerateResponse, AsyncStream[GenerateResponse]]:
+        """Generate a completion for ``prompt`` (``POST /api/generate``).
+
+        Returns a ``GenerateResponse``, or with ``stream=True`` an ``AsyncStream`` of them. Raises
+        ``ResponseError`` when the server refuses (404 for an unknown model), ``RequestError`` for bad
+        arguments, ``ConnectError`` when Ollama cannot be reached.
+
+        >>> (await client.generate('llama3.2', 'Why is the sky blue?')).response
+        """
+        return await self._many(
+            _api.generate(
+                model, prompt, suffix, system=system, template=template, context=context, stream=stream,
+                think=think, logprobs=logprobs, top_logprobs=top_logprobs, raw=raw, format=format, images=images,
+                options=options, keep_alive=keep_alive, width=width, height=height, steps=steps,
+                truncate=truncate, shift=shift,
+            )
+        )  # fmt: skip
+
+    @overload
+    async def chat(
+        self,
+        model: str = '',
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        tools: Optional[Sequence[ToolLike]] = None,
+        stream: Literal[False] = False,
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        format: Optional[Format] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> ChatResponse: ...
+    @overload
+    async def chat(
+        self,
+        model: str = '',
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        tools: Optional[Sequence[ToolLike]] = None,
+        stream: Literal[True],
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        format: Optional[Format] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> AsyncStream[ChatResponse]: ...
+    @overload
+    async def chat(
+        self,
+        model: str = '',
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        tools: Optional[Sequence[ToolLike]] = None,
+        stream: bool = False,
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        format: Optional[Format] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> Union[ChatResponse, AsyncStream[ChatResponse]]: ...
+    async def chat(
+        self,
+        model: str = '',
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        tools: Optional[Sequence[ToolLike]] = None,
+        stream: bool = False,
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        format: Optional[Format] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+    ) -> Union[ChatResponse, AsyncStream[ChatResponse]]:
+        """Chat with a model (``POST /api/chat``).
+
+        ``messages`` are dicts or ``Message``; ``tools`` are dicts, ``Tool`` or plain functions; ``format``
+        is ``'json'``, a JSON schema, or a dataclass to derive one from. Returns a ``ChatResponse``, or with
+        ``stream=True`` an ``AsyncStream`` of them. Raises ``ResponseError``, ``RequestError``, ``ConnectError``.
+
+        >>> (await client.chat('llama3.2', [{'role': 'user', 'content': 'Hi'}])).message.content
+        """
+        return await self._many(
+            _api.chat(
+                model, messages, tools=tools, stream=stream, think=think, logprobs=logprobs,
+                top_logprobs=top_logprobs, format=format, options=options, keep_alive=keep_alive,
+                truncate=truncate, shift=shift,
+            )
+        )  # fmt: skip
+
+    async def embed(
+        self,
+        model: str = '',
+        input: Union[str, Sequence[str]] = '',
+        truncate: Optional[bool] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        dimensions: Optional[int] = None,
+    ) -> EmbedResponse:
+        """Embed one text or a list of texts (``POST /api/embed``); ``r.embeddings[i]`` is input ``i``'s vector.
+
+        >>> (await client.embed('all-minilm', ['one', 'two'])).embeddings
+        """
+        return await self._one(_api.embed(model, input, truncate, options, keep_alive, dimensions))
+
+    async def embeddings(
+        self,
+        model: str = '',
+        prompt: Optional[str] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+    ) -> EmbeddingsResponse:
+        """The legacy single-text embedding (``POST /api/embeddings``); prefer :meth:`embed`."""
+        return await self._one(_api.embeddings(model, prompt, options, keep_alive))
+
+    @overload
+    async def pull(self, model: str, *, insecure: bool = False, stream: Literal[False] = False) -> ProgressResponse: ...
+    @overload
+    async def pull(
+        self, model: str, *, insecure: bool = False, stream: Literal[True]
+    ) -> AsyncStream[ProgressResponse]: ...
+    @overload
+    async def pull(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> Union[ProgressResponse, AsyncStream[ProgressResponse]]: ...
+    async def pull(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> Union[ProgressResponse, AsyncStream[ProgressResponse]]:
+        """Download a model (``POST /api/pull``); with ``stream=True``, progress lines as they come.
+
+        >>> async for p in await client.pull('llama3.2', stream=True): print(p.status, p.completed, p.total)
+        """
+        return await self._many(_api.pull(model, insecure=insecure, stream=stream))
+
+    @overload
+    async def push(self, model: str, *, insecure: bool = False, stream: Literal[False] = False) -> ProgressResponse: ...
+    @overload
+    async def push(
+        self, model: str, *, insecure: bool = False, stream: Literal[True]
+    ) -> AsyncStream[ProgressResponse]: ...
+    @overload
+    async def push(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> Union[ProgressResponse, AsyncStream[ProgressResponse]]: ...
+    async def push(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> Union[ProgressResponse, AsyncStream[ProgressResponse]]:
+        """Upload a model to a registry (``POST /api/push``); with ``stream=True``, progress lines."""
+        return await self._many(_api.push(model, insecure=insecure, stream=stream))
+
+    @overload
+    async def create(
+        self,
+        model: str,
+        quantize: Optional[str] = None,
+        from_: Optional[str] = None,
+        files: Optional[Dict[str, str]] = None,
+        adapters: Optional[Dict[str, str]] = None,
+        template: Optional[str] = None,
+        license: Union[str, List[str], None] = None,
+        system: Optional[str] = None,
+        parameters: Optional[OptionsLike] = None,
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        stream: Literal[False] = False,
+        renderer: Optional[str] = None,
+        parser: Optional[str] = None,
+    ) -> ProgressResponse: ...
+    @overload
+    async def create(
+        self,
+        model: str,
+        quantize: Optional[str] = None,
+        from_: Optional[str] = None,
+        files: Optional[Dict[str, str]] = None,
+        adapters: Optional[Dict[str, str]] = None,
+        template: Optional[str] = None,
+        license: Union[str, List[str], None] = None,
+        system: Optional[str] = None,
+        parameters: Optional[OptionsLike] = None,
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        stream: Literal[True],
+        renderer: Optional[str] = None,
+        parser: Optional[str] = None,
+    ) -> AsyncStream[ProgressResponse]: ...
+    @overload
+    async def create(
+        self,
+        model: str,
+        quantize: Optional[str] = None,
+        from_: Optional[str] = None,
+        files: Optional[Dict[str, str]] = None,
+        adapters: Optional[Dict[str, str]] = None,
+        template: Optional[str] = None,
+        license: Union[str, List[str], None] = None,
+        system: Optional[str] = None,
+        parameters: Optional[OptionsLike] = None,
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        stream: bool = False,
+        renderer: Optional[str] = None,
+        parser: Optional[str] = None,
+    ) -> Union[ProgressResponse, AsyncStream[ProgressResponse]]: ...
+    async def create(
+        self,
+        model: str,
+        quantize: Optional[str] = None,
+        from_: Optional[str] = None,
+        files: Optional[Dict[str, str]] = None,
+        adapters: Optional[Dict[str, str]] = None,
+        template: Optional[str] = None,
+        license: Union[str, List[str], None] = None,
+        system: Optional[str] = None,
+        parameters: Optional[OptionsLike] = None,
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        stream: bool = False,
+        renderer: Optional[str] = None,
+        parser: Optional[str] = None,
+    ) -> Union[ProgressResponse, AsyncStream[ProgressResponse]]:
+        """Create a model from another (``from_``) or from uploaded blobs (``files``) (``POST /api/create``).
+
+        >>> await client.create('mario', from_='llama3.2', system='You are Mario.')
+        """
+        return await self._many(
+            _api.create(
+                model, quantize, from_, files, adapters, template, license, system, parameters, messages,
+                stream=stream, renderer=renderer, parser=parser,
+            )
+        )  # fmt: skip
+
+    async def create_blob(self, path: Union[str, Any]) -> str:
+        """Upload a file as a blob unless the server has it already; return its ``sha256:<hex>`` digest.
+
+        The file is hashed and uploaded piece by piece, never read whole into memory, and the disk is read
+        in a worker thread so the event loop keeps running. Raises ``FileNotFoundError`` for a missing file
+        and ``ResponseError`` when the server refuses it.
+        """
+        digest = await asyncio.to_thread(_api.blob_digest, path)
+        url = self._config.url(_api.blob_path(digest))
+        head = await self._open('HEAD', url, None)
+        if _api.check_blob_exists(head.status, await self._read(head, url)):
+            return digest
+        upload = await self._open('POST', url, lambda: _file_pieces(path))
+        _api.check_blob_created(upload.status, await self._read(upload, url))
+        return digest
+
+    async def delete(self, model: str) -> StatusResponse:
+        """Delete a model (``DELETE /api/delete``); ``status`` is ``'success'``, else ``ResponseError``."""
+        return await self._one(_api.delete(model))
+
+    async def copy(self, source: str, destination: str) -> StatusResponse:
+        """Copy a model under a new name (``POST /api/copy``)."""
+        return await self._one(_api.copy(source, destination))
+
+    async def list(self) -> ListResponse:
+        """The models available locally (``GET /api/tags``)."""
+        return await self._one(_api.list_models())
+
+    async def show(self, model: str, verbose: Optional[bool] = None) -> ShowResponse:
+        """Details of a model: template, parameters, capabilities, model info (``POST /api/show``)."""
+        return await self._one(_api.show(model, verbose))
+
+    async def ps(self) -> ProcessResponse:
+        """The models loaded in memory now (``GET /api/ps``)."""
+        return await self._one(_api.ps())
+
+    async def version(self) -> VersionResponse:
+        """The server's version (``GET /api/version``)."""
+        return await self._one(_api.version())
+
+    async def web_search(self, query: str, max_results: int = 3) -> WebSearchResponse:
+        """Search the web through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com."""
+        return await self._one(_api.web_search(self._config, query, max_results))
+
+    async def web_fetch(self, url: str) -> WebFetchResponse:
+        """Fetch a web page through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com."""
+        return await self._one(_api.web_fetch(self._config, url))
