@@ -446,3 +446,17 @@ def verify(
             assert waited == expected
     if fault.check is not None:
         fault.check(server, other)
+
+
+#: A blob upload: HEAD says missing, the first POST is refused with 503, the second is accepted. Each
+#: attempt must send the whole file again, read afresh from disk.
+BLOB = b'GGUF' + bytes(range(256)) * 256
+BLOB_REPLIES = (reply(404), status(503), reply(201))
+
+
+def verify_blob_upload(server: FaultServer, digest: str, waits: List[float]) -> None:
+    assert [(r.method, r.path) for r in server.requests] == [('HEAD', f'/api/blobs/{digest}')] + [
+        ('POST', f'/api/blobs/{digest}')
+    ] * 2
+    assert [r.body for r in server.requests[1:]] == [BLOB, BLOB]
+    assert len(waits) == 1

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import List, Optional, Tuple
 
 import pytest
 
 import ollama_lite as ollama
 from tests._faults import FaultServer
-from tests.fault_cases import CALLS, FAULTS, SECRET, Fault, arm, host_for, verify
+from tests.fault_cases import (
+    BLOB,
+    BLOB_REPLIES,
+    CALLS,
+    FAULTS,
+    SECRET,
+    Fault,
+    arm,
+    host_for,
+    verify,
+    verify_blob_upload,
+)
 
 
 @pytest.mark.usefixtures('no_leaks')
@@ -46,3 +58,22 @@ async def test_fault(
             error = exc
         elapsed = time.monotonic() - started
     verify(fault, server, other, got=got, error=error, waits=waits, elapsed=elapsed)
+
+
+@pytest.mark.usefixtures('no_leaks')
+async def test_retried_blob_upload_sends_the_whole_file_again(
+    fault_servers: Tuple[FaultServer, FaultServer], tmp_path: Path
+) -> None:
+    server, _ = fault_servers
+    path = tmp_path / 'model.gguf'
+    path.write_bytes(BLOB)
+    server.script(*BLOB_REPLIES)
+    waits: List[float] = []
+
+    async def record(delay: float) -> None:
+        waits.append(delay)
+
+    async with ollama.AsyncClient(server.url) as client:
+        client._sleep = record
+        digest = await client.create_blob(path)
+    verify_blob_upload(server, digest, waits)
