@@ -74,6 +74,8 @@ R = TypeVar('R', bound=Model)
 _REQUEST_KWARGS = frozenset({'ssl', 'proxy', 'proxy_auth'})
 #: Arguments that shape the session the client creates for itself; meaningless with a caller's ``session``.
 _SESSION_KWARGS = frozenset({'limit', 'limit_per_host', 'trust_env'})
+#: Everything besides the named parameters, for the message about an argument that is none of them.
+_ACCEPTED = ', '.join(sorted(_REQUEST_KWARGS | _SESSION_KWARGS | {'auth'}))
 #: aiohttp's own default: enough connections for ~100 requests or streams at once; more wait for a free one.
 _DEFAULT_LIMIT = 100
 _DEFAULT_TIMEOUT = Timeout()
@@ -159,6 +161,7 @@ class AsyncStream(AsyncIterator[R]):
 
     @property
     def status_code(self) -> int:
+        """The reply's HTTP status (a stream only starts on success, so 2xx)."""
         return self._response.status
 
     def __aiter__(self) -> AsyncStream[R]:
@@ -254,7 +257,7 @@ class AsyncClient:
         if unknown:
             raise TypeError(
                 f'AsyncClient() got unexpected keyword argument(s) {", ".join(sorted(unknown))}; '
-                f'accepted besides the named ones: {", ".join(sorted(_REQUEST_KWARGS | _SESSION_KWARGS | {"auth"}))}'
+                f'accepted besides the named ones: {_ACCEPTED}'
             )
         if session is not None and _SESSION_KWARGS & set(kwargs):
             raise TypeError(

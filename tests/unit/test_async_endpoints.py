@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import inspect
 import json
 import platform
 import threading
@@ -41,7 +42,8 @@ class _Response(aiohttp.ClientResponse):
 
 @pytest.fixture
 def mock(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
-    monkeypatch.setattr(aioresponses_core, 'ClientResponse', _Response)
+    if 'stream_writer' in inspect.signature(aiohttp.ClientResponse.__init__).parameters:
+        monkeypatch.setattr(aioresponses_core, 'ClientResponse', _Response)
     with aioresponses() as m:
         yield m
 
@@ -215,6 +217,23 @@ async def test_host_from_env(mock: aioresponses, monkeypatch: pytest.MonkeyPatch
     async with ollama.AsyncClient() as c:
         assert (await c.version()).version == '1'
         assert repr(c) == "AsyncClient('http://example.test:1234/prefix')"
+
+
+def test_same_surface_as_the_sync_client() -> None:
+    # The twins differ only in how bytes move: every public method of Client, same parameters and
+    # defaults, as a coroutine; a method added to one and not the other fails here.
+    def public(cls: type) -> List[str]:
+        return sorted(n for n in vars(cls) if not n.startswith('_'))
+
+    assert public(ollama.AsyncClient) == public(ollama.Client)
+    for name in public(ollama.Client):
+        sync, coro = getattr(ollama.Client, name), getattr(ollama.AsyncClient, name)
+        if isinstance(sync, property):
+            continue
+        assert inspect.iscoroutinefunction(coro), name
+        expected = str(inspect.signature(sync)).replace('Stream[', 'AsyncStream[')
+        assert str(inspect.signature(coro)) == expected, name
+        assert coro.__doc__, name
 
 
 def test_unknown_kwargs_rejected() -> None:
