@@ -394,3 +394,34 @@ def refused_port() -> Tuple[socket.socket, int]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(('127.0.0.1', 0))
     return sock, sock.getsockname()[1]
+
+
+def stalled_port() -> Tuple[List[socket.socket], Optional[int]]:
+    """A port on 127.0.0.1 where connecting never completes, to prove the connect timeout.
+
+    A listener that never accepts, with a backlog of 0 already filled: the kernel drops further SYNs,
+    so a connect hangs until the client gives up. Returns the sockets to close when done and the port,
+    or ``None`` when this platform answers the connect anyway (checked with a probe).
+    """
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    held = [listener]
+    for _ in range(4):
+        filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        filler.setblocking(False)
+        filler.connect_ex(('127.0.0.1', port))
+        held.append(filler)
+    time.sleep(0.05)
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.settimeout(0.2)
+    try:
+        probe.connect(('127.0.0.1', port))
+    except socket.timeout:
+        return held, port
+    except OSError:
+        pass
+    finally:
+        probe.close()
+    return held, None

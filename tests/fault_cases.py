@@ -17,6 +17,8 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
+import pytest
+
 import ollama_lite as ollama
 from tests._faults import (
     DROP,
@@ -81,7 +83,8 @@ class Fault:
     then: Optional[Reply] = None
     #: The script of the second server, the one ``{other}`` in a redirect points to.
     other: Tuple[Reply, ...] = ()
-    #: Where the client points: the misbehaving server, a port that refuses, or a name that never resolves.
+    #: Where the client points: the misbehaving server, a port that refuses (``refused``) or never
+    #: answers (``stalled``), or a name that never resolves (``dns``).
     target: str = 'server'
     client: Mapping[str, Any] = field(default_factory=dict)
     #: ``None``: the call must succeed.
@@ -209,6 +212,17 @@ FAULTS: Sequence[Fault] = [
         raises=ollama.ConnectError,
         also=(ConnectionError,),
         attempts=0,
+    ),
+    Fault(
+        'connect-timeout-not-retried',
+        'chat',
+        target='stalled',
+        client={'timeout': (0.3, 5)},
+        raises=ollama.ConnectTimeout,
+        also=(TimeoutError, ConnectionError),
+        match='timed out connecting to Ollama at http://127.0.0.1:',
+        attempts=0,
+        within=1.5,
     ),
     Fault(
         'dns-failure-not-retried',
@@ -397,10 +411,14 @@ FAULTS: Sequence[Fault] = [
 ]
 
 
-def host_for(fault: Fault, server: FaultServer, refused_port: int) -> str:
-    """The host the row's client points at."""
+def host_for(fault: Fault, server: FaultServer, refused_port: int, stalled_port: Optional[int]) -> str:
+    """The host the row's client points at; skips a row this platform cannot set up."""
     if fault.target == 'refused':
         return f'http://127.0.0.1:{refused_port}'
+    if fault.target == 'stalled':
+        if stalled_port is None:
+            pytest.skip('this platform completes connections to a full listen queue; no connect can stall')
+        return f'http://127.0.0.1:{stalled_port}'
     if fault.target == 'dns':
         return DNS_HOST
     return server.url

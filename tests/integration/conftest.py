@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Tuple
+from typing import Iterator, Optional, Tuple
 
 import pytest
 
-from tests._faults import FaultServer, refused_port
+from tests._faults import FaultServer, refused_port, stalled_port
 
 
 @pytest.fixture(scope='session')
@@ -36,3 +36,12 @@ def refused() -> Iterator[int]:
     sock, port = refused_port()
     yield port
     sock.close()
+
+
+@pytest.fixture(scope='session')
+def stalled() -> Iterator[Optional[int]]:
+    """A port on 127.0.0.1 where connecting hangs, or ``None`` where the platform cannot make one."""
+    held, port = stalled_port()
+    yield port
+    for sock in held:
+        sock.close()

@@ -30,6 +30,7 @@ async def test_fault(
     fault: Fault,
     fault_servers: Tuple[FaultServer, FaultServer],
     refused: int,
+    stalled: Optional[int],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server, other = fault_servers
@@ -43,7 +44,7 @@ async def test_fault(
     async def record(delay: float) -> None:  # the policy's waits are recorded, not slept
         waits.append(delay)
 
-    async with ollama.AsyncClient(host_for(fault, server, refused), **fault.client) as client:
+    async with ollama.AsyncClient(host_for(fault, server, refused, stalled), **fault.client) as client:
         client._sleep = record
         started = time.monotonic()
         try:

@@ -29,6 +29,7 @@ def test_fault(
     fault: Fault,
     fault_servers: Tuple[FaultServer, FaultServer],
     refused: int,
+    stalled: Optional[int],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server, other = fault_servers
@@ -38,7 +39,7 @@ def test_fault(
     got: List[str] = []
     waits: List[float] = []
     error: Optional[BaseException] = None
-    with ollama.Client(host_for(fault, server, refused), **fault.client) as client:
+    with ollama.Client(host_for(fault, server, refused, stalled), **fault.client) as client:
         client._sleep = waits.append  # the policy's waits are recorded, not slept
         started = time.monotonic()
         try:
