@@ -12,6 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+# Our own request configuration, so a machine without an openssl.cnf works too. Python 3.13's strict
+# verification wants the CA's key usage and key identifiers spelled out.
+_CONFIG = """\
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = ollama-lite test CA
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+"""
+
 _LEAF_EXTENSIONS = """\
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -36,11 +51,13 @@ def make_certificates(directory: Path) -> Optional[Certificates]:
         return None
     ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
     ca_key, ca, key, csr, cert = (directory / n for n in ('ca.key', 'ca.pem', 'leaf.key', 'leaf.csr', 'leaf.pem'))
-    extensions = directory / 'leaf.ext'
+    config, extensions = directory / 'openssl.cnf', directory / 'leaf.ext'
+    config.write_text(_CONFIG)
     extensions.write_text(_LEAF_EXTENSIONS)
     commands = [
-        [openssl, 'req', '-x509', *ec, '-keyout', ca_key, '-out', ca, '-days', '2', '-subj', '/CN=ollama-lite test CA'],
-        [openssl, 'req', *ec, '-keyout', key, '-out', csr, '-subj', '/CN=127.0.0.1'],
+        [openssl, 'req', '-x509', *ec, '-config', config, '-extensions', 'ca', '-keyout', ca_key, '-out', ca,
+         '-days', '2'],
+        [openssl, 'req', *ec, '-config', config, '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', csr],
         [openssl, 'x509', '-req', '-in', csr, '-CA', ca, '-CAkey', ca_key, '-CAcreateserial', '-out', cert,
          '-days', '1', '-extfile', extensions],
     ]  # fmt: skip
