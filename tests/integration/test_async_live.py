@@ -264,7 +264,7 @@ async def test_redirects_are_followed_up_to_ten(live: LiveServer) -> None:
         assert (await client.chat('m')).message.content == 'there'
         assert len(live.requests) == 11
         hops['left'] = 11
-        with pytest.raises(ollama.ProtocolError, match='too many redirects.*more than 10'):
+        with pytest.raises(ollama.ProtocolError, match=r'too many redirects.*more than 10'):
             await client.chat('m')
         assert len(live.requests) == 22
 
