@@ -242,9 +242,7 @@ class FaultServer:
         async def shutdown() -> None:
             assert self._server is not None
             self._server.close()
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._drop_connections()
             await self._server.wait_closed()
 
         asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
@@ -259,7 +257,9 @@ class FaultServer:
         self.then = then
 
     def reset(self) -> None:
-        """Forget the script and what was seen, between tests."""
+        """Between tests: close every connection still open (a stall or pause of the last test ends
+        here, not in the middle of the next one), and forget the script and what was seen."""
+        asyncio.run_coroutine_threadsafe(self._drop_connections(), self._loop).result(10)
         self.script()
         self.requests.clear()
         self._disconnects.clear()
@@ -273,6 +273,11 @@ class FaultServer:
         return self._disconnects.popleft()
 
     # --- on the server's loop ----------------------------------------------------------------------
+
+    async def _drop_connections(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
