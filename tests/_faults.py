@@ -286,10 +286,10 @@ class FaultServer:
         self.connections += 1
         self.open_connections += 1
         number = self.connections
-        # Each Send must leave at once, as Go's net/http (Ollama) does; with Nagle a write waits on
-        # the client's delayed ACK of the one before, 40 ms per chunk.
-        writer.get_extra_info('socket').setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
+            # Each Send must leave at once, as Go's net/http (Ollama) does; with Nagle a write waits on
+            # the client's delayed ACK of the one before, 40 ms per chunk.
+            writer.get_extra_info('socket').setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             while True:
                 seen = await _read_request(reader, number)
                 if seen is None:
