@@ -18,7 +18,7 @@ import socket
 import ssl
 import time
 from datetime import timezone
-from typing import Callable, Iterator, Literal, Mapping, Optional
+from typing import Callable, Iterator, Literal, Mapping, Optional, Set
 
 from ._config import Retry
 
@@ -54,7 +54,7 @@ def parse_retry_after(value: Optional[str], now: Callable[[], float] = time.time
 def _causes(exc: BaseException) -> Iterator[BaseException]:
     """``exc`` and the exceptions it wraps: requests, urllib3 and aiohttp nest the real reason in
     ``args``, ``reason``, ``os_error`` or the ``__cause__`` chain."""
-    seen = set()
+    seen: Set[int] = set()
     todo = [exc]
     while todo and len(seen) < 32:  # bounded: a chain can loop through __context__
         e = todo.pop()
@@ -114,7 +114,7 @@ class Attempts:
         self._now = now
 
     def _backoff(self) -> float:
-        cap = min(self._policy.max_backoff, self._policy.backoff * (2**self._done))
+        cap = min(self._policy.max_backoff, self._policy.backoff * 2.0**self._done)
         return cap * self._random()
 
     def after_status(self, status: int, headers: Mapping[str, str]) -> Optional[float]:
