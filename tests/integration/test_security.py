@@ -22,9 +22,9 @@ import urllib3
 
 import ollama_lite as ollama
 from tests._faults import FaultServer, json_reply, ndjson, redirect, status, stream
+from tests._mocks import aiohttp_mock
 from tests._tls import Certificates, make_certificates
 from tests.fault_cases import MESSAGES, SECRET, chat_line
-from tests.unit._roundtrip import aiohttp_mock
 
 CHAT_OK = json_reply(chat_line('ok', done=True))
 SEARCH = {'results': [{'title': 't', 'url': 'https://example.com', 'content': 'c'}]}

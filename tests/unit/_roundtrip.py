@@ -6,25 +6,20 @@ Tests that are about what reaches the server and what comes back take a ``transp
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import inspect
 import json
-import types
-from typing import Any, Callable, Dict, Iterator, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
-import pytest
 import responses
 
 import ollama_lite as ollama
+from tests._mocks import aiohttp_mock
 
 HOST = 'http://127.0.0.1:11434'
 CHAT_REPLY: Dict[str, Any] = {'model': 'm', 'message': {'role': 'assistant', 'content': ''}, 'done': True}
 GENERATE_REPLY: Dict[str, Any] = {'model': 'm', 'response': '', 'done': True}
 
-# The async twin lands in its own module; its tests run as soon as it exists.
-HAS_ASYNC = importlib.util.find_spec('ollama_lite._async') is not None
-TRANSPORTS = ['sync', pytest.param('async', marks=pytest.mark.skipif(not HAS_ASYNC, reason='no AsyncClient yet'))]
+TRANSPORTS = ['sync', 'async']
 
 
 async def roundtrip(
@@ -56,30 +51,6 @@ def _sync(call: Callable[[Any], Any], reply: Any, path: str, method: str) -> Tup
                 result = list(result)
         body = mock.calls[0].request.body
     return result, json.loads(body) if body else None
-
-
-@contextlib.contextmanager
-def aiohttp_mock() -> Iterator[Any]:
-    """``aioresponses()``, made to work with aiohttp 3.14, whose ``ClientResponse`` requires a
-    ``stream_writer`` that aioresponses 0.7.9 does not pass (pnuckowski/aioresponses#289)."""
-    import aiohttp
-    from aioresponses import aioresponses, core
-
-    needs_writer = 'stream_writer' in inspect.signature(aiohttp.ClientResponse.__init__).parameters
-
-    class Response(aiohttp.ClientResponse):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            if needs_writer:
-                kwargs.setdefault('stream_writer', types.SimpleNamespace(output_size=0))
-            super().__init__(*args, **kwargs)
-
-    original = core.ClientResponse
-    core.ClientResponse = Response
-    try:
-        with aioresponses() as mock:
-            yield mock
-    finally:
-        core.ClientResponse = original
 
 
 async def _async(call: Callable[[Any], Any], reply: Any, path: str, method: str) -> Tuple[Any, Any]:

@@ -20,31 +20,20 @@ from typing import Any, AsyncIterator, Iterator, List, Tuple
 import aiohttp
 import pytest
 from aioresponses import aioresponses
-from aioresponses import core as aioresponses_core
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 import ollama_lite as ollama
 from ollama_lite import _api as ollama_api
+from tests._mocks import aiohttp_mock
 from tests.cases import CASES, ERROR_CASES, HOST, Case, ErrorCase
 
 pytestmark = pytest.mark.usefixtures('no_leaks')
 
 
-class _Response(aiohttp.ClientResponse):
-    """aioresponses 0.7.9 builds replies without the ``stream_writer`` that aiohttp 3.14 requires
-    (pnuckowski/aioresponses#289); give it one that reports nothing sent."""
-
-    def __init__(self, method: str, url: URL, **kwargs: Any) -> None:
-        kwargs.setdefault('stream_writer', SimpleNamespace(output_size=0))
-        super().__init__(method, url, **kwargs)
-
-
 @pytest.fixture
-def mock(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
-    if 'stream_writer' in inspect.signature(aiohttp.ClientResponse.__init__).parameters:
-        monkeypatch.setattr(aioresponses_core, 'ClientResponse', _Response)
-    with aioresponses() as m:
+def mock() -> Iterator[aioresponses]:
+    with aiohttp_mock() as m:
         yield m
 
 

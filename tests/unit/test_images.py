@@ -12,7 +12,8 @@ import responses
 
 import ollama_lite as ollama
 from ollama_lite._images import encode_image, encode_images
-from tests.unit._roundtrip import HAS_ASYNC, HOST, TRANSPORTS, aiohttp_mock, roundtrip
+from tests._mocks import aiohttp_mock
+from tests.unit._roundtrip import HOST, TRANSPORTS, roundtrip
 
 PNG = b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR'
 PNG_B64 = base64.b64encode(PNG).decode()
@@ -213,7 +214,6 @@ def test_file_is_read_once_across_retries(png: Path, monkeypatch: pytest.MonkeyP
     assert reads == [png]
 
 
-@pytest.mark.skipif(not HAS_ASYNC, reason='no AsyncClient yet')
 async def test_file_is_read_once_across_retries_async(png: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     reads = _count_reads(monkeypatch)
     with aiohttp_mock() as mock:

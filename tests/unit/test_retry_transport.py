@@ -26,8 +26,8 @@ from aiohttp.client_reqrep import ConnectionKey
 from yarl import URL
 
 import ollama_lite as ollama
+from tests._mocks import aiohttp_mock
 from tests.cases import HOST
-from tests.unit._roundtrip import aiohttp_mock
 
 CHAT_URL = HOST + '/api/chat'
 OK = {'model': 'm', 'message': {'role': 'assistant', 'content': 'ok'}, 'done': True}
