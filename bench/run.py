@@ -170,15 +170,17 @@ def import_times(client: str, runs: int) -> Dict[str, Any]:
 # --- report ---------------------------------------------------------------------------------------
 
 
-def median(result: Dict[str, Any]) -> Optional[float]:
-    seconds = result.get('seconds')
+def median(result: Dict[str, Any], key: str = 'seconds') -> Optional[float]:
+    seconds = result.get(key)
     return statistics.median(seconds) if seconds else None
 
 
-def _cell(result: Dict[str, Any]) -> str:
-    m = median(result)
+def _cell(result: Dict[str, Any], key: str = 'seconds') -> str:
+    m = median(result, key)
     if m is not None:
         return f'{m * 1000:.1f} ms' if m < 1 else f'{m:.3f} s'
+    if not result:
+        return '-'  # not run
     return 'n/a' if 'na' in result else 'error'
 
 
@@ -186,18 +188,19 @@ def _ratio(a: Optional[float], b: Optional[float]) -> str:
     return f'{a / b:.2f}x' if a is not None and b else 'n/a'
 
 
-def table(rows: List[Tuple[Workload, Dict[str, Dict[str, Any]]]]) -> str:
+def table(rows: List[Tuple[Workload, Dict[str, Dict[str, Any]]]], key: str = 'seconds') -> str:
+    """Medians of wall-clock time (``key='seconds'``) or of the client's CPU time (``key='cpu'``)."""
     head = ['workload', 'ollama_lite', 'official', 'raw', 'lite/official', 'lite/raw', 'target', 'met']
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for w, results in rows:
-        lite, official, raw = (median(results.get(c, {})) for c in CLIENTS)
+        lite, official, raw = (median(results.get(c, {}), key) for c in CLIENTS)
         met = ''
         if w.limit is not None and lite is not None:
             other = official if w.versus == 'official' else raw
             if other:
                 met = 'yes' if lite / other <= w.limit else 'NO'
         target = f'<= {w.limit}x {w.versus}' if w.limit else ''
-        cells = [w.title, *(_cell(results.get(c, {})) for c in CLIENTS)]
+        cells = [w.title, *(_cell(results.get(c, {}), key) for c in CLIENTS)]
         lines.append('| ' + ' | '.join([*cells, _ratio(lite, official), _ratio(lite, raw), target, met]) + ' |')
     return '\n'.join(lines)
 
@@ -285,6 +288,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                     got = run_worker(c, w, server.base, repeat)
                     if 'seconds' in got:
                         results[c]['seconds'] += got['seconds']
+                        results[c].setdefault('cpu', []).extend(got.get('cpu', []))
                     else:
                         results[c] = got
             for c in clients:
@@ -302,8 +306,11 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     import_row = Workload('import', 'import + Client(), sync path', 'import', 0, 0, 'official', 0.6)
     all_rows = ([(import_row, imports)] if imports else []) + rows
-    print()
+    print('\nwall-clock time, median:')
     print(table(all_rows))
+    if rows:
+        print("\nCPU time of the client's process, median (what the client itself costs):")
+        print(table(rows, 'cpu'))
     if mem_rows:
         print()
         print(memory_table(mem_rows))
@@ -326,6 +333,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         'workloads': {w.key: {'title': w.title, 'target': [w.versus, w.limit], **results} for w, results in rows},
         'memory': {w.key: {'title': w.title, **results} for w, results in mem_rows},
         'table': table(all_rows),
+        'cpu_table': table(rows, 'cpu') if rows else '',
         'memory_table': memory_table(mem_rows) if mem_rows else '',
     }
     name = time.strftime('%Y%m%d-%H%M%S') + ('-quick' if args.quick else '') + '.json'

@@ -206,8 +206,12 @@ def parse_reply(endpoint: Endpoint[R], body: bytes) -> R:
     return decode(endpoint.reply, obj)
 
 
+# One encoder for every body: json.dumps with any argument builds a new JSONEncoder per call.
+_dumps = json.JSONEncoder(separators=(',', ':'), ensure_ascii=False).encode
+
+
 def _body(request: Model) -> bytes:
-    return json.dumps(encode(request), separators=(',', ':'), ensure_ascii=False).encode()
+    return _dumps(encode(request)).encode()
 
 
 def _need_model(model: Any, what: str = 'model') -> str:

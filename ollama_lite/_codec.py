@@ -172,6 +172,21 @@ def decode(cls: Type[T], data: Any) -> T:
     return decoder_for(cls)(data)
 
 
+#: Field name -> wire name of each model class, in field order, built on first use.
+_WIRE_NAMES: Dict[type, Tuple[Tuple[str, str], ...]] = {}
+#: Values that encode as themselves; checked by exact type, before any isinstance.
+_PLAIN = frozenset({str, int, float, bool})
+
+
+def _wire_names(cls: type) -> Tuple[Tuple[str, str], ...]:
+    try:
+        return _WIRE_NAMES[cls]
+    except KeyError:
+        names = tuple((f.name, f.metadata.get(JSON_NAME, f.name)) for f in dataclasses.fields(cls))
+        _WIRE_NAMES[cls] = names
+        return names
+
+
 def encode(value: Any) -> Any:
     """Turn models (and lists and dicts of them) into plain JSON values, dropping ``None`` fields.
 
@@ -179,12 +194,14 @@ def encode(value: Any) -> Any:
     become RFC 3339 strings. Plain dicts are the caller's own data (a JSON schema, options) and
     keep their ``None`` values.
     """
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Model):
         out: Dict[str, Any] = {}
-        for f in dataclasses.fields(value):  # type: ignore[arg-type]
-            v = getattr(value, f.name)
+        for name, wire in _WIRE_NAMES.get(type(value)) or _wire_names(type(value)):
+            v = getattr(value, name)
             if v is not None:
-                out[f.metadata.get(JSON_NAME, f.name)] = encode(v)
+                out[wire] = v if type(v) in _PLAIN else encode(v)
         if value._extra:
             for k, v in value._extra.items():
                 if v is not None:

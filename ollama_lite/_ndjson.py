@@ -19,7 +19,8 @@ _QUOTE_LIMIT = 200
 # json's own C scanner with json.loads' default settings. Calling it on text that is already decoded
 # skips what json.loads does around it for bytes (sniffing the encoding of every line, two regex
 # whitespace matches), which costs about twice the parsing of a stream chunk.
-_scan = json.scanner.make_scanner(json.JSONDecoder())
+# (typeshed describes make_scanner's argument as the scanner class itself; a JSONDecoder is what it reads.)
+_scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 _JSON_SPACE = ' \t\n\r'
 
 

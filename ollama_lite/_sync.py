@@ -15,6 +15,7 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Tuple,
     TypeVar,
     Union,
     overload,
@@ -66,6 +67,8 @@ R = TypeVar('R', bound=Model)
 #: Arguments that reach ``requests`` as they are.
 _REQUESTS_KWARGS = frozenset({'verify', 'cert', 'proxies', 'auth'})
 _READ_SIZE = 1 << 16
+#: How many (method, URL) pairs a client keeps prepared; see Client._request.
+_PREPARED_MAX = 64
 _DEFAULT_TIMEOUT = Timeout()
 
 
@@ -183,6 +186,8 @@ class Client:
     reading never does (a generation may take minutes). ``retries`` extra attempts are made for
     refused connections and 429/502/503/504 replies. ``session`` is a ``requests.Session`` of yours,
     used as it is and never closed here. ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests.
+    With the client's own session, what requests takes from the environment (``HTTP(S)_PROXY``,
+    ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``, ``~/.netrc``) is read once per URL, on its first use.
 
     One ``Client`` may be shared by threads: it holds no per-request state, and requests' connection
     pool is thread-safe. A caller-owned ``session`` is shared on the same terms as requests gives.
@@ -215,6 +220,11 @@ class Client:
             self._session.max_redirects = self._config.max_redirects
         self._send_kwargs: Dict[str, Any] = dict(kwargs)
         self._timeout = (self._config.timeout.connect, self._config.timeout.read)
+        # See _request: what requests would redo on every call, done once per URL. Only for our own
+        # session (a caller's may change between calls) and without auth= (an auth object may keep
+        # state per request, as digest auth does).
+        self._reuse = self._owns_session and 'auth' not in kwargs
+        self._prepared: Dict[Tuple[str, str], Tuple[requests.PreparedRequest, Dict[str, Any]]] = {}
         self._sleep: Callable[[float], None] = time.sleep
 
     @property
@@ -233,16 +243,7 @@ class Client:
         while True:
             data = body() if callable(body) else body
             try:
-                response = self._session.request(
-                    method,
-                    url,
-                    data=data,
-                    headers=headers,
-                    timeout=self._timeout,
-                    stream=True,
-                    allow_redirects=self._config.follow_redirects,
-                    **self._send_kwargs,
-                )
+                response = self._request(method, url, data, headers)
             except (requests.ConnectTimeout, requests.ReadTimeout, requests.TooManyRedirects) as exc:
                 raise _connect_error(exc, url) from None
             except requests.ConnectionError as exc:
@@ -263,6 +264,50 @@ class Client:
                     self._sleep(delay)
                     continue
             return response
+
+    def _request(self, method: str, url: str, data: Any, headers: Mapping[str, str]) -> requests.Response:
+        session = self._session
+        if self._reuse and (data is None or isinstance(data, bytes)) and not session.cookies:
+            # With trust_env on (the default), Session.request re-reads the environment on every call:
+            # proxies and no_proxy, the CA bundle variables, and ~/.netrc from disk; it also merges the
+            # session's headers into ours again. All of that depends only on the URL, so it is done once
+            # per URL, by requests' own prepare_request and merge_environment_settings, and each call
+            # copies the result and adds its body. Cookies change with replies: a session holding any
+            # takes the ordinary path below.
+            entry = self._prepared.get((method, url))
+            if entry is None:
+                entry = self._prepare(method, url, headers)
+            template, send_kwargs = entry
+            prepared = template.copy()
+            if data:
+                prepared.prepare_body(data, None)
+            return session.send(prepared, **send_kwargs)
+        return session.request(
+            method,
+            url,
+            data=data,
+            headers=headers,
+            timeout=self._timeout,
+            stream=True,
+            allow_redirects=self._config.follow_redirects,
+            **self._send_kwargs,
+        )
+
+    def _prepare(
+        self, method: str, url: str, headers: Mapping[str, str]
+    ) -> Tuple[requests.PreparedRequest, Dict[str, Any]]:
+        # Exactly the steps of Session.request, minus the body.
+        session = self._session
+        template = session.prepare_request(requests.Request(method.upper(), url, headers=headers, data={}, params={}))
+        kw = self._send_kwargs
+        # A copy: merge_environment_settings adds the environment's proxies into the dict it is given.
+        proxies = dict(kw.get('proxies') or {})
+        settings = session.merge_environment_settings(template.url, proxies, True, kw.get('verify'), kw.get('cert'))
+        send_kwargs = {'timeout': self._timeout, 'allow_redirects': self._config.follow_redirects, **settings}
+        if len(self._prepared) >= _PREPARED_MAX:
+            self._prepared.clear()  # blob URLs are one per digest; keep the table small
+        self._prepared[(method, url)] = (template, send_kwargs)
+        return template, send_kwargs
 
     def _read(self, response: requests.Response, url: str) -> bytes:
         try:
