@@ -194,11 +194,17 @@ def encode(value: Any) -> Any:
     become RFC 3339 strings. Plain dicts are the caller's own data (a JSON schema, options) and
     keep their ``None`` values.
     """
-    if type(value) in _PLAIN:
+    kind = type(value)
+    if kind in _PLAIN:
         return value
-    if isinstance(value, Model):
+    # Known model classes are found by exact type: isinstance against Model (an ABC, through
+    # dataclasses-json) costs more than encoding a small message.
+    names = _WIRE_NAMES.get(kind)
+    if names is None and isinstance(value, Model):
+        names = _wire_names(kind)
+    if names is not None:
         out: Dict[str, Any] = {}
-        for name, wire in _WIRE_NAMES.get(type(value)) or _wire_names(type(value)):
+        for name, wire in names:
             v = getattr(value, name)
             if v is not None:
                 out[wire] = v if type(v) in _PLAIN else encode(v)
@@ -207,8 +213,8 @@ def encode(value: Any) -> Any:
                 if v is not None:
                     out[k] = encode(v)
         return out
-    if isinstance(value, (list, tuple)):
-        return [encode(v) for v in value]
+    if kind is list or isinstance(value, (list, tuple)):
+        return [v if type(v) in _PLAIN else encode(v) for v in value]
     if isinstance(value, dict):
         return {k: encode(v) for k, v in value.items()}
     if isinstance(value, datetime):

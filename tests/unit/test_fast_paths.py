@@ -4,15 +4,17 @@ decoders are dataclasses-json's ``from_dict``, the eager stream decoder loses no
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import json
 import random
+from datetime import datetime, timezone
 from typing import Any, Dict, List
 
 import pytest
 
 import ollama_lite as ollama
 from ollama_lite import _api, _types
-from ollama_lite._codec import decode
+from ollama_lite._codec import decode, encode
 from ollama_lite._model import Model
 from ollama_lite._ndjson import loads
 
@@ -187,3 +189,38 @@ def test_stream_decoder_lines_across_reads() -> None:
         got.extend(decoder.feed(payload[i : i + 7]))
     got.extend(decoder.close())
     assert [c.response for c in got] == [str(i) for i in range(100)]
+
+
+def _reference_encode(value: Any) -> Any:
+    """encode() as first written: dataclasses.fields on every call, isinstance for everything."""
+    if isinstance(value, Model):
+        out = {}
+        for f in dataclasses.fields(value):  # type: ignore[arg-type]
+            v = getattr(value, f.name)
+            if v is not None:
+                out[f.metadata.get('ollama_lite.json_name', f.name)] = _reference_encode(v)
+        for k, v in (value._extra or {}).items():
+            if v is not None:
+                out[k] = _reference_encode(v)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_reference_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _reference_encode(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def test_encode_matches_the_reference() -> None:
+    message = decode(_types.Message, {'role': 'tool', 'content': 'x', 'tool_name': 'f', 'future': {'a': None}})
+    values = [
+        _types.ChatRequest(model='m', messages=[message], stream=False, options={'temperature': 0, 'stop': None}),
+        _types.CreateRequest(model='m', from_='base', messages=[message], parameters=_types.Options(seed=1)),
+        _types.ToolParameters(defs={'x': {}}, properties={'p': _types.ToolProperty(type=['string', 'null'])}),
+        decode(_types.ListResponse, {'models': [{'name': 'a', 'modified_at': '2024-05-01T12:34:56Z'}]}),
+        (1, 'two', [3.0, True, None], {'k': datetime(2024, 1, 1, tzinfo=timezone.utc)}),
+        _types.Options(stop=('a', 'b')),
+    ]
+    for value in values:
+        assert encode(value) == _reference_encode(value)

@@ -1,10 +1,11 @@
 """Profile one client on one workload with pyinstrument, against the bench server.
 
-    python bench/profile.py sync_stream                 # ollama_lite, text report on stdout
-    python bench/profile.py sync_chats --client raw --size 300
-    python bench/profile.py embeds --html > /tmp/embeds.html
+    python bench/profiler.py sync_stream                 # ollama_lite, text report on stdout
+    python bench/profiler.py sync_chats --client raw --size 300
+    python bench/profiler.py embeds --html > /tmp/embeds.html
+    python bench/profiler.py async_chats --cprofile     # cProfile, sorted by own time (flat view)
 
-Needs pyinstrument (``pip install -r bench/requirements.txt``).
+Needs pyinstrument (``pip install -r bench/requirements.txt``); ``--cprofile`` uses the standard library.
 """
 
 from __future__ import annotations
@@ -30,12 +31,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--html', action='store_true', help='an HTML report instead of text')
     parser.add_argument('--interval', type=float, default=0.0002, help='sampling interval in seconds')
+    parser.add_argument('--cprofile', action='store_true', help='cProfile sorted by own time, top 40 functions')
+    parser.add_argument('--show-all', action='store_true', help='pyinstrument: keep library frames too')
     args = parser.parse_args(argv)
     size, size2 = SIZES[args.workload]
     server = Server()
     try:
-        cmd = [sys.executable, '-m', 'pyinstrument', '-i', str(args.interval), '-r', 'html' if args.html else 'text']
-        cmd += ['--show-all'] if not args.html else []
+        if args.cprofile:
+            cmd = [sys.executable, str(HERE / '_cprofile.py')]
+        else:
+            cmd = [sys.executable, '-m', 'pyinstrument', '-i', str(args.interval)]
+            cmd += ['-r', 'html' if args.html else 'text'] + (['--show-all'] if args.show_all else [])
         cmd += [str(HERE / 'worker.py'), args.client, args.workload, '--base', server.base]
         cmd += ['--size', str(args.size or size), '--size2', str(args.size2 or size2), '--repeat', str(args.repeat)]
         return subprocess.run(cmd, env=_env(), timeout=900, check=False).returncode
