@@ -1,0 +1,67 @@
+"""Checked by mypy, never run: what a type checker sees of the public API (see test_typing.py)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from typing_extensions import assert_type
+
+import ollama_lite as ollama
+
+
+def sync_client(client: ollama.Client) -> None:
+    assert_type(client.chat('m', [{'role': 'user', 'content': 'hi'}]), ollama.ChatResponse)
+    assert_type(client.chat('m', stream=False), ollama.ChatResponse)
+    assert_type(client.chat('m', stream=True), ollama.Stream[ollama.ChatResponse])
+    for chunk in client.chat('m', stream=True):
+        assert_type(chunk, ollama.ChatResponse)
+        assert_type(chunk.message.content, 'str | None')
+    assert_type(client.generate('m', 'p'), ollama.GenerateResponse)
+    for part in client.generate('m', 'p', stream=True):
+        assert_type(part, ollama.GenerateResponse)
+    assert_type(client.pull('m'), ollama.ProgressResponse)
+    assert_type(client.pull('m', stream=True), ollama.Stream[ollama.ProgressResponse])
+    assert_type(client.push('m', stream=True), ollama.Stream[ollama.ProgressResponse])
+    assert_type(client.create('m', from_='x'), ollama.ProgressResponse)
+    assert_type(client.create('m', from_='x', stream=True), ollama.Stream[ollama.ProgressResponse])
+    assert_type(client.embed('m', ['a']).embeddings, List[List[float]])
+    assert_type(client.embeddings('m', 'a'), ollama.EmbeddingsResponse)
+    assert_type(client.list(), ollama.ListResponse)
+    assert_type(client.show('m'), ollama.ShowResponse)
+    assert_type(client.ps(), ollama.ProcessResponse)
+    assert_type(client.copy('a', 'b'), ollama.StatusResponse)
+    assert_type(client.delete('a'), ollama.StatusResponse)
+    assert_type(client.create_blob('f'), str)
+    assert_type(client.web_search('q'), ollama.WebSearchResponse)
+    assert_type(client.web_fetch('u'), ollama.WebFetchResponse)
+    flag: bool = bool(client)
+    assert_type(client.chat('m', stream=flag), 'ollama.ChatResponse | ollama.Stream[ollama.ChatResponse]')
+
+
+async def async_client(client: ollama.AsyncClient) -> None:
+    assert_type(await client.chat('m'), ollama.ChatResponse)
+    stream = await client.chat('m', stream=True)
+    assert_type(stream, ollama.AsyncStream[ollama.ChatResponse])
+    async for chunk in stream:
+        assert_type(chunk, ollama.ChatResponse)
+    async for part in await client.generate('m', 'p', stream=True):
+        assert_type(part, ollama.GenerateResponse)
+    assert_type(await client.generate('m', 'p'), ollama.GenerateResponse)
+    assert_type(await client.pull('m', stream=True), ollama.AsyncStream[ollama.ProgressResponse])
+    assert_type(await client.embed('m', 'a'), ollama.EmbedResponse)
+    assert_type(await client.list(), ollama.ListResponse)
+    assert_type(await client.create_blob('f'), str)
+
+
+def module_functions() -> None:
+    assert_type(ollama.chat('m'), ollama.ChatResponse)
+    assert_type(ollama.chat('m', stream=True), ollama.Stream[ollama.ChatResponse])
+    assert_type(ollama.list(), ollama.ListResponse)
+
+
+def mapping_access(r: ollama.ChatResponse) -> None:
+    value: Any = r['message']['content']
+    assert_type(r.get('x'), Any)
+    assert_type('x' in r, bool)
+    assert_type(r.to_dict(), Dict[str, Any])
+    del value
