@@ -116,7 +116,6 @@ def decoder_for(cls: Type[T]) -> Callable[[Any], T]:
             factories.append((f.name, f.default_factory))
         else:
             template[f.name] = None
-    size = len(template)
     # With a wire name unlike its attribute (``from`` for ``from_``) a key may not land where its name
     # says, so such classes (all of them requests, never decoded in bulk) always take the general path.
     renames = any(wire != name for wire, (name, _) in plan.items())
@@ -144,27 +143,62 @@ def decoder_for(cls: Type[T]) -> Callable[[Any], T]:
             obj.__dict__['_extra'] = extra
         return obj
 
-    def decode_with(d: Any) -> T:
+    def checked(d: Any) -> T:
         if not isinstance(d, dict):
-            raise TypeError(f'expected a JSON object for {cls.__name__}, got {type(d).__name__}')
-        # The usual case, in a few C-level dict operations: every key is a field of this class. A key
-        # that is not adds an entry to the copy, which the size check catches.
-        ns = {**template, **d}
-        if len(ns) != size or renames:
-            return general(d)
-        for name, convert in converters:
-            value = d.get(name)
-            if value is not None:
-                ns[name] = convert(value)
-        for name, factory in factories:
-            if ns[name] is _FACTORY:
-                ns[name] = factory()
-        obj = new(cls)
-        obj.__dict__ = ns
-        return obj
+            raise _not_an_object(cls, d)
+        return general(d)
 
+    decode_with = checked if renames else _usual_case(cls, template, converters, factories, general)
     _DECODERS[cls] = decode_with
     return decode_with
+
+
+def _not_an_object(cls: type, d: Any) -> TypeError:
+    return TypeError(f'expected a JSON object for {cls.__name__}, got {type(d).__name__}')
+
+
+def _usual_case(
+    cls: type,
+    template: Dict[str, Any],
+    converters: List[Tuple[str, _Convert]],
+    factories: List[Tuple[str, Callable[[], Any]]],
+    general: Callable[[Dict[str, Any]], Any],
+) -> Callable[[Any], Any]:
+    """The decoder for dicts whose every key is a field (all others go to ``general``), as straight-line
+    code for this class: a stream decodes two objects per chunk, and a loop over the fields that need
+    converting costs about a third of each. Built once per class, as dataclasses builds ``__init__``."""
+    env: Dict[str, Any] = {
+        'cls': cls,
+        'new': object.__new__,
+        'template': template,
+        'size': len(template),
+        'general': general,
+        'FACTORY': _FACTORY,
+        'not_an_object': _not_an_object,
+    }
+    # Every key a field: the merged copy has no more entries than the template. Field names are
+    # identifiers, so they appear in the code as plain string literals.
+    body = [
+        'if not isinstance(d, dict):',
+        '    raise not_an_object(cls, d)',
+        'ns = {**template, **d}',
+        'if len(ns) != size:',
+        '    return general(d)',
+    ]
+    factory_of = dict(factories)
+    for i, (name, convert) in enumerate(converters):
+        env[f'convert_{i}'] = convert
+        body += [f'v = d.get({name!r})', 'if v is not None:', f'    ns[{name!r}] = convert_{i}(v)']
+        if name in factory_of:
+            env[f'factory_{i}'] = factory_of.pop(name)
+            body += [f'elif ns[{name!r}] is FACTORY:', f'    ns[{name!r}] = factory_{i}()']
+    for j, (name, factory) in enumerate(factory_of.items()):
+        env[f'make_{j}'] = factory
+        body += [f'if ns[{name!r}] is FACTORY:', f'    ns[{name!r}] = make_{j}()']
+    body += ['obj = new(cls)', 'obj.__dict__ = ns', 'return obj']
+    source = 'def decode_with(d):\n' + ''.join(f'    {line}\n' for line in body)
+    exec(compile(source, f'<ollama_lite decoder of {cls.__qualname__}>', 'exec'), env)
+    return env['decode_with']  # type: ignore[no-any-return]
 
 
 def decode(cls: Type[T], data: Any) -> T:
