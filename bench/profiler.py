@@ -44,7 +44,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             cmd += ['-r', 'html' if args.html else 'text'] + (['--show-all'] if args.show_all else [])
         cmd += [str(HERE / 'worker.py'), args.client, args.workload, '--base', server.base]
         cmd += ['--size', str(args.size or size), '--size2', str(args.size2 or size2), '--repeat', str(args.repeat)]
-        return subprocess.run(cmd, env=_env(), timeout=900, check=False).returncode
+        return subprocess.run(cmd, env=_env(args.client), timeout=900, check=False).returncode
     finally:
         server.close()
 

@@ -94,10 +94,16 @@ def memory_workloads(quick: bool) -> List[Workload]:
 # --- processes ------------------------------------------------------------------------------------
 
 
-def _env() -> Dict[str, str]:
+#: Where the ollama_lite under test is imported from; --lite-path points it at another copy (say, an
+#: export of an older commit) to compare versions of the package in the same run.
+LITE_PATH = ROOT
+
+
+def _env(client: str = '') -> Dict[str, str]:
     env = dict(os.environ)
-    # The working tree's ollama_lite, and bench/ for the adapters.
-    env['PYTHONPATH'] = os.pathsep.join([str(ROOT), str(HERE), env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
+    # The working tree's ollama_lite (or --lite-path's), and bench/ for the adapters.
+    first = str(LITE_PATH) if client == 'ollama_lite' else str(ROOT)
+    env['PYTHONPATH'] = os.pathsep.join([first, str(HERE), env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
     # A proxy set in the environment must not carry 127.0.0.1 traffic for any client.
     for key in ('NO_PROXY', 'no_proxy'):
         env[key] = ','.join(filter(None, [env.get(key, ''), '127.0.0.1', 'localhost']))
@@ -142,7 +148,9 @@ def run_worker(client: str, w: Workload, base: str, repeat: int) -> Dict[str, An
     cmd = [sys.executable, str(HERE / 'worker.py'), client, w.worker, '--base', base]
     cmd += ['--size', str(w.size), '--size2', str(w.size2), '--repeat', str(repeat)]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, env=_env(), timeout=WORKER_TIMEOUT, check=False)
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, env=_env(client), timeout=WORKER_TIMEOUT, check=False
+        )
     except subprocess.TimeoutExpired:
         return {'error': f'timed out after {WORKER_TIMEOUT:.0f} s'}
     lines = done.stdout.strip().splitlines()
@@ -156,12 +164,12 @@ def import_times(client: str, runs: int) -> Dict[str, Any]:
     probe = _IMPORT_PROBE.format(stmt=IMPORTS[client])
     cmd = [sys.executable, '-c', probe]
     # One untimed run first, so every timed run finds the bytecode caches written.
-    subprocess.run(cmd, env=_env(), capture_output=True, check=True, timeout=120)
+    subprocess.run(cmd, env=_env(client), capture_output=True, check=True, timeout=120)
     seconds = []
     aiohttp = False
     modules = 0
     for _ in range(runs):
-        out = subprocess.run(cmd, env=_env(), capture_output=True, text=True, check=True, timeout=120)
+        out = subprocess.run(cmd, env=_env(client), capture_output=True, text=True, check=True, timeout=120)
         t, aiohttp, modules = eval(out.stdout.strip().splitlines()[-1], {})  # our own probe's repr of a tuple
         seconds.append(t)
     return {'seconds': seconds, 'imports_aiohttp': aiohttp, 'modules': modules}
@@ -211,9 +219,10 @@ def memory_table(rows: List[Tuple[Workload, Dict[str, Dict[str, Any]]]]) -> str:
     for w, results in rows:
         cells = []
         for c in CLIENTS:
-            mem = results.get(c, {}).get('memory')
+            result = results.get(c, {})
+            mem = result.get('memory')
             if mem is None:
-                cells.append('n/a' if 'na' in results.get(c, {}) else 'error')
+                cells.append(_cell(result))
                 continue
             text = f'{mem["peak_growth_mb"]} MB'
             tenths = mem.get('growth_by_tenth_mb')
@@ -253,7 +262,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--clients', default=','.join(CLIENTS), help='comma-separated subset of ' + ','.join(CLIENTS))
     parser.add_argument('--only', help='comma-separated workload keys (import, sync_chats, …, stream_memory)')
     parser.add_argument('--no-memory', action='store_true', help='skip the memory workloads')
+    parser.add_argument('--lite-path', help='import ollama_lite from this directory instead of the working tree')
     args = parser.parse_args(argv)
+    global LITE_PATH
+    if args.lite_path:
+        LITE_PATH = Path(args.lite_path).resolve()
+        if not (LITE_PATH / 'ollama_lite' / '__init__.py').is_file():
+            parser.error(f'no ollama_lite package in {LITE_PATH}')
     repeat = args.repeat or (1 if args.quick else 3)
     rounds = args.rounds or (1 if args.quick else 3)
     import_runs = args.imports or (3 if args.quick else 9)
@@ -327,6 +342,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     record = {
         'machine': info,
         'quick': args.quick,
+        'lite_path': str(LITE_PATH),
         'rounds': rounds,
         'repeat': repeat,
         'import': imports,
