@@ -410,7 +410,7 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None) -> 
     except ResponseError as exc:
         sys.stderr.write(f'Error: {exc.error}\n')
         return _EXIT_FAILURE
-    except (ConnectError, RequestTimeout, ProtocolError, RequestError, ValueError, OSError) as exc:
+    except (ConnectError, RequestTimeout, ProtocolError, RequestError, ValueError, OSError, ImportError) as exc:
         sys.stderr.write(f'Error: {exc}\n')
         return _EXIT_FAILURE
     return 0

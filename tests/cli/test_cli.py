@@ -217,3 +217,16 @@ def test_demo_against_host(url: EmulatorURL) -> None:
     assert main(['demo', '--host', url], out=out) == 0
     assert f'Server {url}' in out.getvalue()
     assert any(r.path == '/api/pull' for r in url.emulator.requests)
+
+
+def test_demo_without_aiohttp_says_which_extra(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The emulator needs aiohttp; a plain install must get a one-line hint, not a traceback.
+    for name in [m for m in sys.modules if m == 'aiohttp' or m.startswith(('aiohttp.', 'ollama_lite.testing'))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, 'aiohttp', None)
+    assert main(['demo'], out=io.StringIO()) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('Error: the demo runs the bundled emulator, which needs aiohttp')
+    assert 'ollama-lite[async]' in err
