@@ -91,9 +91,19 @@ def _drain(adapter: Any, client: Any, chunks: int, sample: Optional[Callable[[in
 CPU: List[float] = []
 
 
+#: A worker keeps repeating a short workload until this much time is measured (up to MAX_REPEAT
+#: times), so that a workload of 0.1 s gives as steady a median as one of 1 s.
+MIN_SECONDS = 1.0
+MAX_REPEAT = 12
+
+
+def _more(out: List[float], repeat: int) -> bool:
+    return len(out) < repeat or (sum(out) < MIN_SECONDS and len(out) < MAX_REPEAT)
+
+
 def _timed(repeat: int, once: Callable[[], None]) -> List[float]:
-    out = []
-    for _ in range(repeat):
+    out: List[float] = []
+    while _more(out, repeat):
         gc.collect()
         c0 = time.process_time()
         t0 = time.perf_counter()
@@ -201,8 +211,8 @@ async def _open_async(adapter: Any, base: str) -> Any:
 
 
 async def _async_timed(repeat: int, once: Callable[[], Any]) -> List[float]:
-    out = []
-    for _ in range(repeat):
+    out: List[float] = []
+    while _more(out, repeat):
         gc.collect()
         c0 = time.process_time()
         t0 = time.perf_counter()
