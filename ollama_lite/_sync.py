@@ -22,6 +22,7 @@ from typing import (
 )
 
 import requests
+import urllib3
 
 from . import _api
 from ._api import Call, StreamDecoder
@@ -310,9 +311,12 @@ class Client:
         return template, send_kwargs
 
     def _read(self, response: requests.Response, url: str) -> bytes:
+        # The whole body in one urllib3 read, decoded as response.content would be (gzip included):
+        # content reads through iter_content in 10 KB steps, ~25 us more for each small reply here.
+        # The read returns the connection to the pool as soon as the body is complete.
         try:
-            return response.content
-        except (requests.RequestException, OSError) as exc:
+            return response.raw.read(decode_content=True)
+        except (requests.RequestException, OSError, urllib3.exceptions.HTTPError) as exc:
             raise _read_error(exc, url) from None
         finally:
             response.close()

@@ -1,13 +1,18 @@
-"""The sync Client prepares each URL once; what it sends must be what requests' own path sends.
+"""The sync Client's shortcuts through requests: what it sends and reads must be what requests' own
+path sends and reads.
 
 ``Client._request`` reuses, per URL, the result of ``Session.prepare_request`` and
 ``Session.merge_environment_settings`` instead of redoing them on every call. These tests put both paths
 side by side under many environments (proxies, no_proxy, CA bundles, netrc, caller settings) and compare
-the request that reaches the transport, headers, body and keyword arguments alike.
+the request that reaches the transport, headers, body and keyword arguments alike. ``Client._read``
+reads a whole reply with one urllib3 read instead of ``response.content``; it must decode the same.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
+import zlib
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -138,3 +143,13 @@ def test_prepared_table_stays_small() -> None:
             mock.add(responses.GET, f'{HOST}/api/x{i}', json={})
             client._open('GET', f'{HOST}/api/x{i}', None).close()
     assert len(client._prepared) <= 64
+
+
+@pytest.mark.parametrize('encoding', ['gzip', 'deflate', 'identity'])
+def test_compressed_replies_are_decoded(encoding: str) -> None:
+    raw = json.dumps(REPLY).encode()
+    body = {'gzip': gzip.compress, 'deflate': zlib.compress, 'identity': bytes}[encoding](raw)
+    client = ollama.Client(HOST, retries=0)
+    with responses.RequestsMock() as mock:
+        mock.add(responses.POST, HOST + '/api/chat', body=body, headers={'Content-Encoding': encoding})
+        assert client.chat('m', MESSAGES).message.content == 'x'
