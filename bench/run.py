@@ -311,8 +311,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 continue
             results: Dict[str, Dict[str, Any]] = {c: {'seconds': []} for c in clients}
             # Clients take turns round by round, so a slow spell on a shared machine hits them all alike.
-            for _ in range(rounds):
-                for c in clients:
+            for r in range(rounds):
+                # A different client goes first in each round, so none always follows the same neighbour.
+                for c in clients[r % len(clients) :] + clients[: r % len(clients)]:
                     if 'seconds' not in results[c]:
                         continue  # n/a or failed: another round would say the same
                     got = run_worker(c, w, server.base, repeat)
