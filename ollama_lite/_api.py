@@ -60,6 +60,8 @@ R = TypeVar('R', bound=Model)
 _THINK_LEVELS = ('low', 'medium', 'high', 'max')
 #: Size of the pieces a blob is hashed and uploaded in.
 BLOB_CHUNK = 1 << 20
+#: A blob upload is the file's raw bytes, not JSON.
+BLOB_CONTENT_TYPE = 'application/octet-stream'
 
 
 def _done(obj: Mapping[str, Any]) -> bool:
@@ -147,10 +149,6 @@ class StreamDecoder(Generic[R]):
         if not self._finished and self._final is not None:
             raise incomplete(self._endpoint.name, self._lines.lines_seen, why)
         return out
-
-    def cut(self, why: str) -> Exception:
-        """The error for a body that broke off while reading (the transport's error is ``why``)."""
-        return incomplete(self._endpoint.name, self._lines.lines_seen, why)
 
 
 def _then_raise(chunks: List[R], exc: Exception) -> Iterator[R]:

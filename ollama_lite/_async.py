@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+import os
 from typing import (
     Any,
     AsyncGenerator,
@@ -324,10 +325,12 @@ class AsyncClient:
             )
         return session
 
-    async def _open(self, method: str, url: str, body: Body) -> aiohttp.ClientResponse:
+    async def _open(
+        self, method: str, url: str, body: Body, content_type: Optional[str] = None
+    ) -> aiohttp.ClientResponse:
         session = self._current_session()
         attempts = Attempts(self._config.retry)
-        headers = self._config.headers_for(url)
+        headers = self._config.headers_for(url, content_type)
         while True:
             # A streamed body is made afresh for each attempt; aiohttp's writer consumes it, and closes it
             # when it is cancelled with the request.
@@ -734,7 +737,7 @@ class AsyncClient:
             )
         )  # fmt: skip
 
-    async def create_blob(self, path: Union[str, Any]) -> str:
+    async def create_blob(self, path: Union[str, os.PathLike[str]]) -> str:
         """Upload a file as a blob unless the server has it already; return its ``sha256:<hex>`` digest.
 
         The file is hashed and uploaded piece by piece, never read whole into memory, and the disk is read
@@ -746,7 +749,7 @@ class AsyncClient:
         head = await self._open('HEAD', url, None)
         if _api.check_blob_exists(head.status, await self._read(head, url)):
             return digest
-        upload = await self._open('POST', url, lambda: _file_pieces(path))
+        upload = await self._open('POST', url, lambda: _file_pieces(path), _api.BLOB_CONTENT_TYPE)
         _api.check_blob_created(upload.status, await self._read(upload, url))
         return digest
 

@@ -222,7 +222,7 @@ def _wire_names(cls: type) -> Tuple[Tuple[str, str], ...]:
 
 
 def encode(value: Any) -> Any:
-    """Turn models (and lists and dicts of them) into plain JSON values, dropping ``None`` fields.
+    """Turn models (and lists and dicts of them) into plain JSON values, dropping unset (``None``) fields.
 
     Wire names replace Python names (``from_`` → ``from``), extra fields are kept, datetimes
     become RFC 3339 strings. Plain dicts are the caller's own data (a JSON schema, options) and
@@ -243,9 +243,9 @@ def encode(value: Any) -> Any:
             if v is not None:
                 out[wire] = v if type(v) in _PLAIN else encode(v)
         if value._extra:
+            # Extra fields are data someone chose to keep (a schema keyword such as "default": null).
             for k, v in value._extra.items():
-                if v is not None:
-                    out[k] = encode(v)
+                out[k] = encode(v)
         return out
     if kind is list or isinstance(value, (list, tuple)):
         return [v if type(v) in _PLAIN else encode(v) for v in value]

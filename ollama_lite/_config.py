@@ -174,11 +174,22 @@ class ClientConfig:
         """The absolute URL of an API path; absolute URLs (the cloud endpoints) pass through."""
         return path if '://' in path else self.base_url + path
 
-    def headers_for(self, url: str) -> Mapping[str, str]:
-        """Headers for a request to ``url``: the API key goes only to the configured host and ollama.com."""
-        if 'authorization' not in self.headers or url.startswith((self.base_url + '/', CLOUD_ORIGIN + '/')):
-            return self.headers
-        return {k: v for k, v in self.headers.items() if k != 'authorization'}
+    def is_own(self, url: str) -> bool:
+        """Whether ``url`` is on the configured host (under its path prefix): the only place that sees the
+        caller's own credentials, such as requests' ``auth=``."""
+        return url.startswith(self.base_url + '/')
+
+    def headers_for(self, url: str, content_type: Optional[str] = None) -> Mapping[str, str]:
+        """Headers for a request to ``url``: the API key goes only to the configured host and ollama.com.
+
+        ``content_type`` replaces the JSON content type, for bodies that are not JSON (blob uploads).
+        """
+        headers = self.headers
+        if 'authorization' in headers and not (self.is_own(url) or url.startswith(CLOUD_ORIGIN + '/')):
+            headers = {k: v for k, v in headers.items() if k != 'authorization'}
+        if content_type is not None:
+            headers = {**headers, 'content-type': content_type}
+        return headers
 
     def __repr__(self) -> str:
         auth = ', authorization=<hidden>' if 'authorization' in self.headers else ''

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import (
     IO,
@@ -220,6 +221,8 @@ class Client:
             # A redirect loop must end soon; a caller's session keeps the limit its owner chose.
             self._session.max_redirects = self._config.max_redirects
         self._send_kwargs: Dict[str, Any] = dict(kwargs)
+        # The caller's auth= is for their Ollama host; ollama.com (web_search, web_fetch) gets the API key only.
+        self._foreign_kwargs = {k: v for k, v in kwargs.items() if k != 'auth'}
         self._timeout = (self._config.timeout.connect, self._config.timeout.read)
         # See _request: what requests would redo on every call, done once per URL. Only for our own
         # session (a caller's may change between calls) and without auth= (an auth object may keep
@@ -238,9 +241,15 @@ class Client:
 
     # --- transport ---------------------------------------------------------------------------------
 
-    def _open(self, method: str, url: str, body: Union[bytes, Callable[[], IO[bytes]], None]) -> requests.Response:
+    def _open(
+        self,
+        method: str,
+        url: str,
+        body: Union[bytes, Callable[[], IO[bytes]], None],
+        content_type: Optional[str] = None,
+    ) -> requests.Response:
         attempts = Attempts(self._config.retry)
-        headers = self._config.headers_for(url)
+        headers = self._config.headers_for(url, content_type)
         while True:
             data = body() if callable(body) else body
             try:
@@ -291,7 +300,7 @@ class Client:
             timeout=self._timeout,
             stream=True,
             allow_redirects=self._config.follow_redirects,
-            **self._send_kwargs,
+            **(self._send_kwargs if self._config.is_own(url) else self._foreign_kwargs),
         )
 
     def _prepare(
@@ -685,7 +694,7 @@ class Client:
             )
         )  # fmt: skip
 
-    def create_blob(self, path: Union[str, Any]) -> str:
+    def create_blob(self, path: Union[str, os.PathLike[str]]) -> str:
         """Upload a file as a blob unless the server has it already; return its ``sha256:<hex>`` digest.
 
         The file is hashed and uploaded piece by piece, never read whole into memory. Raises
@@ -696,7 +705,7 @@ class Client:
         head = self._open('HEAD', url, None)
         if _api.check_blob_exists(head.status_code, self._read(head, url)):
             return digest
-        upload = self._open('POST', url, lambda: open(path, 'rb'))  # noqa: SIM115 - closed by _open
+        upload = self._open('POST', url, lambda: open(path, 'rb'), _api.BLOB_CONTENT_TYPE)  # noqa: SIM115 - closed by _open
         _api.check_blob_created(upload.status_code, self._read(upload, url))
         return digest
 

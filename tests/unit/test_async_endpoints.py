@@ -381,8 +381,9 @@ async def test_create_blob_uploads_when_missing(mock: aioresponses, client: olla
     mock.post(f'{HOST}/api/blobs/{digest}', status=201)
     assert await client.create_blob(str(path)) == digest
     # aioresponses drains the async body into bytes before recording it: the pieces add up to the file.
-    body = _sent(mock, 'POST', f'{HOST}/api/blobs/{digest}')['data']
-    assert hashlib.sha256(body).hexdigest() == digest.split(':')[1]
+    sent = _sent(mock, 'POST', f'{HOST}/api/blobs/{digest}')
+    assert hashlib.sha256(sent['data']).hexdigest() == digest.split(':')[1]
+    assert sent['headers']['content-type'] == 'application/octet-stream'
 
 
 async def test_create_blob_hashes_off_the_event_loop(

@@ -270,6 +270,9 @@ def test_decode_rejects_non_objects() -> None:
 def test_encode_drops_unset_fields_only() -> None:
     msg = ollama.Message(role='user', content='')
     assert encode(msg) == {'role': 'user', 'content': ''}
+    prop = ollama.Tool.Function.Parameters.Property(type='string')
+    prop['default'] = None
+    assert encode(prop) == {'type': 'string', 'default': None}
     schema = {'type': 'object', 'properties': {'a': {'default': None}}}
     assert encode({'format': schema}) == {'format': schema}
 

@@ -216,6 +216,7 @@ def test_create_blob_uploads_when_missing(mock: responses.RequestsMock, tmp_path
     upload = mock.calls[1].request
     body = upload.body.read() if hasattr(upload.body, 'read') else upload.body
     assert hashlib.sha256(body).hexdigest() == digest.split(':')[1]
+    assert upload.headers['Content-Type'] == 'application/octet-stream'
 
 
 def test_create_blob_errors(mock: responses.RequestsMock, tmp_path: Path) -> None:
@@ -250,3 +251,18 @@ def test_refused_connection_names_url() -> None:
     with pytest.raises(ConnectionError, match=r'127\.0\.0\.1:9/api/tags.*OLLAMA_HOST') as info:
         client.list()
     assert isinstance(info.value, ollama.ConnectError)
+
+
+def test_requests_auth_stays_with_the_ollama_host(
+    mock: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # auth= is for the caller's own server; ollama.com must get the API key, not those credentials.
+    monkeypatch.setenv('OLLAMA_API_KEY', 'cloud-key')
+    mock.add('GET', HOST + '/api/tags', json={'models': []})
+    mock.add('POST', 'https://ollama.com/api/web_search', json={'results': []})
+    client = _client(auth=('local-user', 'local-password'))
+    client.list()
+    client.web_search('q')
+    own, cloud = (c.request.headers['Authorization'] for c in mock.calls)
+    assert own.startswith('Basic ')
+    assert cloud == 'Bearer cloud-key'
