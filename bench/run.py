@@ -160,19 +160,20 @@ def run_worker(client: str, w: Workload, base: str, repeat: int) -> Dict[str, An
     return json.loads(lines[-1])
 
 
-def import_times(client: str, runs: int) -> Dict[str, Any]:
-    probe = _IMPORT_PROBE.format(stmt=IMPORTS[client])
-    cmd = [sys.executable, '-c', probe]
-    # One untimed run first, so every timed run finds the bytecode caches written.
-    subprocess.run(cmd, env=_env(client), capture_output=True, check=True, timeout=120)
-    seconds = []
-    aiohttp = False
-    modules = 0
-    for _ in range(runs):
-        out = subprocess.run(cmd, env=_env(client), capture_output=True, text=True, check=True, timeout=120)
-        t, aiohttp, modules = eval(out.stdout.strip().splitlines()[-1], {})  # our own probe's repr of a tuple
-        seconds.append(t)
-    return {'seconds': seconds, 'imports_aiohttp': aiohttp, 'modules': modules}
+def import_times(clients: List[str], runs: int) -> Dict[str, Dict[str, Any]]:
+    """``import X; X.Client()`` timed in ``runs`` fresh interpreters per client, the clients taking turns."""
+    cmds = {c: [sys.executable, '-c', _IMPORT_PROBE.format(stmt=IMPORTS[c])] for c in clients}
+    out: Dict[str, Dict[str, Any]] = {c: {'seconds': []} for c in clients}
+    for c in clients:
+        # One untimed run first, so every timed run finds the bytecode caches written.
+        subprocess.run(cmds[c], env=_env(c), capture_output=True, check=True, timeout=120)
+    for i in range(runs):
+        for c in clients[i % len(clients) :] + clients[: i % len(clients)]:
+            done = subprocess.run(cmds[c], env=_env(c), capture_output=True, text=True, check=True, timeout=120)
+            t, aiohttp, modules = eval(done.stdout.strip().splitlines()[-1], {})  # our own probe's repr of a tuple
+            out[c]['seconds'].append(t)
+            out[c].update(imports_aiohttp=aiohttp, modules=modules)
+    return out
 
 
 # --- report ---------------------------------------------------------------------------------------
@@ -273,7 +274,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument(
         '--repeat', type=int, help='timed repeats in each worker process, at least (default 2, quick 1)'
     )
-    parser.add_argument('--imports', type=int, help='fresh interpreters for the import time (default 9, quick 3)')
+    parser.add_argument('--imports', type=int, help='interpreters per client timing the import (default 15, quick 3)')
     parser.add_argument('--clients', default=','.join(CLIENTS), help='comma-separated subset of ' + ','.join(CLIENTS))
     parser.add_argument('--only', help='comma-separated workload keys (import, sync_chats, …, stream_memory)')
     parser.add_argument('--no-memory', action='store_true', help='skip the memory workloads')
@@ -286,7 +287,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             parser.error(f'no ollama_lite package in {LITE_PATH}')
     repeat = args.repeat or (1 if args.quick else 2)
     rounds = args.rounds or (1 if args.quick else 5)
-    import_runs = args.imports or (3 if args.quick else 9)
+    import_runs = args.imports or (3 if args.quick else 15)
     clients = [c for c in args.clients.split(',') if c]
     if set(clients) - set(CLIENTS):
         parser.error(f'unknown client(s): {", ".join(sorted(set(clients) - set(CLIENTS)))}')
@@ -301,8 +302,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     rows: List[Tuple[Workload, Dict[str, Dict[str, Any]]]] = []
     mem_rows: List[Tuple[Workload, Dict[str, Dict[str, Any]]]] = []
     if wanted('import'):
+        imports = import_times(clients, import_runs)
         for c in clients:
-            imports[c] = import_times(c, import_runs)
             print(f'  import   {c:12} {_cell(imports[c])}', flush=True)
     server = Server()
     try:
