@@ -765,7 +765,7 @@ class AsyncClient:
         """The models available locally (``GET /api/tags``)."""
         return await self._one(_api.list_models())
 
-    async def show(self, model: str, verbose: Optional[bool] = None) -> ShowResponse:
+    async def show(self, model: str, *, verbose: Optional[bool] = None) -> ShowResponse:
         """Details of a model: template, parameters, capabilities, model info (``POST /api/show``)."""
         return await self._one(_api.show(model, verbose))
 

@@ -721,7 +721,7 @@ class Client:
         """The models available locally (``GET /api/tags``)."""
         return self._one(_api.list_models())
 
-    def show(self, model: str, verbose: Optional[bool] = None) -> ShowResponse:
+    def show(self, model: str, *, verbose: Optional[bool] = None) -> ShowResponse:
         """Details of a model: template, parameters, capabilities, model info (``POST /api/show``)."""
         return self._one(_api.show(model, verbose))
 
