@@ -69,7 +69,7 @@ R = TypeVar('R', bound=Model)
 #: Arguments that reach ``requests`` as they are.
 _REQUESTS_KWARGS = frozenset({'verify', 'cert', 'proxies', 'auth'})
 _READ_SIZE = 1 << 16
-#: How many (method, URL) pairs a client keeps prepared; see Client._request.
+#: How many (method, URL, content type) a client keeps prepared; see Client._request.
 _PREPARED_MAX = 64
 _DEFAULT_TIMEOUT = Timeout()
 
@@ -228,7 +228,7 @@ class Client:
         # session (a caller's may change between calls) and without auth= (an auth object may keep
         # state per request, as digest auth does).
         self._reuse = self._owns_session and 'auth' not in kwargs
-        self._prepared: Dict[Tuple[str, str], Tuple[requests.PreparedRequest, Dict[str, Any]]] = {}
+        self._prepared: Dict[Tuple[str, str, Optional[str]], Tuple[requests.PreparedRequest, Dict[str, Any]]] = {}
         self._sleep: Callable[[float], None] = time.sleep
 
     @property
@@ -284,9 +284,11 @@ class Client:
             # per URL, by requests' own prepare_request and merge_environment_settings, and each call
             # copies the result and adds its body. Cookies change with replies: a session holding any
             # takes the ordinary path below.
-            entry = self._prepared.get((method, url))
+            # Headers follow from the URL and the content type (see ClientConfig.headers_for).
+            key = (method, url, headers.get('content-type'))
+            entry = self._prepared.get(key)
             if entry is None:
-                entry = self._prepare(method, url, headers)
+                entry = self._prepare(key, headers)
             template, send_kwargs = entry
             prepared = template.copy()
             if data:
@@ -304,9 +306,11 @@ class Client:
         )
 
     def _prepare(
-        self, method: str, url: str, headers: Mapping[str, str]
+        self, key: Tuple[str, str, Optional[str]], headers: Mapping[str, str]
     ) -> Tuple[requests.PreparedRequest, Dict[str, Any]]:
-        # Exactly the steps of Session.request, minus the body.
+        # Exactly the steps of Session.request, minus the body. (No auth= here, so _send_kwargs is what
+        # the ordinary path would pass for any host.)
+        method, url, _ = key
         session = self._session
         template = session.prepare_request(requests.Request(method.upper(), url, headers=headers, data={}, params={}))
         kw = self._send_kwargs
@@ -316,7 +320,7 @@ class Client:
         send_kwargs = {'timeout': self._timeout, 'allow_redirects': self._config.follow_redirects, **settings}
         if len(self._prepared) >= _PREPARED_MAX:
             self._prepared.clear()  # blob URLs are one per digest; keep the table small
-        self._prepared[(method, url)] = (template, send_kwargs)
+        self._prepared[key] = (template, send_kwargs)
         return template, send_kwargs
 
     def _read(self, response: requests.Response, url: str) -> bytes:

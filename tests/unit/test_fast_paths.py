@@ -200,8 +200,7 @@ def _reference_encode(value: Any) -> Any:
             if v is not None:
                 out[f.metadata.get('ollama_lite.json_name', f.name)] = _reference_encode(v)
         for k, v in (value._extra or {}).items():
-            if v is not None:
-                out[k] = _reference_encode(v)
+            out[k] = _reference_encode(v)  # extras keep None: someone chose to keep them
         return out
     if isinstance(value, (list, tuple)):
         return [_reference_encode(v) for v in value]
@@ -213,7 +212,8 @@ def _reference_encode(value: Any) -> Any:
 
 
 def test_encode_matches_the_reference() -> None:
-    message = decode(_types.Message, {'role': 'tool', 'content': 'x', 'tool_name': 'f', 'future': {'a': None}})
+    wire = {'role': 'tool', 'content': 'x', 'tool_name': 'f', 'future': {'a': None}, 'z': None}
+    message = decode(_types.Message, wire)
     values = [
         _types.ChatRequest(model='m', messages=[message], stream=False, options={'temperature': 0, 'stop': None}),
         _types.CreateRequest(model='m', from_='base', messages=[message], parameters=_types.Options(seed=1)),

@@ -153,3 +153,14 @@ def test_compressed_replies_are_decoded(encoding: str) -> None:
     with responses.RequestsMock() as mock:
         mock.add(responses.POST, HOST + '/api/chat', body=body, headers={'Content-Encoding': encoding})
         assert client.chat('m', MESSAGES).message.content == 'x'
+
+
+def test_prepared_per_content_type() -> None:
+    client = ollama.Client(HOST, retries=0)
+    with responses.RequestsMock() as mock:
+        mock.add(responses.POST, HOST + '/api/x', json={})
+        client._open('POST', HOST + '/api/x', b'{}').close()
+        client._open('POST', HOST + '/api/x', b'raw', 'application/octet-stream').close()
+        client._open('POST', HOST + '/api/x', b'{}').close()
+        sent = [c.request.headers['Content-Type'] for c in mock.calls]
+    assert sent == ['application/json', 'application/octet-stream', 'application/json']
