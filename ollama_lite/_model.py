@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import datetime
-from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Type, TypeVar
 
-from dataclasses_json import DataClassJsonMixin, config
+M = TypeVar('M', bound='Model')
 
 __all__ = ['JSON_NAME', 'Model', 'json_name']
 
@@ -22,16 +22,25 @@ JSON_NAME = 'ollama_lite.json_name'
 
 def json_name(name: str, **kwargs: Any) -> Any:
     """A dataclass field whose JSON key is ``name`` (for keys that are not Python identifiers)."""
-    metadata: Dict[str, Any] = dict(config(field_name=name))
+    # What dataclasses_json.config(field_name=name) writes, without importing dataclasses-json.
+    metadata: Dict[str, Any] = {'dataclasses_json': {'letter_case': _FieldName(name)}}
     metadata[JSON_NAME] = name
     return dataclasses.field(metadata=metadata, **kwargs)
+
+
+class _FieldName:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, _: str) -> str:
+        return self.name
 
 
 def _wire_names(cls: type) -> Dict[str, str]:
     return {f.name: f.metadata.get(JSON_NAME, f.name) for f in dataclasses.fields(cls)}
 
 
-class Model(DataClassJsonMixin):
+class Model:
     """Mapping-style access on top of a dataclass.
 
     ``key in r`` is true for a field that holds a value (not ``None``) and for any extra field the
@@ -108,6 +117,29 @@ class Model(DataClassJsonMixin):
         kwargs.setdefault('default', _json_default)
         return json.dumps(self.to_dict(), *args, **kwargs)
 
+    @classmethod
+    def from_dict(cls: Type[M], kvs: Any, *, infer_missing: bool = False) -> M:
+        """Build an instance from a wire dict, as the clients decode replies: wire names (``model_info``),
+        RFC 3339 datetimes, nested types, unknown keys kept. Every field has a default, so
+        ``infer_missing`` changes nothing. Raises ``TypeError`` when ``kvs`` is not a dict.
+
+        >>> ChatResponse.from_dict({'message': {'role': 'assistant', 'content': 'Hi'}}).message.content
+        'Hi'
+        """
+        from ._codec import decode
+
+        return decode(cls, kvs)
+
+    @classmethod
+    def from_json(cls: Type[M], s: Any, *, infer_missing: bool = False, **kwargs: Any) -> M:
+        """:meth:`from_dict` of a JSON document; ``kwargs`` are those of ``json.loads``."""
+        return cls.from_dict(json.loads(s, **kwargs))
+
+    @classmethod
+    def schema(cls, **kwargs: Any) -> Any:
+        """dataclasses-json's marshmallow ``schema()`` (imported on first use)."""
+        return _mixin().schema.__func__(cls, **kwargs)
+
     def model_dump(self, *, exclude_none: bool = True, **_: Any) -> Dict[str, Any]:
         """Same as :meth:`to_dict`; spelled as the official client's types spell it."""
         return self.to_dict()
@@ -115,6 +147,16 @@ class Model(DataClassJsonMixin):
     def model_dump_json(self, *, indent: Optional[int] = None, **_: Any) -> str:
         """Same as :meth:`to_json`; spelled as the official client's types spell it."""
         return self.to_json(indent=indent)
+
+
+def _mixin() -> Any:
+    # dataclasses-json costs ~25 ms to import; only schema() needs it. Registered as a virtual subclass,
+    # Model passes dataclasses-json's own checks for nested models.
+    from dataclasses_json import DataClassJsonMixin
+
+    if not issubclass(Model, DataClassJsonMixin):
+        DataClassJsonMixin.register(Model)
+    return DataClassJsonMixin
 
 
 def _json_default(value: Any) -> Any:

@@ -218,6 +218,8 @@ class Logprob(TokenLogprob):
 
 @dataclass
 class ModelDetails(Model):
+    """What a model is: format, family, parameter size, quantization."""
+
     parent_model: Optional[str] = None
     format: Optional[str] = None
     family: Optional[str] = None
@@ -233,6 +235,8 @@ class ModelDetails(Model):
 
 @dataclass
 class GenerateRequest(Model):
+    """The body of ``POST /api/generate``."""
+
     model: str = ''
     prompt: Optional[str] = None
     suffix: Optional[str] = None
@@ -257,6 +261,8 @@ class GenerateRequest(Model):
 
 @dataclass
 class ChatRequest(Model):
+    """The body of ``POST /api/chat``."""
+
     model: str = ''
     messages: Optional[List[Message]] = None
     tools: Optional[List[Union[Tool, Dict[str, Any]]]] = None
@@ -273,6 +279,8 @@ class ChatRequest(Model):
 
 @dataclass
 class EmbedRequest(Model):
+    """The body of ``POST /api/embed``."""
+
     model: str = ''
     input: Union[str, Sequence[str]] = ''
     truncate: Optional[bool] = None
@@ -283,6 +291,8 @@ class EmbedRequest(Model):
 
 @dataclass
 class EmbeddingsRequest(Model):
+    """The body of the legacy ``POST /api/embeddings``."""
+
     model: str = ''
     prompt: Optional[str] = None
     options: Optional[Union[Dict[str, Any], Options]] = None
@@ -291,6 +301,8 @@ class EmbeddingsRequest(Model):
 
 @dataclass
 class PullRequest(Model):
+    """The body of ``POST /api/pull``."""
+
     model: str = ''
     insecure: Optional[bool] = None
     stream: Optional[bool] = None
@@ -298,6 +310,8 @@ class PullRequest(Model):
 
 @dataclass
 class PushRequest(Model):
+    """The body of ``POST /api/push``."""
+
     model: str = ''
     insecure: Optional[bool] = None
     stream: Optional[bool] = None
@@ -305,6 +319,8 @@ class PushRequest(Model):
 
 @dataclass
 class CreateRequest(Model):
+    """The body of ``POST /api/create``; ``from_`` is sent as ``from``."""
+
     model: str = ''
     from_: Optional[str] = json_name('from', default=None)
     files: Optional[Dict[str, str]] = None
@@ -322,29 +338,39 @@ class CreateRequest(Model):
 
 @dataclass
 class ShowRequest(Model):
+    """The body of ``POST /api/show``."""
+
     model: str = ''
     verbose: Optional[bool] = None
 
 
 @dataclass
 class CopyRequest(Model):
+    """The body of ``POST /api/copy``."""
+
     source: str = ''
     destination: str = ''
 
 
 @dataclass
 class DeleteRequest(Model):
+    """The body of ``DELETE /api/delete``."""
+
     model: str = ''
 
 
 @dataclass
 class WebSearchRequest(Model):
+    """The body of ``POST https://ollama.com/api/web_search``."""
+
     query: str = ''
     max_results: Optional[int] = None
 
 
 @dataclass
 class WebFetchRequest(Model):
+    """The body of ``POST https://ollama.com/api/web_fetch``."""
+
     url: str = ''
 
 
@@ -353,6 +379,8 @@ class WebFetchRequest(Model):
 
 @dataclass
 class _GenerateStats(Model):
+    """Fields shared by generate, chat and embed replies: model, timings (ns) and token counts."""
+
     model: Optional[str] = None
     created_at: Optional[str] = None
     done: Optional[bool] = None
@@ -405,6 +433,8 @@ class EmbeddingsResponse(Model):
 
 @dataclass
 class StatusResponse(Model):
+    """The outcome of copy or delete: ``status`` is ``'success'``."""
+
     status: Optional[str] = None
 
 
@@ -419,6 +449,8 @@ class ProgressResponse(StatusResponse):
 
 @dataclass
 class ListModel(Model):
+    """One local model in ``list()`` (``ListResponse.Model``)."""
+
     model: Optional[str] = None
     name: Optional[str] = None
     modified_at: Optional[datetime] = None
@@ -478,6 +510,8 @@ class ShowResponse(Model):
 
 @dataclass
 class ProcessModel(Model):
+    """One loaded model in ``ps()`` (``ProcessResponse.Model``); ``expires_at`` is when it unloads."""
+
     model: Optional[str] = None
     name: Optional[str] = None
     digest: Optional[str] = None
@@ -499,6 +533,8 @@ class ProcessResponse(Model):
 
 @dataclass
 class WebSearchResult(Model):
+    """One web search hit."""
+
     content: Optional[str] = None
     title: Optional[str] = None
     url: Optional[str] = None
@@ -506,11 +542,15 @@ class WebSearchResult(Model):
 
 @dataclass
 class WebSearchResponse(Model):
+    """The hits of ``web_search``."""
+
     results: List[WebSearchResult] = field(default_factory=list)
 
 
 @dataclass
 class WebFetchResponse(Model):
+    """A fetched web page: its title, text content and links."""
+
     title: Optional[str] = None
     content: Optional[str] = None
     links: Optional[List[str]] = None
@@ -518,6 +558,8 @@ class WebFetchResponse(Model):
 
 @dataclass
 class VersionResponse(Model):
+    """The server version (``GET /api/version``)."""
+
     version: Optional[str] = None
 
 
