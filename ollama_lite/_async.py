@@ -268,8 +268,9 @@ class AsyncClient:
         config = ClientConfig.build(host, headers, timeout, retries, follow_redirects)
         if auth is not None:
             # A header rather than aiohttp's auth=, which refuses to sit next to an Authorization header
-            # and whose BasicAuth is deprecated; like requests' auth=, it replaces any other Authorization.
-            config = dataclasses.replace(config, headers={**config.headers, 'authorization': _basic_auth(auth)})
+            # and whose BasicAuth is deprecated. Like requests' auth=, it replaces any other Authorization,
+            # and only on the configured host: ollama.com (web_search, web_fetch) keeps the API key.
+            config = dataclasses.replace(config, own_authorization=_basic_auth(auth))
         self._config = config
         self._session = session
         self._owns_session = session is None

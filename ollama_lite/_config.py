@@ -143,6 +143,9 @@ class ClientConfig:
     retry: Retry
     follow_redirects: bool = True
     max_redirects: int = 10
+    #: An Authorization header for the configured host only (the async client's ``auth=``); requests to
+    #: ollama.com keep the API key.
+    own_authorization: Optional[str] = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -185,12 +188,16 @@ class ClientConfig:
         ``content_type`` replaces the JSON content type, for bodies that are not JSON (blob uploads).
         """
         headers = self.headers
-        if 'authorization' in headers and not (self.is_own(url) or url.startswith(CLOUD_ORIGIN + '/')):
+        own = self.is_own(url)
+        if own and self.own_authorization is not None:
+            headers = {**headers, 'authorization': self.own_authorization}
+        elif 'authorization' in headers and not (own or url.startswith(CLOUD_ORIGIN + '/')):
             headers = {k: v for k, v in headers.items() if k != 'authorization'}
         if content_type is not None:
             headers = {**headers, 'content-type': content_type}
         return headers
 
     def __repr__(self) -> str:
-        auth = ', authorization=<hidden>' if 'authorization' in self.headers else ''
+        hidden = 'authorization' in self.headers or self.own_authorization is not None
+        auth = ', authorization=<hidden>' if hidden else ''
         return f'ClientConfig(base_url={self.base_url!r}, timeout={self.timeout!r}, retry={self.retry!r}{auth})'

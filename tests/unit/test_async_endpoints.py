@@ -274,9 +274,7 @@ async def test_auth_becomes_basic_authorization_replacing_the_api_key(
     mock.get(HOST + '/api/tags', payload={'models': []})
     async with ollama.AsyncClient(HOST, auth=auth) as c:
         await c.list()
-        # Basic credentials are no ollama.com key: web_search refuses before anything is sent there.
-        with pytest.raises(ollama.RequestError, match='OLLAMA_API_KEY'):
-            await c.web_search('x')
+    # What ollama.com gets instead (the API key, not these credentials): test_auth_stays_with_the_ollama_host.
     sent = _sent(mock, 'GET', HOST + '/api/tags')
     assert 'auth' not in sent
     assert CIMultiDict(sent['headers'])['Authorization'] == 'Basic ' + base64.b64encode(b'user:pw').decode()
@@ -539,3 +537,17 @@ async def test_refused_connection_names_url() -> None:
         with pytest.raises(ConnectionError, match=r'127\.0\.0\.1:9/api/tags.*OLLAMA_HOST') as info:
             await c.list()
     assert isinstance(info.value, ollama.ConnectError)
+
+
+async def test_auth_stays_with_the_ollama_host(mock: aioresponses, monkeypatch: pytest.MonkeyPatch) -> None:
+    # auth= is for the caller's own server; ollama.com must get the API key, not those credentials.
+    monkeypatch.setenv('OLLAMA_API_KEY', 'cloud-key')
+    mock.get(HOST + '/api/tags', payload={'models': []})
+    mock.post('https://ollama.com/api/web_search', payload={'results': []})
+    async with ollama.AsyncClient(HOST, retries=0, auth=('local-user', 'local-password')) as client:
+        await client.list()
+        await client.web_search('q')
+    own = _sent(mock, 'GET', HOST + '/api/tags')['headers']['authorization']
+    cloud = _sent(mock, 'POST', 'https://ollama.com/api/web_search')['headers']['authorization']
+    assert own.startswith('Basic ')
+    assert cloud == 'Bearer cloud-key'
