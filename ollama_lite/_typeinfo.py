@@ -37,7 +37,11 @@ SETS = (set, frozenset, abc.Set, abc.MutableSet)
 MAPPINGS = (dict, abc.Mapping, abc.MutableMapping)
 
 # ``int | str`` (Python 3.10+) has its own origin besides typing.Union.
-_UNIONS: Tuple[Any, ...] = (typing.Union, types.UnionType) if sys.version_info >= (3, 10) else (typing.Union,)
+_UNIONS: Tuple[Any, ...]
+if sys.version_info >= (3, 10):  # a statement, so type checkers for 3.9 skip the branch
+    _UNIONS = (typing.Union, types.UnionType)
+else:
+    _UNIONS = (typing.Union,)
 
 
 class FieldInfo(NamedTuple):
