@@ -22,7 +22,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 from _shared import embed_inputs, embed_model, stream_model
 
-ADAPTERS = {'ollama_lite': '_lite', 'official': '_official', 'raw': '_raw'}
+# client -> (adapter module, package it drives): the two drop-in clients share one adapter.
+ADAPTERS = {'ollama_lite': ('_dropin', 'ollama_lite'), 'official': ('_dropin', 'ollama'), 'raw': ('_raw', '')}
 _PAGE = os.sysconf('SC_PAGE_SIZE')
 _MB = 1 << 20
 
@@ -298,7 +299,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parser.parse_args(argv)
     if not args.base.startswith('http://127.0.0.1:'):
         parser.error('the benchmark only talks to its own server on 127.0.0.1')
-    adapter = importlib.import_module(ADAPTERS[args.client])
+    module, package = ADAPTERS[args.client]
+    adapter = importlib.import_module(module)
+    if package:
+        adapter.use(package, args.client)
     try:
         result = WORKLOADS[args.workload](adapter, args.base, args.size, args.size2, args.repeat)
     except Unavailable as exc:

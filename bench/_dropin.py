@@ -1,17 +1,28 @@
-"""The official ``ollama`` package (httpx + pydantic), used as its README shows."""
+"""A client with the official client's API, used as its README shows: ollama_lite (from the tree under test)
+or the official ``ollama`` package (httpx + pydantic). One adapter serves both, so both run the very same
+calls; ``use()`` picks the package.
+"""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, AsyncIterator, Iterator, List
 
-import ollama
 from _shared import CHAT_MODEL, MESSAGES
 
-NAME = 'official'
+NAME = ''
+_package: Any = None
+
+
+def use(package: str, name: str) -> None:
+    """Bind the adapter to ``package`` (``ollama_lite`` or ``ollama``), reported as ``name``."""
+    global NAME, _package
+    _package = importlib.import_module(package)
+    NAME = name
 
 
 def open_sync(base: str) -> Any:
-    return ollama.Client(base)
+    return _package.Client(base)
 
 
 def close_sync(client: Any) -> None:
@@ -35,7 +46,7 @@ def embed(client: Any, model: str, inputs: List[str]) -> int:
 
 
 async def open_async(base: str) -> Any:
-    return ollama.AsyncClient(base)
+    return _package.AsyncClient(base)
 
 
 async def close_async(client: Any) -> None:
