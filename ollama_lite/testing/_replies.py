@@ -7,13 +7,14 @@ can assert on it.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import math
 import re
 import struct
 import zlib
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ._schema import example_for
 
@@ -122,18 +123,37 @@ def _unit(text: str) -> float:
 def embedding(model: str, text: str, size: int, dimensions: Optional[int]) -> List[float]:
     """A unit-length vector of ``size`` floats fixed by ``model`` and ``text``.
 
-    ``dimensions`` below ``size`` keeps that many leading values and normalises again, as Ollama does.
+    It is the normalised sum of one pseudo-random vector per word, so texts that share words point the same
+    way (cosine similarity behaves believably in users' tests and the demo) while any two different texts
+    still differ. ``dimensions`` below ``size`` keeps that many leading values and normalises again, as
+    Ollama does.
     """
-    values: List[float] = []
-    counter = 0
-    while len(values) < size:
-        block = hashlib.sha256(f'{model}\0{text}\0{counter}'.encode()).digest()
-        values.extend(n / 2**31 - 1.0 for n in struct.unpack('>8I', block))
-        counter += 1
-    values = _normalised(values[:size])
+    words = _WORD.findall(text.lower()) or [text]
+    total = [0.0] * size
+    for word in words:
+        for i, v in enumerate(_word_vector(model, word, size)):
+            total[i] += v
+    # A small part that only this exact text has, so two texts with the same words in another order differ.
+    for i, v in enumerate(_word_vector(model, '\0' + text, size)):
+        total[i] += 0.05 * v
+    values = _normalised(total)
     if dimensions and 0 < dimensions < size:
         values = _normalised(values[:dimensions])
     return values
+
+
+_WORD = re.compile(r'\w+')
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_vector(model: str, word: str, size: int) -> Tuple[float, ...]:
+    values: List[float] = []
+    counter = 0
+    while len(values) < size:
+        block = hashlib.sha256(f'{model}\0{word}\0{counter}'.encode()).digest()
+        values.extend(n / 2**31 - 1.0 for n in struct.unpack('>8I', block))
+        counter += 1
+    return tuple(values[:size])
 
 
 def _normalised(values: List[float]) -> List[float]:

@@ -331,3 +331,19 @@ def test_web_search_and_fetch_need_a_bearer_key(ollama_emulator: EmulatorURL) ->
     assert set(page.json()) == {'title', 'content', 'links'}
     missing = requests.post(search, json={}, headers=headers)
     assert (missing.status_code, missing.json()) == (400, {'error': 'query is required'})
+
+
+def test_embeddings_of_texts_sharing_words_are_similar() -> None:
+    from ollama_lite.testing._replies import embedding
+
+    def cosine(a: List[float], b: List[float]) -> float:
+        return sum(x * y for x, y in zip(a, b))  # unit vectors
+
+    sky = embedding('m', 'The sky is blue.', 64, None)
+    azure = embedding('m', 'The sky is azure.', 64, None)
+    cats = embedding('m', 'Cats purr.', 64, None)
+    assert cosine(sky, azure) > 0.6
+    assert abs(cosine(sky, cats)) < 0.4
+    assert embedding('m', 'blue sky', 64, None) != embedding('m', 'sky blue', 64, None)
+    assert math.isclose(sum(x * x for x in sky), 1.0)
+    assert embedding('m', 'The sky is blue.', 64, None) == sky
