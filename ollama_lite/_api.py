@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Generic, Iterator, List, Mapping, Option
 from . import _schema
 from ._codec import decode, decoder_for, encode
 from ._config import CLOUD_ORIGIN, ClientConfig
-from ._errors import InvalidResponseError, RequestError, ResponseError, error_from_reply
+from ._errors import InvalidResponseError, ProtocolError, RequestError, ResponseError, error_from_reply, redact
 from ._images import encode_images
 from ._model import Model
 from ._ndjson import LineDecoder, incomplete, loads
@@ -108,10 +108,11 @@ WEB_FETCH = Endpoint('web_fetch', 'POST', CLOUD_ORIGIN + '/api/web_fetch', WebFe
 class StreamDecoder(Generic[R]):
     """Bytes of a streamed reply in, typed chunks out; knows when the stream is complete."""
 
-    __slots__ = ('_decode', '_endpoint', '_final', '_finished', '_lines')
+    __slots__ = ('_decode', '_endpoint', '_final', '_finished', '_lines', '_secrets')
 
-    def __init__(self, endpoint: Endpoint[R]) -> None:
+    def __init__(self, endpoint: Endpoint[R], secrets: Sequence[str] = ()) -> None:
         self._endpoint = endpoint
+        self._secrets = secrets
         self._lines = LineDecoder()
         self._decode = decoder_for(endpoint.reply)
         self._final = endpoint.final
@@ -133,14 +134,17 @@ class StreamDecoder(Generic[R]):
                     self._finished = True
                 out.append(decode_one(obj))
         except Exception as exc:  # raised again after the good chunks, by _then_raise
-            return _then_raise(out, exc)
+            return _then_raise(out, redact(exc, self._secrets))
         # Decoded eagerly into a list: a list iterator costs far less per chunk than a generator.
         return iter(out)
 
     def close(self, why: str = 'the connection closed') -> List[R]:
         """The body ended: return a last line left without a newline, or raise
         ``IncompleteStreamError`` when the final line never came."""
-        last = self._lines.close()
+        try:
+            last = self._lines.close()
+        except Exception as exc:
+            raise redact(exc, self._secrets) from None
         out = []
         if last is not None:
             if self._final is not None and self._final(last):
@@ -171,20 +175,23 @@ class Call(Generic[R]):
     def url(self, config: ClientConfig) -> str:
         return config.url(self.endpoint.path)
 
-    def reply(self, status: int, body: bytes) -> R:
+    def reply(self, status: int, body: bytes, secrets: Sequence[str] = ()) -> R:
         """Decode a whole (non-streamed) reply with HTTP ``status``.
 
         Raises ``ResponseError`` for a failure status or an ``{"error": ...}`` body, and
-        ``InvalidResponseError`` for a body that is not a JSON object.
+        ``InvalidResponseError`` for a body that is not a JSON object; ``secrets`` never appear in either.
         """
-        if status >= 400:
-            raise error_from_reply(status, body)
-        if self.endpoint.status_only:
-            return self.endpoint.reply(status='success')  # type: ignore[call-arg]
-        return parse_reply(self.endpoint, body)
+        try:
+            if status >= 400:
+                raise error_from_reply(status, body)
+            if self.endpoint.status_only:
+                return self.endpoint.reply(status='success')  # type: ignore[call-arg]
+            return parse_reply(self.endpoint, body)
+        except (ResponseError, ProtocolError) as exc:
+            raise redact(exc, secrets) from None
 
-    def stream_decoder(self) -> StreamDecoder[R]:
-        return StreamDecoder(self.endpoint)
+    def stream_decoder(self, secrets: Sequence[str] = ()) -> StreamDecoder[R]:
+        return StreamDecoder(self.endpoint, secrets)
 
 
 def parse_reply(endpoint: Endpoint[R], body: bytes) -> R:

@@ -7,7 +7,6 @@ Only sending, streaming and closing differ; read the two side by side.
 from __future__ import annotations
 
 import asyncio
-import base64
 import dataclasses
 import os
 from typing import (
@@ -32,7 +31,7 @@ import aiohttp
 
 from . import _api
 from ._api import Call, StreamDecoder
-from ._config import ClientConfig, Retry, Timeout
+from ._config import ClientConfig, Retry, Timeout, basic_authorization
 from ._errors import (
     broke_off,
     cannot_connect,
@@ -88,8 +87,7 @@ def _basic_auth(auth: Any) -> str:
     if isinstance(auth, aiohttp.BasicAuth):
         return auth.encode()
     if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(x, str) for x in auth):
-        # latin-1, as requests and aiohttp encode Basic credentials.
-        return 'Basic ' + base64.b64encode(f'{auth[0]}:{auth[1]}'.encode('latin-1')).decode('ascii')
+        return basic_authorization(*auth)
     raise TypeError(f'auth must be a (user, password) pair of strings or aiohttp.BasicAuth, not {auth!r}')
 
 
@@ -272,6 +270,8 @@ class AsyncClient:
             # and only on the configured host: ollama.com (web_search, web_fetch) keeps the API key.
             config = dataclasses.replace(config, own_authorization=_basic_auth(auth))
         self._config = config
+        # What must never show in an error message: the API key and the auth= credentials.
+        self._secrets = config.secrets
         self._session = session
         self._owns_session = session is None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -368,7 +368,7 @@ class AsyncClient:
     async def _one(self, call: Call[R]) -> R:
         url = call.url(self._config)
         response = await self._open(call.method, url, call.body)
-        return call.reply(response.status, await self._read(response, url))
+        return call.reply(response.status, await self._read(response, url), self._secrets)
 
     async def _many(self, call: Call[R]) -> Union[R, AsyncStream[R]]:
         if not call.stream:
@@ -376,8 +376,8 @@ class AsyncClient:
         url = call.url(self._config)
         response = await self._open(call.method, url, call.body)
         if response.status >= 400:
-            return call.reply(response.status, await self._read(response, url))
-        return AsyncStream(response, call.stream_decoder(), url)
+            return call.reply(response.status, await self._read(response, url), self._secrets)
+        return AsyncStream(response, call.stream_decoder(self._secrets), url)
 
     async def close(self) -> None:
         """Close the client's own session and its connections; a caller's session is left open.

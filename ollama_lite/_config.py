@@ -5,6 +5,7 @@ Each value is normalised once here, in one constructor, so the clients never re-
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 import platform
@@ -126,6 +127,18 @@ class Retry:
         return cls(total=value)
 
 
+class Secrets(Tuple[str, ...]):
+    """Credentials to keep out of error messages; its repr shows none of them (objects get printed)."""
+
+    def __repr__(self) -> str:
+        return f'<{len(self)} secret(s)>'
+
+
+def basic_authorization(user: str, password: str) -> str:
+    """The ``Authorization`` value for HTTP Basic credentials, encoded in latin-1 as requests and aiohttp do."""
+    return 'Basic ' + base64.b64encode(f'{user}:{password}'.encode('latin-1')).decode('ascii')
+
+
 def _user_agent() -> str:
     return (
         f'ollama-lite/{__version__} ({platform.machine()} {platform.system().lower()}) '
@@ -196,6 +209,13 @@ class ClientConfig:
         if content_type is not None:
             headers = {**headers, 'content-type': content_type}
         return headers
+
+    @property
+    def secrets(self) -> Secrets:
+        """The credentials this client sends (the API key, ``auth=``), to keep out of error messages."""
+        values = (self.headers.get('authorization'), self.own_authorization)
+        # The part after the scheme ("Bearer", "Basic") is the secret; long enough not to match by chance.
+        return Secrets(v.split(' ', 1)[-1] for v in values if v and len(v.split(' ', 1)[-1]) >= 4)
 
     def __repr__(self) -> str:
         hidden = 'authorization' in self.headers or self.own_authorization is not None

@@ -20,7 +20,7 @@ Code written for the official client catches ``ResponseError``, ``RequestError``
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any, Optional, Sequence, TypeVar
 
 __all__ = [
     'ConnectError',
@@ -42,6 +42,8 @@ __all__ = [
     'tls_failed',
     'too_many_redirects',
 ]
+
+E = TypeVar('E', bound=BaseException)
 
 #: How much of a non-JSON error body (an HTML page from a proxy) is kept in the message.
 _MAX_BODY_IN_MESSAGE = 2000
@@ -181,3 +183,24 @@ def too_many_redirects(url: str, reason: str) -> ProtocolError:
 def request_failed(url: str, reason: str) -> ConnectError:
     """A transport failure that fits none of the cases above."""
     return ConnectError(f'request to {url} failed: {reason}')
+
+
+def redact(exc: E, secrets: Sequence[str]) -> E:
+    """Replace each of ``secrets`` (credentials the client sends) in ``exc``'s message with ``<redacted>``.
+
+    A server or proxy may echo request headers in an error page or line; the key must not travel on in an
+    exception message or a traceback. ``exc`` is changed in place and returned, for ``raise redact(...)``.
+    """
+    if not secrets:
+        return exc
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            for secret in secrets:
+                value = value.replace(secret, '<redacted>')
+        return value
+
+    exc.args = tuple(clean(a) for a in exc.args)
+    if isinstance(exc, ResponseError):
+        exc.error = clean(exc.error)
+    return exc

@@ -27,7 +27,7 @@ import urllib3
 
 from . import _api
 from ._api import Call, StreamDecoder
-from ._config import ClientConfig, Retry, Timeout
+from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization
 from ._errors import (
     broke_off,
     cannot_connect,
@@ -223,6 +223,11 @@ class Client:
         self._send_kwargs: Dict[str, Any] = dict(kwargs)
         # The caller's auth= is for their Ollama host; ollama.com (web_search, web_fetch) gets the API key only.
         self._foreign_kwargs = {k: v for k, v in kwargs.items() if k != 'auth'}
+        # What must never show in an error message: the API key, and Basic credentials requests will send.
+        self._secrets = self._config.secrets
+        auth = kwargs.get('auth')
+        if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(x, str) for x in auth):
+            self._secrets = Secrets((*self._secrets, basic_authorization(auth[0], auth[1]).split(' ', 1)[1]))
         self._timeout = (self._config.timeout.connect, self._config.timeout.read)
         # See _request: what requests would redo on every call, done once per URL. Only for our own
         # session (a caller's may change between calls) and without auth= (an auth object may keep
@@ -337,7 +342,7 @@ class Client:
     def _one(self, call: Call[R]) -> R:
         url = call.url(self._config)
         response = self._open(call.method, url, call.body)
-        return call.reply(response.status_code, self._read(response, url))
+        return call.reply(response.status_code, self._read(response, url), self._secrets)
 
     def _many(self, call: Call[R]) -> Union[R, Stream[R]]:
         if not call.stream:
@@ -345,8 +350,8 @@ class Client:
         url = call.url(self._config)
         response = self._open(call.method, url, call.body)
         if response.status_code >= 400:
-            return call.reply(response.status_code, self._read(response, url))
-        return Stream(response, call.stream_decoder(), url)
+            return call.reply(response.status_code, self._read(response, url), self._secrets)
+        return Stream(response, call.stream_decoder(self._secrets), url)
 
     def close(self) -> None:
         """Close the client's own session and its connections; a caller's session is left open."""

@@ -8,6 +8,7 @@ requests are answered by responses/aioresponses and never leave the machine.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import socket
@@ -19,9 +20,11 @@ import pytest
 import requests
 import responses
 import urllib3
+from aiohttp import web
 
 import ollama_lite as ollama
 from tests._faults import FaultServer, json_reply, ndjson, redirect, status, stream
+from tests._live import LiveServer
 from tests._mocks import aiohttp_mock
 from tests._tls import Certificates, make_certificates
 from tests.fault_cases import MESSAGES, SECRET, chat_line
@@ -329,3 +332,61 @@ def test_requests_is_what_strips_the_header_on_redirect() -> None:
     assert session.should_strip_auth('http://127.0.0.1:1/a', 'http://127.0.0.1:2/a')
     assert not session.should_strip_auth('http://127.0.0.1:1/a', 'http://127.0.0.1:1/b')
     session.close()
+
+
+# --- A server that echoes the key back --------------------------------------------------------------
+
+
+def _echoing_routes(live: LiveServer) -> None:
+    """Routes that put the request's Authorization header into what they answer, as a careless proxy might."""
+
+    @live.route('POST', '/api/chat')
+    async def status_page(request: web.Request) -> web.StreamResponse:
+        return web.Response(status=401, text=f'<h1>401</h1> bad credentials: {request.headers["Authorization"]}')
+
+    @live.route('POST', '/api/generate')
+    async def error_line(request: web.Request) -> web.StreamResponse:
+        auth = request.headers['Authorization']
+        lines = [b'{"response":"a","done":false}\n', json.dumps({'error': f'rejected {auth}'}).encode() + b'\n']
+        return await live.stream_lines(request, lines)
+
+    @live.route('POST', '/api/pull')
+    async def garbage_line(request: web.Request) -> web.StreamResponse:
+        return await live.stream_lines(request, [f'not json {request.headers["Authorization"]}\n'.encode()])
+
+
+ECHO_CALLS = [
+    pytest.param(lambda c: c.chat('m'), ollama.ResponseError, id='error-page'),
+    pytest.param(lambda c: c.generate('m', 'p', stream=True), ollama.ResponseError, id='error-line'),
+    pytest.param(lambda c: c.pull('m', stream=True), ollama.InvalidResponseError, id='garbage-line'),
+]
+
+
+@pytest.mark.parametrize(('call', 'error'), ECHO_CALLS)
+def test_sync_errors_never_repeat_an_echoed_key(key: str, live: LiveServer, call: Any, error: type) -> None:
+    _echoing_routes(live)
+    with pytest.raises(error) as info:
+        result = call(ollama.Client(live.url, retries=0))
+        if isinstance(result, ollama.Stream):
+            list(result)
+    assert '<redacted>' in str(info.value)
+    _assert_error_hides_key(info.value)
+
+
+@pytest.mark.parametrize(('call', 'error'), ECHO_CALLS)
+async def test_async_errors_never_repeat_an_echoed_key(key: str, live: LiveServer, call: Any, error: type) -> None:
+    _echoing_routes(live)
+    async with ollama.AsyncClient(live.url, retries=0) as client:
+        with pytest.raises(error) as info:
+            result = await call(client)
+            if isinstance(result, ollama.AsyncStream):
+                [chunk async for chunk in result]
+    assert '<redacted>' in str(info.value)
+    _assert_error_hides_key(info.value)
+
+
+def test_basic_auth_credentials_are_redacted_too(live: LiveServer) -> None:
+    _echoing_routes(live)
+    with pytest.raises(ollama.ResponseError) as info:
+        ollama.Client(live.url, retries=0, auth=('someone', 'hunter2-password')).chat('m')
+    assert 'Basic <redacted>' in info.value.error
