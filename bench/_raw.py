@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator, Iterable, Iterator, List
+from typing import Any, AsyncIterator, Iterable, Iterator, List, Tuple
 
 import requests
 from _shared import CHAT_MODEL, MESSAGES
@@ -16,17 +16,19 @@ def _body(model: str, stream: bool) -> bytes:
     return json.dumps({'model': model, 'messages': MESSAGES, 'stream': stream}).encode()
 
 
+def _feed(buf: bytes, data: bytes) -> Tuple[bytes, List[Any]]:
+    """Add one read to the unfinished line ``buf``: the new unfinished line, and the objects completed."""
+    if b'\n' not in data:
+        return buf + data, []
+    lines = (buf + data).split(b'\n') if buf else data.split(b'\n')
+    return lines.pop(), [json.loads(line) for line in lines if line]
+
+
 def _split(chunks: Iterable[bytes]) -> Iterator[Any]:
     buf = b''
     for data in chunks:
-        if b'\n' not in data:
-            buf += data
-            continue
-        lines = (buf + data).split(b'\n') if buf else data.split(b'\n')
-        buf = lines.pop()
-        for line in lines:
-            if line:
-                yield json.loads(line)
+        buf, objs = _feed(buf, data)
+        yield from objs
     if buf.strip():
         yield json.loads(buf)
 
@@ -85,14 +87,9 @@ async def _asplit(session: Any, model: str) -> AsyncIterator[Any]:
         r.raise_for_status()
         buf = b''
         async for data in r.content.iter_any():
-            if b'\n' not in data:
-                buf += data
-                continue
-            lines = (buf + data).split(b'\n') if buf else data.split(b'\n')
-            buf = lines.pop()
-            for line in lines:
-                if line:
-                    yield json.loads(line)
+            buf, objs = _feed(buf, data)
+            for obj in objs:
+                yield obj
         if buf.strip():
             yield json.loads(buf)
 
