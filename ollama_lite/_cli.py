@@ -104,19 +104,18 @@ def _progress(stream: Iterable[ProgressResponse], args: argparse.Namespace, out:
         printer.finish()
 
 
+def _model_columns(m: Any) -> List[str]:
+    """NAME, ID and SIZE, as both ``list`` and ``ps`` show a model."""
+    return [m.model or m.name or '', (m.digest or '')[:12], _size(m.size or 0)]
+
+
 def _cmd_list(client: Client, args: argparse.Namespace, out: TextIO) -> None:
     reply = client.list()
     if args.json:
         _print_json(reply, out)
         return
     rows = [
-        [
-            m.model or m.name or '',
-            (m.digest or '')[:12],
-            _size(m.size or 0),
-            m.modified_at.strftime('%Y-%m-%d %H:%M') if m.modified_at else '',
-        ]
-        for m in reply.models
+        [*_model_columns(m), m.modified_at.strftime('%Y-%m-%d %H:%M') if m.modified_at else ''] for m in reply.models
     ]
     _table(rows, ['NAME', 'ID', 'SIZE', 'MODIFIED'], out)
 
@@ -128,9 +127,7 @@ def _cmd_ps(client: Client, args: argparse.Namespace, out: TextIO) -> None:
         return
     rows = [
         [
-            m.model or m.name or '',
-            (m.digest or '')[:12],
-            _size(m.size or 0),
+            *_model_columns(m),
             f'{100 * (m.size_vram or 0) // max(m.size or 1, 1)}% GPU',
             str(m.context_length or ''),
             m.expires_at.strftime('%Y-%m-%d %H:%M:%S') if m.expires_at else '',
