@@ -140,12 +140,13 @@ class Model:
         """dataclasses-json's marshmallow ``schema()`` (imported on first use)."""
         return _mixin().schema.__func__(cls, **kwargs)
 
-    def model_dump(self, *, exclude_none: bool = True, **_: Any) -> Dict[str, Any]:
-        """Same as :meth:`to_dict`; spelled as the official client's types spell it."""
+    def model_dump(self, **_: Any) -> Dict[str, Any]:
+        """Same as :meth:`to_dict`; spelled as the official client's types spell it. pydantic's keyword
+        arguments (``exclude_none=...``) are accepted for code written for it; unset fields are always left out."""
         return self.to_dict()
 
     def model_dump_json(self, *, indent: Optional[int] = None, **_: Any) -> str:
-        """Same as :meth:`to_json`; spelled as the official client's types spell it."""
+        """Same as :meth:`to_json`, with ``indent``; spelled as the official client's types spell it."""
         return self.to_json(indent=indent)
 
 
