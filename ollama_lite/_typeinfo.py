@@ -13,6 +13,8 @@ from collections import abc
 from enum import Enum
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
+from ._hints import class_hints, is_annotated, resolve
+
 __all__ = [
     'ARRAYS',
     'MAPPINGS',
@@ -64,8 +66,8 @@ def unwrap(tp: Any) -> Tuple[Any, Any, Tuple[Any, ...]]:
 
     ``List[int]`` gives ``(List[int], list, (int,))``; ``list`` gives ``(list, list, ())``.
     """
-    while typing.get_origin(tp) is typing.Annotated:
-        tp = typing.get_args(tp)[0]
+    while is_annotated(tp):
+        tp = tp.__origin__
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if args == ((),):  # Tuple[()] spells "no items" this way before Python 3.11
@@ -75,7 +77,7 @@ def unwrap(tp: Any) -> Tuple[Any, Any, Tuple[Any, ...]]:
 
 def annotated_text(tp: Any) -> Optional[str]:
     """The first string in an ``Annotated[T, ...]``'s metadata: ``Annotated[int, 'how many']``."""
-    if typing.get_origin(tp) is typing.Annotated:
+    if is_annotated(tp):
         for meta in tp.__metadata__:
             if isinstance(meta, str):
                 return meta
@@ -123,13 +125,13 @@ def enum_values(tp: Any) -> List[Any]:
 
 
 def resolve_hint(annotation: Any, globalns: Dict[str, Any]) -> Any:
-    """Evaluate one annotation, string or not, as ``typing.get_type_hints`` would (``Annotated`` kept).
+    """Evaluate one annotation, string or not, in ``globalns`` (``Annotated`` kept).
 
-    Done one at a time so an error can name the parameter it belongs to, and without the implicit
-    ``Optional`` that Python < 3.11 adds for a ``None`` default, so every version gives the same schema.
+    Done one at a time so an error can name the parameter it belongs to, without the implicit ``Optional``
+    that Python < 3.11 adds for a ``None`` default, and reading ``X | Y`` and ``list[int]`` on every Python,
+    so every version gives the same schema.
     """
-    holder = types.SimpleNamespace(__annotations__={'_': annotation})
-    return typing.get_type_hints(holder, globalns=globalns, include_extras=True)['_']
+    return resolve(annotation, globalns)
 
 
 def dataclass_fields(cls: type) -> List[FieldInfo]:
@@ -138,8 +140,8 @@ def dataclass_fields(cls: type) -> List[FieldInfo]:
     Raises ``TypeError`` naming the class when an annotation cannot be resolved (e.g. an undefined name).
     """
     try:
-        hints = typing.get_type_hints(cls, include_extras=True)
-    except Exception as exc:  # NameError for an undefined name, TypeError for ``X | Y`` on Python 3.9, ...
+        hints = class_hints(cls)
+    except Exception as exc:  # NameError for an undefined name, SyntaxError, TypeError for a bad subscript
         raise TypeError(f'cannot resolve the annotations of {cls.__qualname__}: {exc}') from None
     return [
         FieldInfo(
