@@ -18,7 +18,7 @@ import asyncio
 import json
 import random
 import sys
-from functools import cache
+from functools import lru_cache
 from typing import Any, Dict, List
 
 from aiohttp import web
@@ -64,19 +64,19 @@ def _final(model: str, content: str) -> Dict[str, Any]:
     }
 
 
-@cache
+@lru_cache(maxsize=None)
 def _stream_lines(model: str) -> List[bytes]:
     # One line per token kind, reused: building 1,000,000 distinct lines would make the server the
     # bottleneck and hold ~150 MB in this process.
     return [_chunk(model, i) for i in range(len(_TOKENS))]
 
 
-@cache
+@lru_cache(maxsize=None)
 def _chat_reply(model: str) -> bytes:
     return _dumps(_final(model, 'The sky is blue because of Rayleigh scattering.'))
 
 
-@cache
+@lru_cache(maxsize=None)
 def _embed_reply(model: str, count: int, dim: int) -> bytes:
     rng = random.Random(count * 7919 + dim)
     # Ollama writes float32 values in their shortest form, about 9 significant digits.

@@ -69,6 +69,7 @@ from ._types import (
 __all__ = ['AsyncClient', 'AsyncStream']
 
 R = TypeVar('R', bound=Model)
+_T = TypeVar('_T')
 
 #: Arguments that reach every aiohttp request as they are.
 _REQUEST_KWARGS = frozenset({'ssl', 'proxy', 'proxy_auth'})
@@ -127,12 +128,17 @@ def _read_error(exc: Exception, url: str) -> Exception:
     return broke_off(url, _describe(exc))
 
 
+async def _in_thread(func: Callable[..., _T], *args: Any) -> _T:
+    """``func(*args)`` in the loop's default executor (``asyncio.to_thread`` needs Python 3.9)."""
+    return await asyncio.get_running_loop().run_in_executor(None, func, *args)
+
+
 async def _file_pieces(path: Any) -> AsyncGenerator[bytes, None]:
     """A file's bytes in ``_api.BLOB_CHUNK`` pieces, each read in a worker thread, so that a large file
     neither sits whole in memory nor blocks the event loop while the disk works."""
     with open(path, 'rb') as f:  # opening is instant; the reads are what take time
         while True:
-            piece = await asyncio.to_thread(f.read, _api.BLOB_CHUNK)
+            piece = await _in_thread(f.read, _api.BLOB_CHUNK)
             if not piece:
                 return
             yield piece
@@ -745,7 +751,7 @@ class AsyncClient:
         in a worker thread so the event loop keeps running. Raises ``FileNotFoundError`` for a missing file
         and ``ResponseError`` when the server refuses it.
         """
-        digest = await asyncio.to_thread(_api.blob_digest, path)
+        digest = await _in_thread(_api.blob_digest, path)
         url = self._config.url(_api.blob_path(digest))
         head = await self._open('HEAD', url, None)
         if _api.check_blob_exists(head.status, await self._read(head, url)):

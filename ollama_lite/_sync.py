@@ -228,7 +228,9 @@ class Client:
         auth = kwargs.get('auth')
         if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(x, str) for x in auth):
             self._secrets = Secrets((*self._secrets, basic_authorization(auth[0], auth[1]).split(' ', 1)[1]))
-        self._timeout = (self._config.timeout.connect, self._config.timeout.read)
+        # Any: requests takes None for either part; the types-requests that still installs on Python 3.8 types
+        # the connect part as float only.
+        self._timeout: Any = (self._config.timeout.connect, self._config.timeout.read)
         # See _request: what requests would redo on every call, done once per URL. Only for our own
         # session (a caller's may change between calls) and without auth= (an auth object may keep
         # state per request, as digest auth does).

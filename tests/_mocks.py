@@ -30,3 +30,11 @@ def aiohttp_mock() -> Iterator[Any]:
             yield mock
     finally:
         core.ClientResponse = original
+
+
+async def sent_body(data: Any) -> bytes:
+    """The bytes of a recorded request body: aioresponses 0.7.9 drains an async body into bytes before
+    recording it, earlier releases (the ones for Python 3.8) record the async iterable itself, unread."""
+    if hasattr(data, '__aiter__'):
+        return b''.join([piece async for piece in data])
+    return bytes(data)

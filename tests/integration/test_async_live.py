@@ -39,7 +39,7 @@ def _chat_line(content: str, done: bool = False) -> Dict[str, Any]:
 
 async def _disconnected(live: LiveServer) -> bool:
     # wait_disconnect blocks its thread; waiting here in the loop would stall the client under test.
-    return await asyncio.to_thread(live.wait_disconnect, 5)
+    return await asyncio.get_running_loop().run_in_executor(None, live.wait_disconnect, 5)
 
 
 async def test_stream_delivers_each_chunk_as_it_arrives(live: LiveServer) -> None:

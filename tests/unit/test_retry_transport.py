@@ -14,15 +14,15 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+import types
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Type, Union
+from typing import Any, List, Mapping, Optional, Tuple, Type, Union
 
 import aiohttp
 import pytest
 import requests
 import responses
 import urllib3
-from aiohttp.client_reqrep import ConnectionKey
 from yarl import URL
 
 import ollama_lite as ollama
@@ -167,9 +167,9 @@ def test_sync(scenario: Scenario) -> None:
 
 
 def _key() -> Any:
-    values: Dict[str, Any] = dict.fromkeys(ConnectionKey._fields)
-    values.update(host='127.0.0.1', port=11434, is_ssl=False, ssl=True)
-    return ConnectionKey(**values)
+    # The connection errors read only these attributes of their key; aiohttp's own ConnectionKey is private
+    # and changes shape between releases (a dataclass in 3.10, a NamedTuple later).
+    return types.SimpleNamespace(host='127.0.0.1', port=11434, is_ssl=False, ssl=True)
 
 
 def _aiohttp_failure(name: Failure) -> aiohttp.ClientError:

@@ -12,7 +12,6 @@ import json
 import subprocess
 import sys
 from typing import (
-    Annotated,
     Any,
     Callable,
     Dict,
@@ -29,6 +28,7 @@ from typing import (
 )
 
 import pytest
+from typing_extensions import Annotated
 
 import ollama_lite as ollama
 from ollama_lite._codec import encode
