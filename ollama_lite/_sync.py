@@ -19,6 +19,7 @@ from typing import (
     Tuple,
     TypeVar,
     Union,
+    cast,
     overload,
 )
 
@@ -323,7 +324,9 @@ class Client:
         kw = self._send_kwargs
         # A copy: merge_environment_settings adds the environment's proxies into the dict it is given.
         proxies = dict(kw.get('proxies') or {})
-        settings = session.merge_environment_settings(template.url, proxies, True, kw.get('verify'), kw.get('cert'))
+        # prepare_request always sets the URL; requests' own hints type it Optional and the argument as str.
+        prepared_url = cast(str, template.url)
+        settings = session.merge_environment_settings(prepared_url, proxies, True, kw.get('verify'), kw.get('cert'))
         send_kwargs = {'timeout': self._timeout, 'allow_redirects': self._config.follow_redirects, **settings}
         if len(self._prepared) >= _PREPARED_MAX:
             self._prepared.clear()  # blob URLs are one per digest; keep the table small
@@ -335,7 +338,9 @@ class Client:
         # content reads through iter_content in 10 KB steps, ~25 us more for each small reply here.
         # The read returns the connection to the pool as soon as the body is complete.
         try:
-            return response.raw.read(decode_content=True)
+            # Annotated: requests' own hints type raw as Any, types-requests as urllib3's response.
+            body: bytes = response.raw.read(decode_content=True)
+            return body
         except (requests.RequestException, OSError, urllib3.exceptions.HTTPError) as exc:
             raise _read_error(exc, url) from None
         finally:
