@@ -251,8 +251,27 @@ def _top_logprobs(value: Any) -> Any:
     raise RequestError(f'top_logprobs must be a whole number from 0 to 20; got {value!r}')
 
 
+#: Message fields that are left out when empty (``''``, ``[]``), as the official client leaves them out.
+_SKIPPED_WHEN_EMPTY = ('content', 'thinking', 'images', 'tool_calls', 'tool_name', 'tool_call_id')
+
+
+def _without_empty(msg: Message) -> Message:
+    empty: Dict[str, Any] = {
+        n: None for n in _SKIPPED_WHEN_EMPTY if not getattr(msg, n) and getattr(msg, n) is not None
+    }
+    extra = msg._extra
+    if not empty and not (extra and not all(extra.values())):
+        return msg
+    # A copy, so the caller's message stays as they built it.
+    out = dataclasses.replace(msg, **empty)
+    if extra:
+        out._extra = {k: v for k, v in extra.items() if v}
+    return out
+
+
 def messages_of(messages: Optional[Sequence[Union[Mapping[str, Any], Message]]]) -> Optional[List[Message]]:
-    """Check and normalise chat messages: dicts or ``Message``; images become base64."""
+    """Check and normalise chat messages: dicts or ``Message``; images become base64; empty fields
+    (``content=''``, ``images=[]``) are left out, byte for byte as the official client sends them."""
     if messages is None:
         return None
     if isinstance(messages, (str, bytes, Mapping, Message)):
@@ -279,7 +298,7 @@ def messages_of(messages: Optional[Sequence[Union[Mapping[str, Any], Message]]])
             msg = dataclasses.replace(msg, images=images)
             if extra:
                 msg._extra = dict(extra)
-        out.append(msg)
+        out.append(_without_empty(msg))
     return out
 
 
@@ -324,7 +343,7 @@ def generate(
         stream=bool(stream),
         raw=raw,
         format=_schema.format_schema(format),
-        images=encode_images(images) if images is not None else None,
+        images=encode_images(images) if images else None,
         options=_options(options),
         keep_alive=_keep_alive(keep_alive),
         think=_think(think),
@@ -356,8 +375,9 @@ def chat(
 ) -> Call[ChatResponse]:
     request = ChatRequest(
         model=_need_model(model),
-        messages=messages_of(messages),
-        tools=_tools(tools),
+        # Sent even when empty, as the official client sends them: exact-body matchers in users' tests.
+        messages=messages_of(messages) or [],
+        tools=_tools(tools) or [],
         stream=bool(stream),
         format=_schema.format_schema(format),
         options=_options(options),
@@ -409,12 +429,12 @@ def embeddings(
 
 
 def pull(model: str, *, insecure: bool = False, stream: bool = False) -> Call[ProgressResponse]:
-    request = PullRequest(model=_need_model(model), insecure=insecure or None, stream=bool(stream))
+    request = PullRequest(model=_need_model(model), insecure=insecure, stream=bool(stream))
     return Call(PULL, _body(request), bool(stream))
 
 
 def push(model: str, *, insecure: bool = False, stream: bool = False) -> Call[ProgressResponse]:
-    request = PushRequest(model=_need_model(model), insecure=insecure or None, stream=bool(stream))
+    request = PushRequest(model=_need_model(model), insecure=insecure, stream=bool(stream))
     return Call(PUSH, _body(request), bool(stream))
 
 
