@@ -77,7 +77,8 @@ class Endpoint(Generic[R]):
     """One endpoint: how it is reached and what its reply decodes into.
 
     ``final`` tells the last line of a stream (``done: true``, ``status: success``): a stream that ends
-    without it was cut. ``status_only`` endpoints answer with an empty body; success is the status.
+    without it is short (an error with ``strict_streams``). ``status_only`` endpoints answer with an empty
+    body; success is the status.
     """
 
     name: str
@@ -106,13 +107,20 @@ WEB_FETCH = Endpoint('web_fetch', 'POST', CLOUD_ORIGIN + '/api/web_fetch', WebFe
 
 
 class StreamDecoder(Generic[R]):
-    """Bytes of a streamed reply in, typed chunks out; knows when the stream is complete."""
+    """Bytes of a streamed reply in, typed chunks out; knows when the stream is complete.
 
-    __slots__ = ('_decode', '_endpoint', '_final', '_finished', '_lines', '_secrets')
+    A body that ends cleanly (its last HTTP chunk, or all of its ``Content-Length``) without the final
+    line (``done: true``, ``status: success``) simply ends, as with the official client; with ``strict``
+    it raises ``IncompleteStreamError``. A body cut at the transport level is the transport's to report
+    and raises either way.
+    """
 
-    def __init__(self, endpoint: Endpoint[R], secrets: Sequence[str] = ()) -> None:
+    __slots__ = ('_decode', '_endpoint', '_final', '_finished', '_lines', '_secrets', '_strict')
+
+    def __init__(self, endpoint: Endpoint[R], secrets: Sequence[str] = (), strict: bool = False) -> None:
         self._endpoint = endpoint
         self._secrets = secrets
+        self._strict = strict
         self._lines = LineDecoder()
         self._decode = decoder_for(endpoint.reply)
         self._final = endpoint.final
@@ -139,8 +147,8 @@ class StreamDecoder(Generic[R]):
         return iter(out)
 
     def close(self, why: str = 'the connection closed') -> List[R]:
-        """The body ended: return a last line left without a newline, or raise
-        ``IncompleteStreamError`` when the final line never came."""
+        """The body ended cleanly: return a last line left without a newline. Raises
+        ``IncompleteStreamError`` when that line is cut short, and (``strict``) when the final line never came."""
         try:
             last = self._lines.close()
         except Exception as exc:
@@ -150,7 +158,7 @@ class StreamDecoder(Generic[R]):
             if self._final is not None and self._final(last):
                 self._finished = True
             out.append(self._decode(last))
-        if not self._finished and self._final is not None:
+        if self._strict and not self._finished and self._final is not None:
             raise incomplete(self._endpoint.name, self._lines.lines_seen, why)
         return out
 
@@ -190,8 +198,8 @@ class Call(Generic[R]):
         except (ResponseError, ProtocolError) as exc:
             raise redact(exc, secrets) from None
 
-    def stream_decoder(self, secrets: Sequence[str] = ()) -> StreamDecoder[R]:
-        return StreamDecoder(self.endpoint, secrets)
+    def stream_decoder(self, secrets: Sequence[str] = (), strict: bool = False) -> StreamDecoder[R]:
+        return StreamDecoder(self.endpoint, secrets, strict)
 
 
 def parse_reply(endpoint: Endpoint[R], body: bytes) -> R:

@@ -143,7 +143,8 @@ class AsyncStream(AsyncIterator[R]):
 
     ``await aclose()``, leaving an ``async with`` block, or cancelling the task that iterates closes the
     HTTP connection at once, which tells the server to stop generating. Raises ``ResponseError`` for an
-    error line, ``IncompleteStreamError`` when the stream ends before its last chunk, ``ReadTimeout``
+    error line, ``IncompleteStreamError`` when the connection breaks off mid-body (and, with the client's
+    ``strict_streams=True``, when a body ends without its final ``done``/``success`` line), ``ReadTimeout``
     when the server stalls for longer than the read timeout.
 
     >>> async for chunk in await client.chat('llama3.2', messages, stream=True): print(chunk.message.content)
@@ -230,6 +231,8 @@ class AsyncClient:
     (``aiohttp.BasicAuth`` or a ``(user, password)`` pair, replacing any Authorization header) reach every
     request; ``limit`` (default 100) and ``limit_per_host`` (default none) size the connection pool of the
     client's own session and ``trust_env`` lets it read proxy settings from the environment.
+    ``strict_streams=True`` makes a stream whose body ends without its final line raise
+    ``IncompleteStreamError`` rather than end quietly (see ``Client``).
 
     One ``AsyncClient`` serves any number of concurrent tasks in one event loop: it holds no per-request
     state, and requests beyond the pool's ``limit`` wait for a free connection (that wait does not count
@@ -249,6 +252,7 @@ class AsyncClient:
         session: Optional[aiohttp.ClientSession] = None,
         retries: Union[int, Retry] = 2,
         follow_redirects: bool = True,
+        strict_streams: bool = False,
         **kwargs: Any,
     ) -> None:
         auth = kwargs.pop('auth', None)
@@ -263,7 +267,7 @@ class AsyncClient:
                 f'{", ".join(sorted(_SESSION_KWARGS & set(kwargs)))} configure the session AsyncClient makes '
                 'for itself; with session= set them on your own session and its connector'
             )
-        config = ClientConfig.build(host, headers, timeout, retries, follow_redirects)
+        config = ClientConfig.build(host, headers, timeout, retries, follow_redirects, strict_streams)
         if auth is not None:
             # A header rather than aiohttp's auth=, which refuses to sit next to an Authorization header
             # and whose BasicAuth is deprecated. Like requests' auth=, it replaces any other Authorization,
@@ -377,7 +381,7 @@ class AsyncClient:
         response = await self._open(call.method, url, call.body)
         if response.status >= 400:
             return call.reply(response.status, await self._read(response, url), self._secrets)
-        return AsyncStream(response, call.stream_decoder(self._secrets), url)
+        return AsyncStream(response, call.stream_decoder(self._secrets, self._config.strict_streams), url)
 
     async def close(self) -> None:
         """Close the client's own session and its connections; a caller's session is left open.

@@ -159,6 +159,8 @@ class ClientConfig:
     #: An Authorization header for the configured host only (the async client's ``auth=``); requests to
     #: ollama.com keep the API key.
     own_authorization: Optional[str] = field(default=None, repr=False)
+    #: Raise ``IncompleteStreamError`` when a stream's body ends cleanly without its final line.
+    strict_streams: bool = False
 
     @classmethod
     def build(
@@ -168,6 +170,7 @@ class ClientConfig:
         timeout: Any = Timeout(),
         retries: Union[int, Retry] = 2,
         follow_redirects: bool = True,
+        strict_streams: bool = False,
     ) -> ClientConfig:
         """Apply the defaults: ``OLLAMA_HOST``, JSON headers, a ``User-Agent``, and
         ``Authorization: Bearer $OLLAMA_API_KEY`` unless the caller gave an Authorization header."""
@@ -184,6 +187,7 @@ class ClientConfig:
             timeout=Timeout.of(timeout),
             retry=Retry.of(retries),
             follow_redirects=follow_redirects,
+            strict_streams=bool(strict_streams),
         )
 
     def url(self, path: str) -> str:

@@ -143,8 +143,9 @@ class Stream(Iterator[R]):
 
     ``close()``, leaving a ``with`` block, or dropping the stream closes the HTTP connection at once, which
     tells the server to stop generating. Raises ``ResponseError`` for an error line,
-    ``IncompleteStreamError`` when the stream ends before its last chunk, ``ReadTimeout`` when the server
-    stalls for longer than the read timeout.
+    ``IncompleteStreamError`` when the connection breaks off mid-body (and, with the client's
+    ``strict_streams=True``, when a body ends without its final ``done``/``success`` line),
+    ``ReadTimeout`` when the server stalls for longer than the read timeout.
 
     >>> for chunk in client.chat('llama3.2', messages, stream=True): print(chunk.message.content, end='')
     """
@@ -190,6 +191,8 @@ class Client:
     used as it is and never closed here. ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests.
     With the client's own session, what requests takes from the environment (``HTTP(S)_PROXY``,
     ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``, ``~/.netrc``) is read once per URL, on its first use.
+    A stream whose body ends cleanly without its final ``done``/``success`` line ends quietly, as with the
+    official client; ``strict_streams=True`` makes it raise ``IncompleteStreamError`` instead.
 
     One ``Client`` may be shared by threads: it holds no per-request state, and requests' connection
     pool is thread-safe. A caller-owned ``session`` is shared on the same terms as requests gives.
@@ -206,6 +209,7 @@ class Client:
         session: Optional[requests.Session] = None,
         retries: Union[int, Retry] = 2,
         follow_redirects: bool = True,
+        strict_streams: bool = False,
         **kwargs: Any,
     ) -> None:
         unknown = set(kwargs) - _REQUESTS_KWARGS
@@ -214,7 +218,7 @@ class Client:
                 f'Client() got unexpected keyword argument(s) {", ".join(sorted(unknown))}; '
                 f'accepted besides the named ones: {", ".join(sorted(_REQUESTS_KWARGS))}'
             )
-        self._config = ClientConfig.build(host, headers, timeout, retries, follow_redirects)
+        self._config = ClientConfig.build(host, headers, timeout, retries, follow_redirects, strict_streams)
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
         if self._owns_session:
@@ -351,7 +355,7 @@ class Client:
         response = self._open(call.method, url, call.body)
         if response.status_code >= 400:
             return call.reply(response.status_code, self._read(response, url), self._secrets)
-        return Stream(response, call.stream_decoder(self._secrets), url)
+        return Stream(response, call.stream_decoder(self._secrets, self._config.strict_streams), url)
 
     def close(self) -> None:
         """Close the client's own session and its connections; a caller's session is left open."""

@@ -152,10 +152,18 @@ async def test_stream_error_line_raises(mock: aioresponses, client: ollama.Async
         await stream.__anext__()
 
 
-async def test_stream_without_final_line_raises(mock: aioresponses, client: ollama.AsyncClient) -> None:
+async def test_stream_without_final_line_ends_as_the_official_client(
+    mock: aioresponses, client: ollama.AsyncClient
+) -> None:
     mock.post(HOST + '/api/pull', body=b'{"status":"pulling manifest"}\n')
-    with pytest.raises(ollama.IncompleteStreamError, match='pull stream ended after 1 line'):
-        [p async for p in await client.pull('m', stream=True)]
+    assert [p.status async for p in await client.pull('m', stream=True)] == ['pulling manifest']
+
+
+async def test_stream_without_final_line_raises_with_strict_streams(mock: aioresponses) -> None:
+    mock.post(HOST + '/api/pull', body=b'{"status":"pulling manifest"}\n')
+    async with ollama.AsyncClient(HOST, retries=0, strict_streams=True) as client:
+        with pytest.raises(ollama.IncompleteStreamError, match='pull stream ended after 1 line'):
+            [p async for p in await client.pull('m', stream=True)]
 
 
 async def test_stream_non_json_line_names_it(mock: aioresponses, client: ollama.AsyncClient) -> None:

@@ -192,12 +192,15 @@ def test_stream_decoder_delivers_chunks_before_error() -> None:
         next(items)
 
 
-def test_stream_decoder_requires_final_line() -> None:
-    decoder = _api.StreamDecoder(_api.PULL)
+def test_stream_decoder_strict_requires_final_line() -> None:
+    lenient = _api.StreamDecoder(_api.PULL)
+    assert [p.status for p in lenient.feed(b'{"status":"pulling"}\n')] == ['pulling']
+    assert lenient.close() == []
+    decoder = _api.StreamDecoder(_api.PULL, strict=True)
     assert [p.status for p in decoder.feed(b'{"status":"pulling"}\n')] == ['pulling']
     with pytest.raises(ollama.IncompleteStreamError, match='pull stream ended after 1 line'):
         decoder.close()
-    done = _api.StreamDecoder(_api.PULL)
+    done = _api.StreamDecoder(_api.PULL, strict=True)
     list(done.feed(b'{"status":"pulling"}\n{"status":"success"}\n'))
     assert done.close() == []
 

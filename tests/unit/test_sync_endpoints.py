@@ -104,10 +104,15 @@ def test_stream_error_line_raises(mock: responses.RequestsMock) -> None:
     assert info.value.status_code == -1
 
 
-def test_stream_without_final_line_raises(mock: responses.RequestsMock) -> None:
+def test_stream_without_final_line_ends_as_the_official_client(mock: responses.RequestsMock) -> None:
+    mock.add('POST', HOST + '/api/pull', body=b'{"status":"pulling manifest"}\n')
+    assert [p.status for p in _client().pull('m', stream=True)] == ['pulling manifest']
+
+
+def test_stream_without_final_line_raises_with_strict_streams(mock: responses.RequestsMock) -> None:
     mock.add('POST', HOST + '/api/pull', body=b'{"status":"pulling manifest"}\n')
     with pytest.raises(ollama.IncompleteStreamError, match='pull stream ended after 1 line'):
-        list(_client().pull('m', stream=True))
+        list(ollama.Client(HOST, retries=0, strict_streams=True).pull('m', stream=True))
 
 
 def test_stream_non_json_line_names_it(mock: responses.RequestsMock) -> None:
