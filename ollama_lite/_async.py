@@ -745,6 +745,8 @@ class AsyncClient:
     async def create_blob(self, path: Union[str, os.PathLike[str]]) -> str:
         """Upload a file as a blob unless the server has it already; return its ``sha256:<hex>`` digest.
 
+        A ``HEAD`` asks first; any answer but 200 (404, a proxy's 405) leads to the upload.
+
         The file is hashed and uploaded piece by piece, never read whole into memory, and the disk is read
         in a worker thread so the event loop keeps running. Raises ``FileNotFoundError`` for a missing file
         and ``ResponseError`` when the server refuses it.
@@ -752,7 +754,8 @@ class AsyncClient:
         digest = await asyncio.to_thread(_api.blob_digest, path)
         url = self._config.url(_api.blob_path(digest))
         head = await self._open('HEAD', url, None)
-        if _api.check_blob_exists(head.status, await self._read(head, url)):
+        await self._read(head, url)  # gives the connection back
+        if _api.check_blob_exists(head.status):
             return digest
         upload = await self._open('POST', url, lambda: _file_pieces(path), _api.BLOB_CONTENT_TYPE)
         _api.check_blob_created(upload.status, await self._read(upload, url))

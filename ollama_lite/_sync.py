@@ -710,13 +710,16 @@ class Client:
     def create_blob(self, path: Union[str, os.PathLike[str]]) -> str:
         """Upload a file as a blob unless the server has it already; return its ``sha256:<hex>`` digest.
 
+        A ``HEAD`` asks first; any answer but 200 (404, a proxy's 405) leads to the upload.
+
         The file is hashed and uploaded piece by piece, never read whole into memory. Raises
         ``FileNotFoundError`` for a missing file and ``ResponseError`` when the server refuses it.
         """
         digest = _api.blob_digest(path)
         url = self._config.url(_api.blob_path(digest))
         head = self._open('HEAD', url, None)
-        if _api.check_blob_exists(head.status_code, self._read(head, url)):
+        self._read(head, url)  # gives the connection back
+        if _api.check_blob_exists(head.status_code):
             return digest
         upload = self._open('POST', url, lambda: open(path, 'rb'), _api.BLOB_CONTENT_TYPE)  # noqa: SIM115 - closed by _open
         _api.check_blob_created(upload.status_code, self._read(upload, url))

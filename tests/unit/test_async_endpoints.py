@@ -379,6 +379,19 @@ async def test_create_blob_skips_upload_when_present(
     assert list(mock.requests) == [('HEAD', URL(f'{HOST}/api/blobs/{digest}'))]
 
 
+@pytest.mark.parametrize('head_status', [405, 500, 403])
+async def test_create_blob_uploads_when_head_is_not_understood(
+    mock: aioresponses, client: ollama.AsyncClient, tmp_path: Path, head_status: int
+) -> None:
+    path = tmp_path / 'a.bin'
+    path.write_bytes(b'abc')
+    digest = 'sha256:' + hashlib.sha256(b'abc').hexdigest()
+    mock.head(f'{HOST}/api/blobs/{digest}', status=head_status)
+    mock.post(f'{HOST}/api/blobs/{digest}', status=201)
+    assert await client.create_blob(path) == digest
+    assert [method for method, _ in mock.requests] == ['HEAD', 'POST']
+
+
 async def test_create_blob_uploads_when_missing(mock: aioresponses, client: ollama.AsyncClient, tmp_path: Path) -> None:
     path = tmp_path / 'adapter.bin'
     path.write_bytes(bytes(range(256)) * 10_000)
@@ -421,7 +434,9 @@ async def test_create_blob_errors(mock: aioresponses, client: ollama.AsyncClient
     mock.post(f'{HOST}/api/blobs/{digest}', status=400, payload={'error': 'digest mismatch'})
     with pytest.raises(ollama.ResponseError, match='digest mismatch'):
         await client.create_blob(path)
-    mock.head(f'{HOST}/api/blobs/{digest}', status=500, body=b'disk full')
+    # A failing HEAD leads to the upload, whose failure is the one reported.
+    mock.head(f'{HOST}/api/blobs/{digest}', status=500, body=b'head failed')
+    mock.post(f'{HOST}/api/blobs/{digest}', status=500, body=b'disk full')
     with pytest.raises(ollama.ResponseError, match='disk full'):
         await client.create_blob(path)
 

@@ -224,6 +224,21 @@ def test_create_blob_uploads_when_missing(mock: responses.RequestsMock, tmp_path
     assert upload.headers['Content-Type'] == 'application/octet-stream'
 
 
+@pytest.mark.parametrize('head_status', [405, 500, 403])
+def test_create_blob_uploads_when_head_is_not_understood(
+    mock: responses.RequestsMock, tmp_path: Path, head_status: int
+) -> None:
+    # A proxy that refuses HEAD (405) or a mock that knows only the official client's POST (500): the
+    # upload the official client would make still happens.
+    path = tmp_path / 'a.bin'
+    path.write_bytes(b'abc')
+    digest = 'sha256:' + hashlib.sha256(b'abc').hexdigest()
+    mock.add('HEAD', f'{HOST}/api/blobs/{digest}', status=head_status)
+    mock.add('POST', f'{HOST}/api/blobs/{digest}', status=201)
+    assert _client().create_blob(path) == digest
+    assert [c.request.method for c in mock.calls] == ['HEAD', 'POST']
+
+
 def test_create_blob_errors(mock: responses.RequestsMock, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r'missing\.bin'):
         _client().create_blob(tmp_path / 'missing.bin')
