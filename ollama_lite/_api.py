@@ -506,15 +506,13 @@ def version() -> Call[VersionResponse]:
 
 
 def _need_cloud_key(config: ClientConfig, what: str) -> None:
+    # The official client's words exactly (code matches on them); RequestError is a ValueError, as its error is.
     if not config.headers.get('authorization', '').startswith('Bearer '):
-        raise RequestError(
-            f'{what} needs an ollama.com API key: set OLLAMA_API_KEY '
-            'or pass headers={"Authorization": "Bearer <key>"}'
-        )
+        raise RequestError(f'Authorization header with Bearer token is required for {what}')
 
 
 def web_search(config: ClientConfig, query: str, max_results: int = 3) -> Call[WebSearchResponse]:
-    _need_cloud_key(config, 'web_search')
+    _need_cloud_key(config, 'web search')
     if not isinstance(query, str) or not query.strip():
         raise RequestError('web_search needs a non-empty query')
     if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= 10:
@@ -523,7 +521,7 @@ def web_search(config: ClientConfig, query: str, max_results: int = 3) -> Call[W
 
 
 def web_fetch(config: ClientConfig, url: str) -> Call[WebFetchResponse]:
-    _need_cloud_key(config, 'web_fetch')
+    _need_cloud_key(config, 'web fetch')
     if not isinstance(url, str) or not url.strip():
         raise RequestError('web_fetch needs a non-empty url')
     return Call(WEB_FETCH, _body(WebFetchRequest(url=url)))

@@ -786,9 +786,17 @@ class AsyncClient:
         return await self._one(_api.version())
 
     async def web_search(self, query: str, max_results: int = 3) -> WebSearchResponse:
-        """Search the web through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com."""
+        """Search the web through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com.
+
+        Without a key raises ``RequestError`` (a ``ValueError``) with the official client's message, before
+        anything is sent.
+        """
         return await self._one(_api.web_search(self._config, query, max_results))
 
     async def web_fetch(self, url: str) -> WebFetchResponse:
-        """Fetch a web page through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com."""
+        """Fetch a web page through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com.
+
+        Without a key raises ``RequestError`` (a ``ValueError``) with the official client's message, before
+        anything is sent.
+        """
         return await self._one(_api.web_fetch(self._config, url))

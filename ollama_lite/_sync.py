@@ -750,9 +750,17 @@ class Client:
         return self._one(_api.version())
 
     def web_search(self, query: str, max_results: int = 3) -> WebSearchResponse:
-        """Search the web through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com."""
+        """Search the web through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com.
+
+        Without a key raises ``RequestError`` (a ``ValueError``) with the official client's message, before
+        anything is sent.
+        """
         return self._one(_api.web_search(self._config, query, max_results))
 
     def web_fetch(self, url: str) -> WebFetchResponse:
-        """Fetch a web page through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com."""
+        """Fetch a web page through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com.
+
+        Without a key raises ``RequestError`` (a ``ValueError``) with the official client's message, before
+        anything is sent.
+        """
         return self._one(_api.web_fetch(self._config, url))

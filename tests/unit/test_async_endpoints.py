@@ -444,7 +444,7 @@ async def test_create_blob_errors(mock: aioresponses, client: ollama.AsyncClient
 async def test_web_search_and_fetch_need_key_and_go_to_ollama_com(
     mock: aioresponses, client: ollama.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with pytest.raises(ollama.RequestError, match='OLLAMA_API_KEY'):
+    with pytest.raises(ValueError, match='Bearer token is required for web search'):
         await client.web_search('ollama')
     monkeypatch.setenv('OLLAMA_API_KEY', 'k')
     mock.post('https://ollama.com/api/web_search', payload={'results': [{'title': 'Ollama', 'url': 'u'}]})

@@ -254,7 +254,7 @@ def test_create_blob_errors(mock: responses.RequestsMock, tmp_path: Path) -> Non
 def test_web_search_and_fetch_need_key_and_go_to_ollama_com(
     mock: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with pytest.raises(ollama.RequestError, match='OLLAMA_API_KEY'):
+    with pytest.raises(ValueError, match='Bearer token is required for web search'):
         _client().web_search('ollama')
     monkeypatch.setenv('OLLAMA_API_KEY', 'k')
     mock.add('POST', 'https://ollama.com/api/web_search', json={'results': [{'title': 'Ollama', 'url': 'u'}]})
