@@ -32,6 +32,7 @@ import aiohttp
 from . import _api
 from ._api import Call, StreamDecoder
 from ._config import ClientConfig, Retry, Timeout, basic_authorization
+from ._connection import Connection, take_connection_kwargs
 from ._errors import (
     broke_off,
     cannot_connect,
@@ -75,7 +76,7 @@ _REQUEST_KWARGS = frozenset({'ssl', 'proxy', 'proxy_auth'})
 #: Arguments that shape the session the client creates for itself; meaningless with a caller's ``session``.
 _SESSION_KWARGS = frozenset({'limit', 'limit_per_host', 'trust_env'})
 #: Everything besides the named parameters, for the message about an argument that is none of them.
-_ACCEPTED = ', '.join(sorted(_REQUEST_KWARGS | _SESSION_KWARGS | {'auth'}))
+_ACCEPTED = ', '.join(sorted(_REQUEST_KWARGS | _SESSION_KWARGS | {'auth', 'verify', 'cert', 'proxies', 'limits'}))
 #: aiohttp's own default: enough connections for ~100 requests or streams at once; more wait for a free one.
 _DEFAULT_LIMIT = 100
 _DEFAULT_TIMEOUT = Timeout()
@@ -89,6 +90,29 @@ def _basic_auth(auth: Any) -> str:
     if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(x, str) for x in auth):
         return basic_authorization(*auth)
     raise TypeError(f'auth must be a (user, password) pair of strings or aiohttp.BasicAuth, not {auth!r}')
+
+
+def _aiohttp_kwargs(connection: Connection, kwargs: Mapping[str, Any]) -> Dict[str, Any]:
+    """The official client's (httpx's) connection settings in aiohttp's terms: ``ssl``, one ``proxy``,
+    ``trust_env`` and the pool ``limit``. Raises ``TypeError`` where both spellings of one setting are given."""
+    out: Dict[str, Any] = {}
+    context = connection.ssl_context()
+    if context is not None:
+        if 'ssl' in kwargs:
+            raise TypeError('give ssl= (aiohttp) or verify=/cert= (httpx), not both')
+        out['ssl'] = context
+    proxies = set((connection.proxies or {}).values())
+    if len(proxies) == 1:
+        if 'proxy' in kwargs:
+            raise TypeError('give proxy= or proxies=, not both')
+        out['proxy'] = proxies.pop()
+    if connection.trust_env is not None:
+        out['trust_env'] = connection.trust_env
+    if connection.limits_given:
+        if 'limit' in kwargs:
+            raise TypeError('give limit= (aiohttp) or limits= (httpx), not both')
+        out['limit'] = connection.max_connections or 0  # httpx's None is no limit, aiohttp's 0
+    return out
 
 
 def _describe(exc: BaseException) -> str:
@@ -230,7 +254,11 @@ class AsyncClient:
     ``AsyncClient`` may be built outside any loop. ``ssl``, ``proxy``, ``proxy_auth`` and ``auth``
     (``aiohttp.BasicAuth`` or a ``(user, password)`` pair, replacing any Authorization header) reach every
     request; ``limit`` (default 100) and ``limit_per_host`` (default none) size the connection pool of the
-    client's own session and ``trust_env`` lets it read proxy settings from the environment.
+    client's own session and ``trust_env`` lets it read proxy settings from the environment. The official
+    client's (httpx's) names work too: ``verify`` (bool, CA bundle path or ``ssl.SSLContext``), ``cert``,
+    ``proxy``/``proxies``, ``limits`` (its ``max_connections`` is ``limit``) and a ``timeout`` with
+    ``connect``/``read`` attributes; httpx options aiohttp has no use for (``transport``, ``mounts``,
+    ``http2``, ``event_hooks``, ...) raise ``TypeError`` saying what to use instead.
     ``strict_streams=True`` makes a stream whose body ends without its final line raise
     ``IncompleteStreamError`` rather than end quietly (see ``Client``).
 
@@ -255,7 +283,10 @@ class AsyncClient:
         strict_streams: bool = False,
         **kwargs: Any,
     ) -> None:
+        kwargs = dict(kwargs)
         auth = kwargs.pop('auth', None)
+        connection = take_connection_kwargs(kwargs, 'AsyncClient')
+        kwargs.update(_aiohttp_kwargs(connection, kwargs))
         unknown = set(kwargs) - _REQUEST_KWARGS - _SESSION_KWARGS
         if unknown:
             raise TypeError(
@@ -297,6 +328,8 @@ class AsyncClient:
             'raise_for_status': False,
             **{k: kwargs[k] for k in _REQUEST_KWARGS if k in kwargs},
         }
+        # Proxies that differ by scheme are chosen per request (see _open); one proxy is simply sent.
+        self._proxies = connection if len(set((connection.proxies or {}).values())) > 1 else None
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     @property
@@ -341,7 +374,10 @@ class AsyncClient:
             # when it is cancelled with the request.
             data = body() if callable(body) else body
             try:
-                response = await session.request(method, url, data=data, headers=headers, **self._send_kwargs)
+                kwargs = self._send_kwargs
+                if self._proxies is not None:
+                    kwargs = {**kwargs, 'proxy': self._proxies.proxy_for(url)}
+                response = await session.request(method, url, data=data, headers=headers, **kwargs)
             except asyncio.TimeoutError as exc:
                 raise _connect_error(exc, url) from None
             except aiohttp.TooManyRedirects:

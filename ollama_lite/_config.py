@@ -83,7 +83,8 @@ class Timeout:
     @classmethod
     def of(cls, value: Any) -> Timeout:
         """Normalise what users pass as ``timeout``: a ``Timeout``, ``None`` (no limit), a number
-        (both limits) or a ``(connect, read)`` pair, as requests takes them."""
+        (both limits), a ``(connect, read)`` pair, as requests takes them, or any object with ``connect``
+        and ``read`` attributes, as ``httpx.Timeout`` has."""
         if isinstance(value, Timeout):
             return value
         if value is None:
@@ -92,7 +93,13 @@ class Timeout:
             return cls(_seconds(value, 'timeout'), _seconds(value, 'timeout'))
         if isinstance(value, (tuple, list)) and len(value) == 2:
             return cls(_seconds(value[0], 'connect timeout'), _seconds(value[1], 'read timeout'))
-        raise TypeError(f'timeout must be a number, a (connect, read) pair, None or ollama_lite.Timeout, not {value!r}')
+        if hasattr(value, 'connect') and hasattr(value, 'read'):
+            # An httpx.Timeout, as code written for the official client passes it (httpx is not imported).
+            return cls(_seconds(value.connect, 'timeout.connect'), _seconds(value.read, 'timeout.read'))
+        raise TypeError(
+            'timeout must be a number, a (connect, read) pair, None, ollama_lite.Timeout or an object with '
+            f'connect and read attributes (httpx.Timeout), not {value!r}'
+        )
 
 
 def _seconds(value: Any, what: str) -> Optional[float]:

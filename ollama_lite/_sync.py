@@ -28,6 +28,7 @@ import urllib3
 from . import _api
 from ._api import Call, StreamDecoder
 from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization
+from ._connection import apply_to_requests, take_connection_kwargs
 from ._errors import (
     broke_off,
     cannot_connect,
@@ -66,8 +67,8 @@ __all__ = ['Client', 'Stream']
 
 R = TypeVar('R', bound=Model)
 
-#: Arguments that reach ``requests`` as they are.
-_REQUESTS_KWARGS = frozenset({'verify', 'cert', 'proxies', 'auth'})
+#: What the constructor takes besides its named parameters (see ``_connection`` for all but auth).
+_ACCEPTED = 'auth, cert, limits, proxies, proxy, trust_env, verify'
 _READ_SIZE = 1 << 16
 #: How many (method, URL, content type) a client keeps prepared; see Client._request.
 _PREPARED_MAX = 64
@@ -188,7 +189,11 @@ class Client:
     ``(connect, read)`` pair, ``None`` or a ``Timeout``; by default connecting gives up after 10 s and
     reading never does (a generation may take minutes). ``retries`` extra attempts are made for
     refused connections and 429/502/503/504 replies. ``session`` is a ``requests.Session`` of yours,
-    used as it is and never closed here. ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests.
+    used as it is and never closed here. ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests;
+    the official client's (httpx's) ``proxy``, ``trust_env``, ``limits`` (``max_keepalive_connections`` or
+    ``max_connections``: connections kept per host) and a ``timeout`` with ``connect``/``read`` attributes
+    (``httpx.Timeout``) are mapped onto it, and httpx options requests has no use for (``transport``,
+    ``mounts``, ``http2``, ``event_hooks``, ...) raise ``TypeError`` saying what to use instead.
     With the client's own session, what requests takes from the environment (``HTTP(S)_PROXY``,
     ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``, ``~/.netrc``) is read once per URL, on its first use.
     A stream whose body ends cleanly without its final ``done``/``success`` line ends quietly, as with the
@@ -212,11 +217,13 @@ class Client:
         strict_streams: bool = False,
         **kwargs: Any,
     ) -> None:
-        unknown = set(kwargs) - _REQUESTS_KWARGS
+        kwargs = dict(kwargs)
+        connection = take_connection_kwargs(kwargs, 'Client')
+        unknown = set(kwargs) - {'auth'}
         if unknown:
             raise TypeError(
                 f'Client() got unexpected keyword argument(s) {", ".join(sorted(unknown))}; '
-                f'accepted besides the named ones: {", ".join(sorted(_REQUESTS_KWARGS))}'
+                f'accepted besides the named ones: {_ACCEPTED}'
             )
         self._config = ClientConfig.build(host, headers, timeout, retries, follow_redirects, strict_streams)
         self._owns_session = session is None
@@ -224,6 +231,7 @@ class Client:
         if self._owns_session:
             # A redirect loop must end soon; a caller's session keeps the limit its owner chose.
             self._session.max_redirects = self._config.max_redirects
+        kwargs.update(apply_to_requests(connection, self._session, self._owns_session))
         self._send_kwargs: Dict[str, Any] = dict(kwargs)
         # The caller's auth= is for their Ollama host; ollama.com (web_search, web_fetch) gets the API key only.
         self._foreign_kwargs = {k: v for k, v in kwargs.items() if k != 'auth'}
