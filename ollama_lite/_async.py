@@ -32,6 +32,7 @@ import aiohttp
 from . import _api
 from ._api import Call, StreamDecoder
 from ._config import ClientConfig, Retry, Timeout, basic_authorization
+from ._connection import Connection, take_connection_kwargs
 from ._errors import (
     broke_off,
     cannot_connect,
@@ -76,7 +77,7 @@ _REQUEST_KWARGS = frozenset({'ssl', 'proxy', 'proxy_auth'})
 #: Arguments that shape the session the client creates for itself; meaningless with a caller's ``session``.
 _SESSION_KWARGS = frozenset({'limit', 'limit_per_host', 'trust_env'})
 #: Everything besides the named parameters, for the message about an argument that is none of them.
-_ACCEPTED = ', '.join(sorted(_REQUEST_KWARGS | _SESSION_KWARGS | {'auth'}))
+_ACCEPTED = ', '.join(sorted(_REQUEST_KWARGS | _SESSION_KWARGS | {'auth', 'verify', 'cert', 'proxies', 'limits'}))
 #: aiohttp's own default: enough connections for ~100 requests or streams at once; more wait for a free one.
 _DEFAULT_LIMIT = 100
 _DEFAULT_TIMEOUT = Timeout()
@@ -90,6 +91,29 @@ def _basic_auth(auth: Any) -> str:
     if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(x, str) for x in auth):
         return basic_authorization(*auth)
     raise TypeError(f'auth must be a (user, password) pair of strings or aiohttp.BasicAuth, not {auth!r}')
+
+
+def _aiohttp_kwargs(connection: Connection, kwargs: Mapping[str, Any]) -> Dict[str, Any]:
+    """The official client's (httpx's) connection settings in aiohttp's terms: ``ssl``, one ``proxy``,
+    ``trust_env`` and the pool ``limit``. Raises ``TypeError`` where both spellings of one setting are given."""
+    out: Dict[str, Any] = {}
+    context = connection.ssl_context()
+    if context is not None:
+        if 'ssl' in kwargs:
+            raise TypeError('give ssl= (aiohttp) or verify=/cert= (httpx), not both')
+        out['ssl'] = context
+    proxies = set((connection.proxies or {}).values())
+    if len(proxies) == 1:
+        if 'proxy' in kwargs:
+            raise TypeError('give proxy= or proxies=, not both')
+        out['proxy'] = proxies.pop()
+    if connection.trust_env is not None:
+        out['trust_env'] = connection.trust_env
+    if connection.limits_given:
+        if 'limit' in kwargs:
+            raise TypeError('give limit= (aiohttp) or limits= (httpx), not both')
+        out['limit'] = connection.max_connections or 0  # httpx's None is no limit, aiohttp's 0
+    return out
 
 
 def _describe(exc: BaseException) -> str:
@@ -149,7 +173,8 @@ class AsyncStream(AsyncIterator[R]):
 
     ``await aclose()``, leaving an ``async with`` block, or cancelling the task that iterates closes the
     HTTP connection at once, which tells the server to stop generating. Raises ``ResponseError`` for an
-    error line, ``IncompleteStreamError`` when the stream ends before its last chunk, ``ReadTimeout``
+    error line, ``IncompleteStreamError`` when the connection breaks off mid-body (and, with the client's
+    ``strict_streams=True``, when a body ends without its final ``done``/``success`` line), ``ReadTimeout``
     when the server stalls for longer than the read timeout.
 
     >>> async for chunk in await client.chat('llama3.2', messages, stream=True): print(chunk.message.content)
@@ -235,7 +260,13 @@ class AsyncClient:
     ``AsyncClient`` may be built outside any loop. ``ssl``, ``proxy``, ``proxy_auth`` and ``auth``
     (``aiohttp.BasicAuth`` or a ``(user, password)`` pair, replacing any Authorization header) reach every
     request; ``limit`` (default 100) and ``limit_per_host`` (default none) size the connection pool of the
-    client's own session and ``trust_env`` lets it read proxy settings from the environment.
+    client's own session and ``trust_env`` lets it read proxy settings from the environment. The official
+    client's (httpx's) names work too: ``verify`` (bool, CA bundle path or ``ssl.SSLContext``), ``cert``,
+    ``proxy``/``proxies``, ``limits`` (its ``max_connections`` is ``limit``) and a ``timeout`` with
+    ``connect``/``read`` attributes; httpx options aiohttp has no use for (``transport``, ``mounts``,
+    ``http2``, ``event_hooks``, ...) raise ``TypeError`` saying what to use instead.
+    ``strict_streams=True`` makes a stream whose body ends without its final line raise
+    ``IncompleteStreamError`` rather than end quietly (see ``Client``).
 
     One ``AsyncClient`` serves any number of concurrent tasks in one event loop: it holds no per-request
     state, and requests beyond the pool's ``limit`` wait for a free connection (that wait does not count
@@ -255,9 +286,13 @@ class AsyncClient:
         session: Optional[aiohttp.ClientSession] = None,
         retries: Union[int, Retry] = 2,
         follow_redirects: bool = True,
+        strict_streams: bool = False,
         **kwargs: Any,
     ) -> None:
+        kwargs = dict(kwargs)
         auth = kwargs.pop('auth', None)
+        connection = take_connection_kwargs(kwargs, 'AsyncClient')
+        kwargs.update(_aiohttp_kwargs(connection, kwargs))
         unknown = set(kwargs) - _REQUEST_KWARGS - _SESSION_KWARGS
         if unknown:
             raise TypeError(
@@ -269,7 +304,7 @@ class AsyncClient:
                 f'{", ".join(sorted(_SESSION_KWARGS & set(kwargs)))} configure the session AsyncClient makes '
                 'for itself; with session= set them on your own session and its connector'
             )
-        config = ClientConfig.build(host, headers, timeout, retries, follow_redirects)
+        config = ClientConfig.build(host, headers, timeout, retries, follow_redirects, strict_streams)
         if auth is not None:
             # A header rather than aiohttp's auth=, which refuses to sit next to an Authorization header
             # and whose BasicAuth is deprecated. Like requests' auth=, it replaces any other Authorization,
@@ -299,6 +334,8 @@ class AsyncClient:
             'raise_for_status': False,
             **{k: kwargs[k] for k in _REQUEST_KWARGS if k in kwargs},
         }
+        # Proxies that differ by scheme are chosen per request (see _open); one proxy is simply sent.
+        self._proxies = connection if len(set((connection.proxies or {}).values())) > 1 else None
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     @property
@@ -343,7 +380,10 @@ class AsyncClient:
             # when it is cancelled with the request.
             data = body() if callable(body) else body
             try:
-                response = await session.request(method, url, data=data, headers=headers, **self._send_kwargs)
+                kwargs = self._send_kwargs
+                if self._proxies is not None:
+                    kwargs = {**kwargs, 'proxy': self._proxies.proxy_for(url)}
+                response = await session.request(method, url, data=data, headers=headers, **kwargs)
             except asyncio.TimeoutError as exc:
                 raise _connect_error(exc, url) from None
             except aiohttp.TooManyRedirects:
@@ -383,7 +423,7 @@ class AsyncClient:
         response = await self._open(call.method, url, call.body)
         if response.status >= 400:
             return call.reply(response.status, await self._read(response, url), self._secrets)
-        return AsyncStream(response, call.stream_decoder(self._secrets), url)
+        return AsyncStream(response, call.stream_decoder(self._secrets, self._config.strict_streams), url)
 
     async def close(self) -> None:
         """Close the client's own session and its connections; a caller's session is left open.
@@ -747,6 +787,8 @@ class AsyncClient:
     async def create_blob(self, path: Union[str, os.PathLike[str]]) -> str:
         """Upload a file as a blob unless the server has it already; return its ``sha256:<hex>`` digest.
 
+        A ``HEAD`` asks first; any answer but 200 (404, a proxy's 405) leads to the upload.
+
         The file is hashed and uploaded piece by piece, never read whole into memory, and the disk is read
         in a worker thread so the event loop keeps running. Raises ``FileNotFoundError`` for a missing file
         and ``ResponseError`` when the server refuses it.
@@ -754,7 +796,8 @@ class AsyncClient:
         digest = await _in_thread(_api.blob_digest, path)
         url = self._config.url(_api.blob_path(digest))
         head = await self._open('HEAD', url, None)
-        if _api.check_blob_exists(head.status, await self._read(head, url)):
+        await self._read(head, url)  # gives the connection back
+        if _api.check_blob_exists(head.status):
             return digest
         upload = await self._open('POST', url, lambda: _file_pieces(path), _api.BLOB_CONTENT_TYPE)
         _api.check_blob_created(upload.status, await self._read(upload, url))
@@ -785,9 +828,17 @@ class AsyncClient:
         return await self._one(_api.version())
 
     async def web_search(self, query: str, max_results: int = 3) -> WebSearchResponse:
-        """Search the web through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com."""
+        """Search the web through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com.
+
+        Without a key raises ``RequestError`` (a ``ValueError``) with the official client's message, before
+        anything is sent.
+        """
         return await self._one(_api.web_search(self._config, query, max_results))
 
     async def web_fetch(self, url: str) -> WebFetchResponse:
-        """Fetch a web page through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com."""
+        """Fetch a web page through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com.
+
+        Without a key raises ``RequestError`` (a ``ValueError``) with the official client's message, before
+        anything is sent.
+        """
         return await self._one(_api.web_fetch(self._config, url))

@@ -125,6 +125,7 @@ def decoder_for(cls: Type[T]) -> Callable[[Any], T]:
         # Any dict: unknown keys go to ``_extra``, wire names are mapped to attributes.
         ns = {k: v for k, v in template.items() if v is not _FACTORY}
         extra = None
+        nulls = None
         for key, value in d.items():
             step = plan.get(key)
             if step is None:
@@ -133,6 +134,8 @@ def decoder_for(cls: Type[T]) -> Callable[[Any], T]:
                 extra[key] = value
             else:
                 name, convert = step
+                if value is None:
+                    nulls = (*(nulls or ()), name)
                 ns[name] = value if convert is None or value is None else convert(value)
         for name, factory in factories:
             if name not in ns:
@@ -141,6 +144,8 @@ def decoder_for(cls: Type[T]) -> Callable[[Any], T]:
         obj.__dict__ = {name: ns[name] for name in template}
         if extra is not None:
             obj.__dict__['_extra'] = extra
+        if nulls is not None:
+            obj.__dict__['_nulls'] = frozenset(nulls)
         return obj
 
     def checked(d: Any) -> T:
@@ -195,7 +200,14 @@ def _usual_case(
     for j, (name, factory) in enumerate(factory_of.items()):
         env[f'make_{j}'] = factory
         body += [f'if ns[{name!r}] is FACTORY:', f'    ns[{name!r}] = make_{j}()']
-    body += ['obj = new(cls)', 'obj.__dict__ = ns', 'return obj']
+    # A field sent as null counts as set (``'k' in r``, ``model_dump(exclude_unset=True)``), as in pydantic.
+    body += [
+        'obj = new(cls)',
+        'obj.__dict__ = ns',
+        'if None in d.values():',
+        '    ns["_nulls"] = frozenset([k for k, v in d.items() if v is None])',
+        'return obj',
+    ]
     source = 'def decode_with(d):\n' + ''.join(f'    {line}\n' for line in body)
     exec(compile(source, f'<ollama_lite decoder of {cls.__qualname__}>', 'exec'), env)
     return env['decode_with']  # type: ignore[no-any-return]

@@ -83,7 +83,8 @@ class Timeout:
     @classmethod
     def of(cls, value: Any) -> Timeout:
         """Normalise what users pass as ``timeout``: a ``Timeout``, ``None`` (no limit), a number
-        (both limits) or a ``(connect, read)`` pair, as requests takes them."""
+        (both limits), a ``(connect, read)`` pair, as requests takes them, or any object with ``connect``
+        and ``read`` attributes, as ``httpx.Timeout`` has."""
         if isinstance(value, Timeout):
             return value
         if value is None:
@@ -92,7 +93,13 @@ class Timeout:
             return cls(_seconds(value, 'timeout'), _seconds(value, 'timeout'))
         if isinstance(value, (tuple, list)) and len(value) == 2:
             return cls(_seconds(value[0], 'connect timeout'), _seconds(value[1], 'read timeout'))
-        raise TypeError(f'timeout must be a number, a (connect, read) pair, None or ollama_lite.Timeout, not {value!r}')
+        if hasattr(value, 'connect') and hasattr(value, 'read'):
+            # An httpx.Timeout, as code written for the official client passes it (httpx is not imported).
+            return cls(_seconds(value.connect, 'timeout.connect'), _seconds(value.read, 'timeout.read'))
+        raise TypeError(
+            'timeout must be a number, a (connect, read) pair, None, ollama_lite.Timeout or an object with '
+            f'connect and read attributes (httpx.Timeout), not {value!r}'
+        )
 
 
 def _seconds(value: Any, what: str) -> Optional[float]:
@@ -159,6 +166,8 @@ class ClientConfig:
     #: An Authorization header for the configured host only (the async client's ``auth=``); requests to
     #: ollama.com keep the API key.
     own_authorization: Optional[str] = field(default=None, repr=False)
+    #: Raise ``IncompleteStreamError`` when a stream's body ends cleanly without its final line.
+    strict_streams: bool = False
 
     @classmethod
     def build(
@@ -168,6 +177,7 @@ class ClientConfig:
         timeout: Any = Timeout(),
         retries: Union[int, Retry] = 2,
         follow_redirects: bool = True,
+        strict_streams: bool = False,
     ) -> ClientConfig:
         """Apply the defaults: ``OLLAMA_HOST``, JSON headers, a ``User-Agent``, and
         ``Authorization: Bearer $OLLAMA_API_KEY`` unless the caller gave an Authorization header."""
@@ -184,6 +194,7 @@ class ClientConfig:
             timeout=Timeout.of(timeout),
             retry=Retry.of(retries),
             follow_redirects=follow_redirects,
+            strict_streams=bool(strict_streams),
         )
 
     def url(self, path: str) -> str:

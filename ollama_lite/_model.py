@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import datetime
-from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Type, TypeVar
+from typing import Any, Dict, FrozenSet, Iterator, Mapping, Optional, Tuple, Type, TypeVar
 
 M = TypeVar('M', bound='Model')
 
@@ -41,10 +41,12 @@ def _wire_names(cls: type) -> Dict[str, str]:
 
 
 class Model:
-    """Mapping-style access on top of a dataclass.
+    """Mapping-style access on top of a dataclass, as the official client's pydantic types give it.
 
-    ``key in r`` is true for a field that holds a value (not ``None``) and for any extra field the
-    server sent; ``r[key]`` returns it or raises ``KeyError``; ``r.get(key, default)`` never raises.
+    ``key in r`` is true for a field that holds a value, for one the server sent as ``null`` (or that
+    was assigned ``r[key] = None``) and for any extra field the server sent; ``r[key]`` returns it or
+    raises ``KeyError``; ``r.get(key, default)`` returns a field's value, ``None`` included, and
+    ``default`` only for a key that is no field; ``dict(r)`` has every field, ``None`` ones too.
 
     >>> Message(role='user', content='hi')['content']
     'hi'
@@ -53,6 +55,8 @@ class Model:
     # Unknown reply fields, kept as sent; set per instance by the decoder, absent on most objects.
     # Model is not itself a dataclass, so this is no dataclass field of its subclasses.
     _extra: Optional[Dict[str, Any]] = None
+    # Fields given as None explicitly (a JSON null, ``r[key] = None``): pydantic counts them as set.
+    _nulls: Optional[FrozenSet[str]] = None
 
     def _field_name(self, key: str) -> Optional[str]:
         names: Dict[str, str] = _aliases(type(self))
@@ -62,7 +66,7 @@ class Model:
         name = self._field_name(key)
         if name is not None:
             value = getattr(self, name)
-            if value is not None:
+            if value is not None or (self._nulls is not None and name in self._nulls):
                 return value
         elif self._extra is not None and key in self._extra:
             return self._extra[key]
@@ -72,6 +76,8 @@ class Model:
         name = self._field_name(key)
         if name is not None:
             setattr(self, name, value)
+            if value is None:
+                self._nulls = frozenset((*(self._nulls or ()), name))
             return
         if self._extra is None:
             self._extra = {}
@@ -82,26 +88,25 @@ class Model:
             return False
         name = self._field_name(key)
         if name is not None:
-            return getattr(self, name) is not None
+            return getattr(self, name) is not None or (self._nulls is not None and name in self._nulls)
         return self._extra is not None and key in self._extra
 
     def get(self, key: str, default: Any = None) -> Any:
-        """``r[key]`` when ``key in r``, else ``default``."""
-        try:
-            return self[key]
-        except KeyError:
-            return default
+        """The field ``key``'s value (``None`` included) or the extra field ``key``; else ``default``."""
+        name = self._field_name(key)
+        if name is not None:
+            return getattr(self, name)
+        if self._extra is not None:
+            return self._extra.get(key, default)
+        return default
 
     def __iter__(self) -> Iterator[Tuple[str, Any]]:
-        """Yield ``(name, value)`` pairs, so ``dict(r)`` works as it does on the official client's types."""
+        """Yield ``(name, value)`` pairs of every field, then the extra fields, so ``dict(r)`` works as it
+        does on the official client's types. (No ``keys()``: ``dict()`` would then skip ``None`` fields.)"""
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             yield f.name, getattr(self, f.name)
         if self._extra:
             yield from self._extra.items()
-
-    def keys(self) -> Iterator[str]:
-        """Names of the fields that hold a value, then the extra fields."""
-        return (k for k, v in self if v is not None)
 
     def to_dict(self, encode_json: bool = False) -> Dict[str, Any]:
         """The object as a dict keyed by wire names, extra fields included, ``None`` values dropped."""
@@ -140,14 +145,50 @@ class Model:
         """dataclasses-json's marshmallow ``schema()`` (imported on first use)."""
         return _mixin().schema.__func__(cls, **kwargs)
 
-    def model_dump(self, **_: Any) -> Dict[str, Any]:
-        """Same as :meth:`to_dict`; spelled as the official client's types spell it. pydantic's keyword
-        arguments (``exclude_none=...``) are accepted for code written for it; unset fields are always left out."""
-        return self.to_dict()
+    def model_dump(
+        self,
+        *,
+        mode: str = 'python',
+        include: Any = None,
+        exclude: Any = None,
+        by_alias: Optional[bool] = None,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+    ) -> Dict[str, Any]:
+        """The object as a dict, as pydantic's ``model_dump`` gives it: every field under its Python name
+        (``None`` ones too; ``by_alias=True`` for wire names), extra fields after them; ``include``/``exclude``
+        are sets of names or nested dicts; ``exclude_unset`` leaves out ``None`` fields that were never
+        given. ``mode='json'`` gives JSON values. Raises ``TypeError`` for any other pydantic argument.
 
-    def model_dump_json(self, *, indent: Optional[int] = None, **_: Any) -> str:
-        """Same as :meth:`to_json`, with ``indent``; spelled as the official client's types spell it."""
-        return self.to_json(indent=indent)
+        >>> Message(role='user', content='hi').model_dump(exclude_none=True)
+        {'role': 'user', 'content': 'hi'}
+        """
+        from ._dump import dump
+
+        return dump(
+            self, mode=mode, include=include, exclude=exclude, by_alias=by_alias, exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults, exclude_none=exclude_none,
+        )  # fmt: skip
+
+    def model_dump_json(
+        self,
+        *,
+        indent: Optional[int] = None,
+        include: Any = None,
+        exclude: Any = None,
+        by_alias: Optional[bool] = None,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+    ) -> str:
+        """:meth:`model_dump` with ``mode='json'`` as a JSON string, laid out as pydantic lays it out."""
+        from ._dump import dump_json
+
+        return dump_json(
+            self, indent=indent, include=include, exclude=exclude, by_alias=by_alias, exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults, exclude_none=exclude_none,
+        )  # fmt: skip
 
 
 def _mixin() -> Any:

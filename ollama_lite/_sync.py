@@ -29,6 +29,7 @@ import urllib3
 from . import _api
 from ._api import Call, StreamDecoder
 from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization
+from ._connection import apply_to_requests, take_connection_kwargs
 from ._errors import (
     broke_off,
     cannot_connect,
@@ -67,8 +68,8 @@ __all__ = ['Client', 'Stream']
 
 R = TypeVar('R', bound=Model)
 
-#: Arguments that reach ``requests`` as they are.
-_REQUESTS_KWARGS = frozenset({'verify', 'cert', 'proxies', 'auth'})
+#: What the constructor takes besides its named parameters (see ``_connection`` for all but auth).
+_ACCEPTED = 'auth, cert, limits, proxies, proxy, trust_env, verify'
 _READ_SIZE = 1 << 16
 #: How many (method, URL, content type) a client keeps prepared; see Client._request.
 _PREPARED_MAX = 64
@@ -144,8 +145,9 @@ class Stream(Iterator[R]):
 
     ``close()``, leaving a ``with`` block, or dropping the stream closes the HTTP connection at once, which
     tells the server to stop generating. Raises ``ResponseError`` for an error line,
-    ``IncompleteStreamError`` when the stream ends before its last chunk, ``ReadTimeout`` when the server
-    stalls for longer than the read timeout.
+    ``IncompleteStreamError`` when the connection breaks off mid-body (and, with the client's
+    ``strict_streams=True``, when a body ends without its final ``done``/``success`` line),
+    ``ReadTimeout`` when the server stalls for longer than the read timeout.
 
     >>> for chunk in client.chat('llama3.2', messages, stream=True): print(chunk.message.content, end='')
     """
@@ -188,9 +190,15 @@ class Client:
     ``(connect, read)`` pair, ``None`` or a ``Timeout``; by default connecting gives up after 10 s and
     reading never does (a generation may take minutes). ``retries`` extra attempts are made for
     refused connections and 429/502/503/504 replies. ``session`` is a ``requests.Session`` of yours,
-    used as it is and never closed here. ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests.
+    used as it is and never closed here. ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests;
+    the official client's (httpx's) ``proxy``, ``trust_env``, ``limits`` (``max_keepalive_connections`` or
+    ``max_connections``: connections kept per host) and a ``timeout`` with ``connect``/``read`` attributes
+    (``httpx.Timeout``) are mapped onto it, and httpx options requests has no use for (``transport``,
+    ``mounts``, ``http2``, ``event_hooks``, ...) raise ``TypeError`` saying what to use instead.
     With the client's own session, what requests takes from the environment (``HTTP(S)_PROXY``,
     ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``, ``~/.netrc``) is read once per URL, on its first use.
+    A stream whose body ends cleanly without its final ``done``/``success`` line ends quietly, as with the
+    official client; ``strict_streams=True`` makes it raise ``IncompleteStreamError`` instead.
 
     One ``Client`` may be shared by threads: it holds no per-request state, and requests' connection
     pool is thread-safe. A caller-owned ``session`` is shared on the same terms as requests gives.
@@ -207,20 +215,24 @@ class Client:
         session: Optional[requests.Session] = None,
         retries: Union[int, Retry] = 2,
         follow_redirects: bool = True,
+        strict_streams: bool = False,
         **kwargs: Any,
     ) -> None:
-        unknown = set(kwargs) - _REQUESTS_KWARGS
+        kwargs = dict(kwargs)
+        connection = take_connection_kwargs(kwargs, 'Client')
+        unknown = set(kwargs) - {'auth'}
         if unknown:
             raise TypeError(
                 f'Client() got unexpected keyword argument(s) {", ".join(sorted(unknown))}; '
-                f'accepted besides the named ones: {", ".join(sorted(_REQUESTS_KWARGS))}'
+                f'accepted besides the named ones: {_ACCEPTED}'
             )
-        self._config = ClientConfig.build(host, headers, timeout, retries, follow_redirects)
+        self._config = ClientConfig.build(host, headers, timeout, retries, follow_redirects, strict_streams)
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
         if self._owns_session:
             # A redirect loop must end soon; a caller's session keeps the limit its owner chose.
             self._session.max_redirects = self._config.max_redirects
+        kwargs.update(apply_to_requests(connection, self._session, self._owns_session))
         self._send_kwargs: Dict[str, Any] = dict(kwargs)
         # The caller's auth= is for their Ollama host; ollama.com (web_search, web_fetch) gets the API key only.
         self._foreign_kwargs = {k: v for k, v in kwargs.items() if k != 'auth'}
@@ -358,7 +370,7 @@ class Client:
         response = self._open(call.method, url, call.body)
         if response.status_code >= 400:
             return call.reply(response.status_code, self._read(response, url), self._secrets)
-        return Stream(response, call.stream_decoder(self._secrets), url)
+        return Stream(response, call.stream_decoder(self._secrets, self._config.strict_streams), url)
 
     def close(self) -> None:
         """Close the client's own session and its connections; a caller's session is left open."""
@@ -713,13 +725,16 @@ class Client:
     def create_blob(self, path: Union[str, os.PathLike[str]]) -> str:
         """Upload a file as a blob unless the server has it already; return its ``sha256:<hex>`` digest.
 
+        A ``HEAD`` asks first; any answer but 200 (404, a proxy's 405) leads to the upload.
+
         The file is hashed and uploaded piece by piece, never read whole into memory. Raises
         ``FileNotFoundError`` for a missing file and ``ResponseError`` when the server refuses it.
         """
         digest = _api.blob_digest(path)
         url = self._config.url(_api.blob_path(digest))
         head = self._open('HEAD', url, None)
-        if _api.check_blob_exists(head.status_code, self._read(head, url)):
+        self._read(head, url)  # gives the connection back
+        if _api.check_blob_exists(head.status_code):
             return digest
         upload = self._open('POST', url, lambda: open(path, 'rb'), _api.BLOB_CONTENT_TYPE)  # noqa: SIM115 - closed by _open
         _api.check_blob_created(upload.status_code, self._read(upload, url))
@@ -750,9 +765,17 @@ class Client:
         return self._one(_api.version())
 
     def web_search(self, query: str, max_results: int = 3) -> WebSearchResponse:
-        """Search the web through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com."""
+        """Search the web through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com.
+
+        Without a key raises ``RequestError`` (a ``ValueError``) with the official client's message, before
+        anything is sent.
+        """
         return self._one(_api.web_search(self._config, query, max_results))
 
     def web_fetch(self, url: str) -> WebFetchResponse:
-        """Fetch a web page through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com."""
+        """Fetch a web page through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com.
+
+        Without a key raises ``RequestError`` (a ``ValueError``) with the official client's message, before
+        anything is sent.
+        """
         return self._one(_api.web_fetch(self._config, url))

@@ -93,6 +93,7 @@ CASES: List[Case] = [
         {
             'model': 'llama3.2',
             'messages': MESSAGES,
+            'tools': [],
             'stream': False,
             'options': {'temperature': 0},
             'keep_alive': '5m',
@@ -122,6 +123,7 @@ CASES: List[Case] = [
         {
             'model': 'llama3.2',
             'messages': [{'role': 'user', 'content': 'Hi'}],
+            'tools': [],
             'stream': False,
             'options': {'temperature': 0.5, 'stop': ['\n']},
             'think': 'high',
@@ -184,7 +186,7 @@ CASES: List[Case] = [
         lambda c: c.pull('llama3.2'),
         'POST',
         '/api/pull',
-        {'model': 'llama3.2', 'stream': False},
+        {'model': 'llama3.2', 'insecure': False, 'stream': False},
         {'status': 'success'},
         _check_progress,
     ),

@@ -279,18 +279,24 @@ FAULTS: Sequence[Fault] = [
         attempts=2,
         waits=(BACKOFF,),
     ),
+    # A body that ends cleanly without its done line ends quietly, as with the official client...
+    Fault('stream-ends-without-done-line', 'chat_stream', (stream(ndjson(chat_line('a'))),), chunks=('a',)),
+    Fault('empty-stream', 'generate_stream', (stream([]),)),
+    # ... and raises when the client asks for strict streams.
     Fault(
-        'stream-ends-without-done-line',
+        'stream-ends-without-done-line-strict',
         'chat_stream',
         (stream(ndjson(chat_line('a'))),),
+        client={'strict_streams': True},
         raises=ollama.IncompleteStreamError,
         match='ended after 1 line',
         chunks=('a',),
     ),
     Fault(
-        'empty-stream',
+        'empty-stream-strict',
         'generate_stream',
         (stream([]),),
+        client={'strict_streams': True},
         raises=ollama.IncompleteStreamError,
         match='ended after 0 line',
     ),

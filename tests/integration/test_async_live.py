@@ -154,12 +154,15 @@ async def test_cut_non_streamed_reply_raises_incomplete(live: LiveServer) -> Non
             await client.show('m')
 
 
-async def test_clean_end_without_done_line_raises_incomplete(live: LiveServer) -> None:
+async def test_clean_end_without_done_line(live: LiveServer) -> None:
     @live.route('POST', '/api/chat')
     async def chat(request: web.Request) -> web.StreamResponse:
         return await live.stream_lines(request, ndjson(_chat_line('a')))
 
+    # Ends quietly, as the official client does; strict_streams=True raises.
     async with ollama.AsyncClient(live.url) as client:
+        assert [c.message.content async for c in await client.chat('m', stream=True)] == ['a']
+    async with ollama.AsyncClient(live.url, strict_streams=True) as client:
         with pytest.raises(ollama.IncompleteStreamError, match='chat stream ended after 1 line'):
             [c async for c in await client.chat('m', stream=True)]
 

@@ -285,9 +285,9 @@ def test_sync_key_does_not_follow_ollama_com_to_another_host(key: str) -> None:
 
 def test_sync_cloud_calls_without_a_key_send_nothing() -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock, ollama.Client() as client:
-        with pytest.raises(ollama.RequestError, match='OLLAMA_API_KEY'):
+        with pytest.raises(ollama.RequestError, match='Bearer token is required for web search'):
             client.web_search('llamas')
-        with pytest.raises(ollama.RequestError, match='OLLAMA_API_KEY'):
+        with pytest.raises(ollama.RequestError, match='Bearer token is required for web fetch'):
             client.web_fetch('https://example.com')
         assert len(mock.calls) == 0
 
@@ -311,7 +311,7 @@ async def test_async_web_search_and_fetch_send_the_key_to_ollama_com_only(key: s
 async def test_async_cloud_calls_without_a_key_send_nothing() -> None:
     with aiohttp_mock() as mock:
         async with ollama.AsyncClient() as client:
-            with pytest.raises(ollama.RequestError, match='OLLAMA_API_KEY'):
+            with pytest.raises(ollama.RequestError, match='Bearer token is required for web search'):
                 await client.web_search('llamas')
         assert not mock.requests
 

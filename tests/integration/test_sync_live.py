@@ -112,13 +112,15 @@ def test_cut_stream_raises_incomplete(live: LiveServer) -> None:
     assert got == ['a', 'b']
 
 
-def test_clean_end_without_done_line_raises_incomplete(live: LiveServer) -> None:
+def test_clean_end_without_done_line(live: LiveServer) -> None:
     @live.route('POST', '/api/chat')
     async def chat(request: web.Request) -> web.StreamResponse:
         return await live.stream_lines(request, ndjson(_chat_line('a')))
 
+    # Ends quietly, as the official client does; strict_streams=True raises.
+    assert [c.message.content for c in ollama.Client(live.url).chat('m', stream=True)] == ['a']
     with pytest.raises(ollama.IncompleteStreamError, match='chat stream ended after 1 line'):
-        list(ollama.Client(live.url).chat('m', stream=True))
+        list(ollama.Client(live.url, strict_streams=True).chat('m', stream=True))
 
 
 def test_mid_stream_error_line(live: LiveServer) -> None:

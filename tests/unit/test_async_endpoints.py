@@ -152,10 +152,18 @@ async def test_stream_error_line_raises(mock: aioresponses, client: ollama.Async
         await stream.__anext__()
 
 
-async def test_stream_without_final_line_raises(mock: aioresponses, client: ollama.AsyncClient) -> None:
+async def test_stream_without_final_line_ends_as_the_official_client(
+    mock: aioresponses, client: ollama.AsyncClient
+) -> None:
     mock.post(HOST + '/api/pull', body=b'{"status":"pulling manifest"}\n')
-    with pytest.raises(ollama.IncompleteStreamError, match='pull stream ended after 1 line'):
-        [p async for p in await client.pull('m', stream=True)]
+    assert [p.status async for p in await client.pull('m', stream=True)] == ['pulling manifest']
+
+
+async def test_stream_without_final_line_raises_with_strict_streams(mock: aioresponses) -> None:
+    mock.post(HOST + '/api/pull', body=b'{"status":"pulling manifest"}\n')
+    async with ollama.AsyncClient(HOST, retries=0, strict_streams=True) as client:
+        with pytest.raises(ollama.IncompleteStreamError, match='pull stream ended after 1 line'):
+            [p async for p in await client.pull('m', stream=True)]
 
 
 async def test_stream_non_json_line_names_it(mock: aioresponses, client: ollama.AsyncClient) -> None:
@@ -228,8 +236,9 @@ def test_same_surface_as_the_sync_client() -> None:
 def test_unknown_kwargs_rejected() -> None:
     with pytest.raises(TypeError, match=r'follow_redirect;.*accepted.*limit_per_host.*proxy_auth'):
         ollama.AsyncClient(HOST, follow_redirect=True)
-    with pytest.raises(TypeError, match='verify'):
-        ollama.AsyncClient(HOST, verify=False)
+    # verify= is accepted now (the official client's name, see test_connection.py); httpx-only ones are not.
+    with pytest.raises(TypeError, match='transport'):
+        ollama.AsyncClient(HOST, transport=object())
 
 
 async def test_session_kwargs_rejected_with_callers_session() -> None:
@@ -371,6 +380,19 @@ async def test_create_blob_skips_upload_when_present(
     assert list(mock.requests) == [('HEAD', URL(f'{HOST}/api/blobs/{digest}'))]
 
 
+@pytest.mark.parametrize('head_status', [405, 500, 403])
+async def test_create_blob_uploads_when_head_is_not_understood(
+    mock: aioresponses, client: ollama.AsyncClient, tmp_path: Path, head_status: int
+) -> None:
+    path = tmp_path / 'a.bin'
+    path.write_bytes(b'abc')
+    digest = 'sha256:' + hashlib.sha256(b'abc').hexdigest()
+    mock.head(f'{HOST}/api/blobs/{digest}', status=head_status)
+    mock.post(f'{HOST}/api/blobs/{digest}', status=201)
+    assert await client.create_blob(path) == digest
+    assert [method for method, _ in mock.requests] == ['HEAD', 'POST']
+
+
 async def test_create_blob_uploads_when_missing(mock: aioresponses, client: ollama.AsyncClient, tmp_path: Path) -> None:
     path = tmp_path / 'adapter.bin'
     path.write_bytes(bytes(range(256)) * 10_000)
@@ -413,7 +435,9 @@ async def test_create_blob_errors(mock: aioresponses, client: ollama.AsyncClient
     mock.post(f'{HOST}/api/blobs/{digest}', status=400, payload={'error': 'digest mismatch'})
     with pytest.raises(ollama.ResponseError, match='digest mismatch'):
         await client.create_blob(path)
-    mock.head(f'{HOST}/api/blobs/{digest}', status=500, body=b'disk full')
+    # A failing HEAD leads to the upload, whose failure is the one reported.
+    mock.head(f'{HOST}/api/blobs/{digest}', status=500, body=b'head failed')
+    mock.post(f'{HOST}/api/blobs/{digest}', status=500, body=b'disk full')
     with pytest.raises(ollama.ResponseError, match='disk full'):
         await client.create_blob(path)
 
@@ -421,7 +445,7 @@ async def test_create_blob_errors(mock: aioresponses, client: ollama.AsyncClient
 async def test_web_search_and_fetch_need_key_and_go_to_ollama_com(
     mock: aioresponses, client: ollama.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with pytest.raises(ollama.RequestError, match='OLLAMA_API_KEY'):
+    with pytest.raises(ValueError, match='Bearer token is required for web search'):
         await client.web_search('ollama')
     monkeypatch.setenv('OLLAMA_API_KEY', 'k')
     mock.post('https://ollama.com/api/web_search', payload={'results': [{'title': 'Ollama', 'url': 'u'}]})

@@ -192,12 +192,15 @@ def test_stream_decoder_delivers_chunks_before_error() -> None:
         next(items)
 
 
-def test_stream_decoder_requires_final_line() -> None:
-    decoder = _api.StreamDecoder(_api.PULL)
+def test_stream_decoder_strict_requires_final_line() -> None:
+    lenient = _api.StreamDecoder(_api.PULL)
+    assert [p.status for p in lenient.feed(b'{"status":"pulling"}\n')] == ['pulling']
+    assert lenient.close() == []
+    decoder = _api.StreamDecoder(_api.PULL, strict=True)
     assert [p.status for p in decoder.feed(b'{"status":"pulling"}\n')] == ['pulling']
     with pytest.raises(ollama.IncompleteStreamError, match='pull stream ended after 1 line'):
         decoder.close()
-    done = _api.StreamDecoder(_api.PULL)
+    done = _api.StreamDecoder(_api.PULL, strict=True)
     list(done.feed(b'{"status":"pulling"}\n{"status":"success"}\n'))
     assert done.close() == []
 
@@ -250,17 +253,22 @@ def test_decode_matches_dataclasses_json_and_keeps_unknown_fields() -> None:
 
 
 def test_mapping_access_semantics() -> None:
-    r = decode(ollama.GenerateResponse, {'response': 'hi', 'done': False})
+    # As pydantic's: get() returns a field's None rather than the default; a null the server sent
+    # counts as set; dict(r) has every field (tests/compat/test_oracle.py compares with the official types).
+    r = decode(ollama.GenerateResponse, {'response': 'hi', 'done': False, 'done_reason': None})
     assert 'response' in r and 'thinking' not in r and 'nope' not in r
-    assert r.get('thinking') is None and r.get('thinking', 'd') == 'd'
+    assert r.get('thinking') is None and r.get('thinking', 'd') is None and r.get('nope', 'd') == 'd'
     with pytest.raises(KeyError):
         r['thinking']
+    assert 'done_reason' in r and r['done_reason'] is None
     r['thinking'] = 'hmm'
     assert r.thinking == 'hmm'
+    r['context'] = None
+    assert 'context' in r and r['context'] is None
     r['brand_new'] = 1
     assert r['brand_new'] == 1 and r.to_dict()['brand_new'] == 1
     assert dict(r)['response'] == 'hi'
-    assert 'done' in list(r.keys())
+    assert dict(r)['logprobs'] is None and 'done' in dict(r)
 
 
 def test_decode_rejects_non_objects() -> None:

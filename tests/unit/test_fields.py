@@ -157,7 +157,8 @@ async def test_image_generation_fields(transport: str) -> None:
 async def test_unset_fields_are_not_sent(transport: str) -> None:
     _, chat = await roundtrip(transport, lambda c: c.chat('m', [USER]))
     _, generate = await roundtrip(transport, lambda c: c.generate('m', 'Hi'), path='/api/generate')
-    assert chat == {'model': 'm', 'messages': [USER], 'stream': False}
+    # "tools": [] is always sent, as the official client sends it (tests/compat/test_oracle.py).
+    assert chat == {'model': 'm', 'messages': [USER], 'tools': [], 'stream': False}
     assert generate == {'model': 'm', 'prompt': 'Hi', 'stream': False}
 
 
@@ -307,9 +308,11 @@ async def test_tool_call_round_trip(transport: str) -> None:
     ]
     _, body = await roundtrip(transport, lambda c: c.chat('qwen3', [USER, r.message, *results]))
     assert body is not None
+    # The reply's empty content is left out, as the official client leaves it out.
+    sent_back = {k: v for k, v in TOOL_CALL_REPLY['message'].items() if k != 'content'}
     assert body['messages'] == [
         USER,
-        TOOL_CALL_REPLY['message'],
+        sent_back,
         {'role': 'tool', 'content': '22 c in Paris', 'tool_name': 'get_weather', 'tool_call_id': 'call_1'},
         {'role': 'tool', 'content': '22 f in Rome', 'tool_name': 'get_weather'},
     ]
@@ -424,7 +427,7 @@ async def test_thinking_stream(transport: str) -> None:
     ]
     ndjson = b''.join(json.dumps(x).encode() + b'\n' for x in lines)
     chunks, body = await roundtrip(transport, lambda c: c.chat('m', [USER], think=True, stream=True), ndjson)
-    assert body == {'model': 'm', 'messages': [USER], 'stream': True, 'think': True}
+    assert body == {'model': 'm', 'messages': [USER], 'tools': [], 'stream': True, 'think': True}
     assert [(c.message.thinking, c.message.content) for c in chunks] == [('Hmm', ''), (None, 'Yes'), (None, '')]
 
 

@@ -104,10 +104,15 @@ def test_stream_error_line_raises(mock: responses.RequestsMock) -> None:
     assert info.value.status_code == -1
 
 
-def test_stream_without_final_line_raises(mock: responses.RequestsMock) -> None:
+def test_stream_without_final_line_ends_as_the_official_client(mock: responses.RequestsMock) -> None:
+    mock.add('POST', HOST + '/api/pull', body=b'{"status":"pulling manifest"}\n')
+    assert [p.status for p in _client().pull('m', stream=True)] == ['pulling manifest']
+
+
+def test_stream_without_final_line_raises_with_strict_streams(mock: responses.RequestsMock) -> None:
     mock.add('POST', HOST + '/api/pull', body=b'{"status":"pulling manifest"}\n')
     with pytest.raises(ollama.IncompleteStreamError, match='pull stream ended after 1 line'):
-        list(_client().pull('m', stream=True))
+        list(ollama.Client(HOST, retries=0, strict_streams=True).pull('m', stream=True))
 
 
 def test_stream_non_json_line_names_it(mock: responses.RequestsMock) -> None:
@@ -219,6 +224,21 @@ def test_create_blob_uploads_when_missing(mock: responses.RequestsMock, tmp_path
     assert upload.headers['Content-Type'] == 'application/octet-stream'
 
 
+@pytest.mark.parametrize('head_status', [405, 500, 403])
+def test_create_blob_uploads_when_head_is_not_understood(
+    mock: responses.RequestsMock, tmp_path: Path, head_status: int
+) -> None:
+    # A proxy that refuses HEAD (405) or a mock that knows only the official client's POST (500): the
+    # upload the official client would make still happens.
+    path = tmp_path / 'a.bin'
+    path.write_bytes(b'abc')
+    digest = 'sha256:' + hashlib.sha256(b'abc').hexdigest()
+    mock.add('HEAD', f'{HOST}/api/blobs/{digest}', status=head_status)
+    mock.add('POST', f'{HOST}/api/blobs/{digest}', status=201)
+    assert _client().create_blob(path) == digest
+    assert [c.request.method for c in mock.calls] == ['HEAD', 'POST']
+
+
 def test_create_blob_errors(mock: responses.RequestsMock, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r'missing\.bin'):
         _client().create_blob(tmp_path / 'missing.bin')
@@ -234,7 +254,7 @@ def test_create_blob_errors(mock: responses.RequestsMock, tmp_path: Path) -> Non
 def test_web_search_and_fetch_need_key_and_go_to_ollama_com(
     mock: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with pytest.raises(ollama.RequestError, match='OLLAMA_API_KEY'):
+    with pytest.raises(ValueError, match='Bearer token is required for web search'):
         _client().web_search('ollama')
     monkeypatch.setenv('OLLAMA_API_KEY', 'k')
     mock.add('POST', 'https://ollama.com/api/web_search', json={'results': [{'title': 'Ollama', 'url': 'u'}]})
