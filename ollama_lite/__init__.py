@@ -25,6 +25,8 @@ from ._structured import StructuredOutputError, parse
 from ._sync import Client, Stream
 from ._types import (
     ChatResponse,
+    CloudStatus,
+    DebugInfo,
     EmbeddingsResponse,
     EmbedResponse,
     GenerateResponse,
@@ -33,14 +35,18 @@ from ._types import (
     Logprob,
     Message,
     ModelDetails,
+    ModelRecommendation,
+    ModelRecommendationsResponse,
     Options,
     ProcessResponse,
     ProgressResponse,
+    ServerStatusResponse,
     ShowResponse,
     StatusResponse,
     Tensor,
     TokenLogprob,
     Tool,
+    UserResponse,
     VersionResponse,
     WebFetchResponse,
     WebSearchResponse,
@@ -57,8 +63,10 @@ __all__ = [
     'ChatResponse',
     'Client',
     'ClientConfig',
+    'CloudStatus',
     'ConnectError',
     'ConnectTimeout',
+    'DebugInfo',
     'EmbedResponse',
     'EmbeddingsResponse',
     'GenerateResponse',
@@ -69,6 +77,8 @@ __all__ = [
     'Logprob',
     'Message',
     'ModelDetails',
+    'ModelRecommendation',
+    'ModelRecommendationsResponse',
     'Options',
     'ProcessResponse',
     'ProgressResponse',
@@ -78,6 +88,7 @@ __all__ = [
     'RequestTimeout',
     'ResponseError',
     'Retry',
+    'ServerStatusResponse',
     'ShowResponse',
     'StatusResponse',
     'Stream',
@@ -86,11 +97,13 @@ __all__ = [
     'Timeout',
     'TokenLogprob',
     'Tool',
+    'UserResponse',
     'VersionResponse',
     'WebFetchResponse',
     'WebSearchResponse',
     'WebSearchResult',
     '__version__',
+    'blob_exists',
     'chat',
     'copy',
     'create',
@@ -98,15 +111,23 @@ __all__ = [
     'embed',
     'embeddings',
     'generate',
+    'heartbeat',
+    'is_running',
     'json_schema',
     'list',
+    'model_recommendations',
     'parse',
     'ps',
     'pull',
     'push',
+    'server_web_fetch',
+    'server_web_search',
     'show',
+    'signout',
+    'status',
     'web_fetch',
     'web_search',
+    'whoami',
 ]
 
 # Module-level functions call a default Client made on first use, so importing never reads
@@ -114,7 +135,8 @@ __all__ = [
 _FUNCTIONS = frozenset(
     {
         'generate', 'chat', 'embed', 'embeddings', 'pull', 'push', 'create', 'delete', 'list', 'copy', 'show',
-        'ps', 'web_search', 'web_fetch',
+        'ps', 'web_search', 'web_fetch', 'status', 'whoami', 'signout', 'server_web_search', 'server_web_fetch',
+        'model_recommendations', 'heartbeat', 'is_running', 'blob_exists',
     }
 )  # fmt: skip
 _default_client: Optional[Client] = None
@@ -135,6 +157,15 @@ if TYPE_CHECKING:
     ps = _client.ps
     web_search = _client.web_search
     web_fetch = _client.web_fetch
+    status = _client.status
+    whoami = _client.whoami
+    signout = _client.signout
+    server_web_search = _client.server_web_search
+    server_web_fetch = _client.server_web_fetch
+    model_recommendations = _client.model_recommendations
+    heartbeat = _client.heartbeat
+    is_running = _client.is_running
+    blob_exists = _client.blob_exists
 
 
 def __getattr__(name: str) -> Any:

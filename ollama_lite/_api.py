@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Generic, Iterator, List, Mapping, Optional, Sequence, Type, TypeVar, Union
 
-from . import _schema
+from . import _deprecated, _schema
 from ._codec import decode, decoder_for, encode
-from ._config import CLOUD_ORIGIN, ClientConfig
+from ._config import CLOUD_ORIGIN, KEYLESS_PATHS, ClientConfig
 from ._errors import InvalidResponseError, ProtocolError, RequestError, ResponseError, error_from_reply, redact
 from ._images import encode_images
 from ._model import Model
@@ -37,15 +37,18 @@ from ._types import (
     GenerateResponse,
     ListResponse,
     Message,
+    ModelRecommendationsResponse,
     Options,
     ProcessResponse,
     ProgressResponse,
     PullRequest,
     PushRequest,
+    ServerStatusResponse,
     ShowRequest,
     ShowResponse,
     StatusResponse,
     Tool,
+    UserResponse,
     VersionResponse,
     WebFetchRequest,
     WebFetchResponse,
@@ -104,6 +107,17 @@ COPY = Endpoint('copy', 'POST', '/api/copy', StatusResponse, status_only=True)
 DELETE = Endpoint('delete', 'DELETE', '/api/delete', StatusResponse, status_only=True)
 WEB_SEARCH = Endpoint('web_search', 'POST', CLOUD_ORIGIN + '/api/web_search', WebSearchResponse)
 WEB_FETCH = Endpoint('web_fetch', 'POST', CLOUD_ORIGIN + '/api/web_fetch', WebFetchResponse)
+SERVER_STATUS = Endpoint('status', 'GET', '/api/status', ServerStatusResponse)
+WHOAMI = Endpoint('whoami', 'POST', '/api/me', UserResponse)
+SIGNOUT = Endpoint('signout', 'POST', '/api/signout', StatusResponse, status_only=True)
+SERVER_WEB_SEARCH = Endpoint('server_web_search', 'POST', KEYLESS_PATHS[0], WebSearchResponse)
+SERVER_WEB_FETCH = Endpoint('server_web_fetch', 'POST', KEYLESS_PATHS[1], WebFetchResponse)
+MODEL_RECOMMENDATIONS = Endpoint(
+    'model_recommendations', 'GET', '/api/experimental/model-recommendations', ModelRecommendationsResponse
+)
+#: The liveness checks: ``GET /`` answers the text "Ollama is running", ``HEAD /api/version`` only a status.
+ROOT_PATH = '/'
+VERSION_PATH = '/api/version'
 
 
 class StreamDecoder(Generic[R]):
@@ -235,8 +249,10 @@ def _need_model(model: Any, what: str = 'model') -> str:
 
 def _options(value: Union[Mapping[str, Any], Options, None], name: str = 'options') -> Any:
     if value is None or isinstance(value, Options):
+        _deprecated.warn_ignored_options(value)
         return value
     if isinstance(value, Mapping):
+        _deprecated.warn_ignored_options(value)
         return dict(value)
     raise RequestError(f'{name} must be a dict or ollama_lite.Options, not {type(value).__name__}')
 
@@ -340,7 +356,10 @@ def generate(
     width: Optional[int] = None,
     height: Optional[int] = None,
     steps: Optional[int] = None,
+    _debug_render_only: Optional[bool] = None,
 ) -> Call[GenerateResponse]:
+    removed = {'width': width, 'height': height, 'steps': steps}
+    _deprecated.warn_removed([k for k, v in removed.items() if v is not None], 'image generation was removed')
     request = GenerateRequest(
         model=_need_model(model),
         prompt=prompt,
@@ -362,6 +381,7 @@ def generate(
         width=width,
         height=height,
         steps=steps,
+        debug_render_only=_debug_render_only,
     )
     return Call(GENERATE, _body(request), bool(stream))
 
@@ -380,6 +400,7 @@ def chat(
     keep_alive: Any = None,
     truncate: Optional[bool] = None,
     shift: Optional[bool] = None,
+    _debug_render_only: Optional[bool] = None,
 ) -> Call[ChatResponse]:
     request = ChatRequest(
         model=_need_model(model),
@@ -395,6 +416,7 @@ def chat(
         shift=shift,
         logprobs=logprobs,
         top_logprobs=_top_logprobs(top_logprobs),
+        debug_render_only=_debug_render_only,
     )
     return Call(CHAT, _body(request), bool(stream))
 
@@ -461,6 +483,11 @@ def create(
     stream: bool = False,
     renderer: Optional[str] = None,
     parser: Optional[str] = None,
+    draft_files: Optional[Dict[str, str]] = None,
+    draft_quantize: Optional[str] = None,
+    remote_host: Optional[str] = None,
+    requires: Optional[str] = None,
+    info: Optional[Mapping[str, Any]] = None,
 ) -> Call[ProgressResponse]:
     request = CreateRequest(
         model=_need_model(model),
@@ -476,6 +503,11 @@ def create(
         renderer=renderer,
         parser=parser,
         stream=bool(stream),
+        draft_files=dict(draft_files) if draft_files is not None else None,
+        draft_quantize=draft_quantize,
+        remote_host=remote_host,
+        requires=requires,
+        info=_mapping(info, 'info'),
     )
     return Call(CREATE, _body(request), bool(stream))
 
@@ -489,8 +521,11 @@ def copy(source: str, destination: str) -> Call[StatusResponse]:
     return Call(COPY, _body(request))
 
 
-def show(model: str, verbose: Optional[bool] = None) -> Call[ShowResponse]:
-    return Call(SHOW, _body(ShowRequest(model=_need_model(model), verbose=verbose or None)))
+def show(
+    model: str, verbose: Optional[bool] = None, system: Optional[str] = None, options: Any = None
+) -> Call[ShowResponse]:
+    request = ShowRequest(model=_need_model(model), verbose=verbose or None, system=system, options=_options(options))
+    return Call(SHOW, _body(request))
 
 
 def list_models() -> Call[ListResponse]:
@@ -503,6 +538,61 @@ def ps() -> Call[ProcessResponse]:
 
 def version() -> Call[VersionResponse]:
     return Call(VERSION, None)
+
+
+def status() -> Call[ServerStatusResponse]:
+    return Call(SERVER_STATUS, None)
+
+
+def whoami() -> Call[UserResponse]:
+    return Call(WHOAMI, None)
+
+
+def signout() -> Call[StatusResponse]:
+    return Call(SIGNOUT, None)
+
+
+def model_recommendations() -> Call[ModelRecommendationsResponse]:
+    return Call(MODEL_RECOMMENDATIONS, None)
+
+
+def _mapping(value: Optional[Mapping[str, Any]], name: str) -> Optional[Dict[str, Any]]:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise RequestError(f'{name} must be a dict, not {type(value).__name__}')
+    return dict(value)
+
+
+def _search_args(what: str, query: str, max_results: int) -> WebSearchRequest:
+    if not isinstance(query, str) or not query.strip():
+        raise RequestError(f'{what} needs a non-empty query')
+    if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= 10:
+        raise RequestError(f'max_results must be a whole number from 1 to 10; got {max_results!r}')
+    return WebSearchRequest(query=query, max_results=max_results)
+
+
+def _fetch_args(what: str, url: str) -> WebFetchRequest:
+    if not isinstance(url, str) or not url.strip():
+        raise RequestError(f'{what} needs a non-empty url')
+    return WebFetchRequest(url=url)
+
+
+def server_web_search(query: str, max_results: int = 3) -> Call[WebSearchResponse]:
+    """Web search through the Ollama server's relay, which signs the call to ollama.com itself."""
+    return Call(SERVER_WEB_SEARCH, _body(_search_args('server_web_search', query, max_results)))
+
+
+def server_web_fetch(url: str) -> Call[WebFetchResponse]:
+    """Fetch a page through the Ollama server's relay, which signs the call to ollama.com itself."""
+    return Call(SERVER_WEB_FETCH, _body(_fetch_args('server_web_fetch', url)))
+
+
+def check_alive(status: int, body: bytes) -> str:
+    """Read the reply to ``GET /``: the server's text ("Ollama is running"), or ``ResponseError``."""
+    if status != 200:
+        raise error_from_reply(status, body)
+    return body.decode('utf-8', errors='replace')
 
 
 def _need_cloud_key(config: ClientConfig, what: str) -> None:
@@ -552,6 +642,17 @@ def blob_digest(path: Union[str, os.PathLike[str]]) -> str:
     for chunk in blob_chunks(p):
         h.update(chunk)
     return f'sha256:{h.hexdigest()}'
+
+
+_DIGEST_HEX = frozenset('0123456789abcdefABCDEF')
+
+
+def need_digest(digest: Any) -> str:
+    """Check a blob digest is ``sha256:`` and 64 hex digits, as the server names blobs."""
+    ok = isinstance(digest, str) and digest.startswith('sha256:') and len(digest) == 71
+    if not ok or not set(digest[7:]) <= _DIGEST_HEX:
+        raise RequestError(f'a blob digest is "sha256:" and 64 hex digits; got {digest!r}')
+    return str(digest)
 
 
 def blob_path(digest: str) -> str:

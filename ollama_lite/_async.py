@@ -34,6 +34,9 @@ from ._api import Call, StreamDecoder
 from ._config import ClientConfig, Retry, Timeout, basic_authorization
 from ._connection import Connection, take_connection_kwargs
 from ._errors import (
+    ConnectError,
+    ProtocolError,
+    RequestTimeout,
     broke_off,
     cannot_connect,
     connect_timed_out,
@@ -55,13 +58,16 @@ from ._types import (
     KeepAlive,
     ListResponse,
     MessageLike,
+    ModelRecommendationsResponse,
     OptionsLike,
     ProcessResponse,
     ProgressResponse,
+    ServerStatusResponse,
     ShowResponse,
     StatusResponse,
     Think,
     ToolLike,
+    UserResponse,
     VersionResponse,
     WebFetchResponse,
     WebSearchResponse,
@@ -467,6 +473,7 @@ class AsyncClient:
         steps: Optional[int] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> GenerateResponse: ...
     @overload
     async def generate(
@@ -492,6 +499,7 @@ class AsyncClient:
         steps: Optional[int] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> AsyncStream[GenerateResponse]: ...
     @overload
     async def generate(
@@ -517,6 +525,7 @@ class AsyncClient:
         steps: Optional[int] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> Union[GenerateResponse, AsyncStream[GenerateResponse]]: ...
     async def generate(
         self,
@@ -541,6 +550,7 @@ class AsyncClient:
         steps: Optional[int] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> Union[GenerateResponse, AsyncStream[GenerateResponse]]:
         """Generate a completion for ``prompt`` (``POST /api/generate``).
 
@@ -555,7 +565,7 @@ class AsyncClient:
                 model, prompt, suffix, system=system, template=template, context=context, stream=stream,
                 think=think, logprobs=logprobs, top_logprobs=top_logprobs, raw=raw, format=format, images=images,
                 options=options, keep_alive=keep_alive, width=width, height=height, steps=steps,
-                truncate=truncate, shift=shift,
+                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
             )
         )  # fmt: skip
 
@@ -575,6 +585,7 @@ class AsyncClient:
         keep_alive: Optional[KeepAlive] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> ChatResponse: ...
     @overload
     async def chat(
@@ -592,6 +603,7 @@ class AsyncClient:
         keep_alive: Optional[KeepAlive] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> AsyncStream[ChatResponse]: ...
     @overload
     async def chat(
@@ -609,6 +621,7 @@ class AsyncClient:
         keep_alive: Optional[KeepAlive] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> Union[ChatResponse, AsyncStream[ChatResponse]]: ...
     async def chat(
         self,
@@ -625,6 +638,7 @@ class AsyncClient:
         keep_alive: Optional[KeepAlive] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> Union[ChatResponse, AsyncStream[ChatResponse]]:
         """Chat with a model (``POST /api/chat``).
 
@@ -638,7 +652,7 @@ class AsyncClient:
             _api.chat(
                 model, messages, tools=tools, stream=stream, think=think, logprobs=logprobs,
                 top_logprobs=top_logprobs, format=format, options=options, keep_alive=keep_alive,
-                truncate=truncate, shift=shift,
+                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
             )
         )  # fmt: skip
 
@@ -719,6 +733,11 @@ class AsyncClient:
         stream: Literal[False] = False,
         renderer: Optional[str] = None,
         parser: Optional[str] = None,
+        draft_files: Optional[Dict[str, str]] = None,
+        draft_quantize: Optional[str] = None,
+        remote_host: Optional[str] = None,
+        requires: Optional[str] = None,
+        info: Optional[Mapping[str, Any]] = None,
     ) -> ProgressResponse: ...
     @overload
     async def create(
@@ -737,6 +756,11 @@ class AsyncClient:
         stream: Literal[True],
         renderer: Optional[str] = None,
         parser: Optional[str] = None,
+        draft_files: Optional[Dict[str, str]] = None,
+        draft_quantize: Optional[str] = None,
+        remote_host: Optional[str] = None,
+        requires: Optional[str] = None,
+        info: Optional[Mapping[str, Any]] = None,
     ) -> AsyncStream[ProgressResponse]: ...
     @overload
     async def create(
@@ -755,6 +779,11 @@ class AsyncClient:
         stream: bool = False,
         renderer: Optional[str] = None,
         parser: Optional[str] = None,
+        draft_files: Optional[Dict[str, str]] = None,
+        draft_quantize: Optional[str] = None,
+        remote_host: Optional[str] = None,
+        requires: Optional[str] = None,
+        info: Optional[Mapping[str, Any]] = None,
     ) -> Union[ProgressResponse, AsyncStream[ProgressResponse]]: ...
     async def create(
         self,
@@ -772,6 +801,11 @@ class AsyncClient:
         stream: bool = False,
         renderer: Optional[str] = None,
         parser: Optional[str] = None,
+        draft_files: Optional[Dict[str, str]] = None,
+        draft_quantize: Optional[str] = None,
+        remote_host: Optional[str] = None,
+        requires: Optional[str] = None,
+        info: Optional[Mapping[str, Any]] = None,
     ) -> Union[ProgressResponse, AsyncStream[ProgressResponse]]:
         """Create a model from another (``from_``) or from uploaded blobs (``files``) (``POST /api/create``).
 
@@ -780,7 +814,8 @@ class AsyncClient:
         return await self._many(
             _api.create(
                 model, quantize, from_, files, adapters, template, license, system, parameters, messages,
-                stream=stream, renderer=renderer, parser=parser,
+                stream=stream, renderer=renderer, parser=parser, draft_files=draft_files,
+                draft_quantize=draft_quantize, remote_host=remote_host, requires=requires, info=info,
             )
         )  # fmt: skip
 
@@ -815,9 +850,20 @@ class AsyncClient:
         """The models available locally (``GET /api/tags``)."""
         return await self._one(_api.list_models())
 
-    async def show(self, model: str, *, verbose: Optional[bool] = None) -> ShowResponse:
-        """Details of a model: template, parameters, capabilities, model info (``POST /api/show``)."""
-        return await self._one(_api.show(model, verbose))
+    async def show(
+        self,
+        model: str,
+        *,
+        verbose: Optional[bool] = None,
+        system: Optional[str] = None,
+        options: Optional[OptionsLike] = None,
+    ) -> ShowResponse:
+        """Details of a model: template, parameters, capabilities, model info (``POST /api/show``).
+
+        ``system`` and ``options`` show the model as a request with them would run it (its Modelfile and
+        parameters with them applied). Raises ``ResponseError`` (404) for a model that is not installed.
+        """
+        return await self._one(_api.show(model, verbose, system, options))
 
     async def ps(self) -> ProcessResponse:
         """The models loaded in memory now (``GET /api/ps``)."""
@@ -842,3 +888,81 @@ class AsyncClient:
         anything is sent.
         """
         return await self._one(_api.web_fetch(self._config, url))
+
+    # --- today's server: status, account, the web search relay, liveness --------------------------------
+
+    async def status(self) -> ServerStatusResponse:
+        """Whether the server's cloud features are on, and if off, what turned them off (``GET /api/status``).
+
+        >>> await client.status().cloud.disabled
+        """
+        return await self._one(_api.status())
+
+    async def whoami(self) -> UserResponse:
+        """The ollama.com account the server is signed in as (``POST /api/me``).
+
+        Raises ``ResponseError`` with status 401 and ``signin_url`` (where to sign the server in) when it is
+        signed out, 503 when ollama.com cannot say.
+        """
+        return await self._one(_api.whoami())
+
+    async def signout(self) -> StatusResponse:
+        """Sign the server out of ollama.com (``POST /api/signout``); ``status`` is ``'success'``.
+
+        Raises ``ResponseError`` (401 "you are not currently signed in") when it was not signed in.
+        """
+        return await self._one(_api.signout())
+
+    async def server_web_search(self, query: str, max_results: int = 3) -> WebSearchResponse:
+        """Search the web through the Ollama server's relay (``POST /api/experimental/web_search``).
+
+        The server signs the call to ollama.com with its own sign-in: no API key is needed here, and
+        ``OLLAMA_API_KEY`` is not sent. Unlike :meth:`web_search`, which calls ollama.com directly with the key.
+        Raises ``ResponseError`` 401 (with ``signin_url``) when the server is signed out, 403 when its cloud
+        features are disabled, ``RequestError`` for an empty query or ``max_results`` outside 1 to 10.
+        """
+        return await self._one(_api.server_web_search(query, max_results))
+
+    async def server_web_fetch(self, url: str) -> WebFetchResponse:
+        """Fetch a web page through the Ollama server's relay (``POST /api/experimental/web_fetch``).
+
+        As :meth:`server_web_search`: no API key, the server signs the call; raises the same errors.
+        """
+        return await self._one(_api.server_web_fetch(url))
+
+    async def model_recommendations(self) -> ModelRecommendationsResponse:
+        """Models the server recommends (``GET /api/experimental/model-recommendations``)."""
+        return await self._one(_api.model_recommendations())
+
+    async def heartbeat(self) -> str:
+        """``GET /``: the server's liveness text, ``'Ollama is running'``.
+
+        Raises ``ConnectError`` when nothing answers and ``ResponseError`` for a failure status; see
+        :meth:`is_running` for a yes-or-no answer.
+        """
+        url = self._config.url(_api.ROOT_PATH)
+        response = await self._open('GET', url, None)
+        return _api.check_alive(response.status, await self._read(response, url))
+
+    async def is_running(self) -> bool:
+        """Whether Ollama answers at the host: ``HEAD /api/version``, the cheapest request it serves.
+
+        True for a 200; False when the server cannot be reached or answers otherwise. Never raises for
+        either; a refused connection is retried as any request is (see ``retries``).
+        """
+        url = self._config.url(_api.VERSION_PATH)
+        try:
+            response = await self._open('HEAD', url, None)
+            await self._read(response, url)
+        except (ConnectError, ProtocolError, RequestTimeout):
+            return False
+        return response.status == 200
+
+    async def blob_exists(self, digest: str) -> bool:
+        """Whether the server holds the blob ``digest`` (``'sha256:<hex>'``) (``HEAD /api/blobs/<digest>``).
+
+        Raises ``RequestError`` for a digest not of that form and ``ResponseError`` when the server refuses.
+        """
+        url = self._config.url(_api.blob_path(_api.need_digest(digest)))
+        head = await self._open('HEAD', url, None)
+        return _api.check_blob_exists(head.status, await self._read(head, url))

@@ -15,13 +15,16 @@ from typing import Any, Mapping, Optional, Tuple, Union
 
 from ._version import __version__
 
-__all__ = ['DEFAULT_HOST', 'ClientConfig', 'Retry', 'Timeout', 'parse_host']
+__all__ = ['DEFAULT_HOST', 'KEYLESS_PATHS', 'ClientConfig', 'Retry', 'Timeout', 'parse_host']
 
 DEFAULT_HOST = 'http://127.0.0.1:11434'
 _DEFAULT_PORT = 11434
 
 #: The origin that ``web_search`` and ``web_fetch`` talk to; the only host besides ``host`` that sees the API key.
 CLOUD_ORIGIN = 'https://ollama.com'
+#: Paths of the server's own web search relay: the server signs the call to ollama.com itself and drops any
+#: Authorization header, so the API key from ``OLLAMA_API_KEY`` is not sent there.
+KEYLESS_PATHS = ('/api/experimental/web_search', '/api/experimental/web_fetch')
 
 
 def parse_host(host: Optional[str]) -> str:
@@ -168,6 +171,8 @@ class ClientConfig:
     own_authorization: Optional[str] = field(default=None, repr=False)
     #: Raise ``IncompleteStreamError`` when a stream's body ends cleanly without its final line.
     strict_streams: bool = False
+    #: Whether the Authorization header is the ``OLLAMA_API_KEY`` (not one the caller passed in ``headers``).
+    key_from_env: bool = False
 
     @classmethod
     def build(
@@ -186,7 +191,8 @@ class ClientConfig:
         merged['accept'] = 'application/json'
         merged.setdefault('user-agent', _user_agent())
         api_key = os.environ.get('OLLAMA_API_KEY')
-        if api_key and 'authorization' not in merged:
+        key_from_env = bool(api_key) and 'authorization' not in merged
+        if key_from_env:
             merged['authorization'] = f'Bearer {api_key}'
         return cls(
             base_url=parse_host(host if host is not None else os.environ.get('OLLAMA_HOST')),
@@ -195,6 +201,7 @@ class ClientConfig:
             retry=Retry.of(retries),
             follow_redirects=follow_redirects,
             strict_streams=bool(strict_streams),
+            key_from_env=key_from_env,
         )
 
     def url(self, path: str) -> str:
@@ -207,7 +214,8 @@ class ClientConfig:
         return url.startswith(self.base_url + '/')
 
     def headers_for(self, url: str, content_type: Optional[str] = None) -> Mapping[str, str]:
-        """Headers for a request to ``url``: the API key goes only to the configured host and ollama.com.
+        """Headers for a request to ``url``: the API key goes only to the configured host and ollama.com, and
+        not to the server's web search relay (:data:`KEYLESS_PATHS`), which does not need it.
 
         ``content_type`` replaces the JSON content type, for bodies that are not JSON (blob uploads).
         """
@@ -215,11 +223,15 @@ class ClientConfig:
         own = self.is_own(url)
         if own and self.own_authorization is not None:
             headers = {**headers, 'authorization': self.own_authorization}
-        elif 'authorization' in headers and not (own or url.startswith(CLOUD_ORIGIN + '/')):
+        elif ('authorization' in headers and not (own or url.startswith(CLOUD_ORIGIN + '/'))) or self._keyless(url):
             headers = {k: v for k, v in headers.items() if k != 'authorization'}
         if content_type is not None:
             headers = {**headers, 'content-type': content_type}
         return headers
+
+    def _keyless(self, url: str) -> bool:
+        # Only the key that came from OLLAMA_API_KEY: an Authorization the caller passed may be for a proxy.
+        return self.key_from_env and self.is_own(url) and url[len(self.base_url) :] in KEYLESS_PATHS
 
     @property
     def secrets(self) -> Secrets:

@@ -65,10 +65,12 @@ class ResponseError(Exception):
 
     ``error`` is the ``error`` field of a JSON body, else the body text (an HTML or plain-text page
     from a proxy). ``status_code`` is the HTTP status, or -1 for an error line inside a stream
-    (the status was already 200 when it arrived).
+    (the status was already 200 when it arrived). ``signin_url`` is where to sign the server in to
+    ollama.com, when a 401 says so (``:cloud`` models, ``whoami``, the web search relay); the message
+    names it too.
     """
 
-    def __init__(self, error: str, status_code: int = -1) -> None:
+    def __init__(self, error: str, status_code: int = -1, signin_url: Optional[str] = None) -> None:
         # Accept a raw JSON body as the official client does, so existing code can build one too.
         try:
             parsed = json.loads(error)
@@ -79,9 +81,11 @@ class ResponseError(Exception):
         super().__init__(error)
         self.error = error
         self.status_code = status_code
+        self.signin_url = signin_url
 
     def __str__(self) -> str:
-        return f'{self.error} (status code: {self.status_code})'
+        text = f'{self.error} (status code: {self.status_code})'
+        return f'{text}; sign in at {self.signin_url}' if self.signin_url else text
 
 
 class ConnectError(ConnectionError):
@@ -123,6 +127,7 @@ def error_from_reply(status: int, body: bytes, reason: Optional[str] = None) -> 
     """Map a failed reply to a ``ResponseError``: the JSON ``error`` field, else the body text."""
     text = body.decode('utf-8', errors='replace')
     message: Any = None
+    signin_url: Optional[str] = None
     try:
         parsed = json.loads(text)
     except ValueError:
@@ -131,9 +136,11 @@ def error_from_reply(status: int, body: bytes, reason: Optional[str] = None) -> 
         message = parsed.get('error')
         if message is not None and not isinstance(message, str):
             message = json.dumps(message)
+        if isinstance(parsed.get('signin_url'), str):
+            signin_url = parsed['signin_url']
     if message is None:
         message = _excerpt(text) or reason or f'HTTP {status}'
-    return ResponseError(message, status)
+    return ResponseError(message, status, signin_url)
 
 
 # --- Transport failures: each transport decides which case it has, the wording lives here once, so

@@ -31,6 +31,9 @@ from ._api import Call, StreamDecoder
 from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization
 from ._connection import apply_to_requests, take_connection_kwargs
 from ._errors import (
+    ConnectError,
+    ProtocolError,
+    RequestTimeout,
     broke_off,
     cannot_connect,
     connect_timed_out,
@@ -52,13 +55,16 @@ from ._types import (
     KeepAlive,
     ListResponse,
     MessageLike,
+    ModelRecommendationsResponse,
     OptionsLike,
     ProcessResponse,
     ProgressResponse,
+    ServerStatusResponse,
     ShowResponse,
     StatusResponse,
     Think,
     ToolLike,
+    UserResponse,
     VersionResponse,
     WebFetchResponse,
     WebSearchResponse,
@@ -409,6 +415,7 @@ class Client:
         steps: Optional[int] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> GenerateResponse: ...
     @overload
     def generate(
@@ -434,6 +441,7 @@ class Client:
         steps: Optional[int] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> Stream[GenerateResponse]: ...
     @overload
     def generate(
@@ -459,6 +467,7 @@ class Client:
         steps: Optional[int] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> Union[GenerateResponse, Stream[GenerateResponse]]: ...
     def generate(
         self,
@@ -483,6 +492,7 @@ class Client:
         steps: Optional[int] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> Union[GenerateResponse, Stream[GenerateResponse]]:
         """Generate a completion for ``prompt`` (``POST /api/generate``).
 
@@ -497,7 +507,7 @@ class Client:
                 model, prompt, suffix, system=system, template=template, context=context, stream=stream,
                 think=think, logprobs=logprobs, top_logprobs=top_logprobs, raw=raw, format=format, images=images,
                 options=options, keep_alive=keep_alive, width=width, height=height, steps=steps,
-                truncate=truncate, shift=shift,
+                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
             )
         )  # fmt: skip
 
@@ -517,6 +527,7 @@ class Client:
         keep_alive: Optional[KeepAlive] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> ChatResponse: ...
     @overload
     def chat(
@@ -534,6 +545,7 @@ class Client:
         keep_alive: Optional[KeepAlive] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> Stream[ChatResponse]: ...
     @overload
     def chat(
@@ -551,6 +563,7 @@ class Client:
         keep_alive: Optional[KeepAlive] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> Union[ChatResponse, Stream[ChatResponse]]: ...
     def chat(
         self,
@@ -567,6 +580,7 @@ class Client:
         keep_alive: Optional[KeepAlive] = None,
         truncate: Optional[bool] = None,
         shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
     ) -> Union[ChatResponse, Stream[ChatResponse]]:
         """Chat with a model (``POST /api/chat``).
 
@@ -580,7 +594,7 @@ class Client:
             _api.chat(
                 model, messages, tools=tools, stream=stream, think=think, logprobs=logprobs,
                 top_logprobs=top_logprobs, format=format, options=options, keep_alive=keep_alive,
-                truncate=truncate, shift=shift,
+                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
             )
         )  # fmt: skip
 
@@ -657,6 +671,11 @@ class Client:
         stream: Literal[False] = False,
         renderer: Optional[str] = None,
         parser: Optional[str] = None,
+        draft_files: Optional[Dict[str, str]] = None,
+        draft_quantize: Optional[str] = None,
+        remote_host: Optional[str] = None,
+        requires: Optional[str] = None,
+        info: Optional[Mapping[str, Any]] = None,
     ) -> ProgressResponse: ...
     @overload
     def create(
@@ -675,6 +694,11 @@ class Client:
         stream: Literal[True],
         renderer: Optional[str] = None,
         parser: Optional[str] = None,
+        draft_files: Optional[Dict[str, str]] = None,
+        draft_quantize: Optional[str] = None,
+        remote_host: Optional[str] = None,
+        requires: Optional[str] = None,
+        info: Optional[Mapping[str, Any]] = None,
     ) -> Stream[ProgressResponse]: ...
     @overload
     def create(
@@ -693,6 +717,11 @@ class Client:
         stream: bool = False,
         renderer: Optional[str] = None,
         parser: Optional[str] = None,
+        draft_files: Optional[Dict[str, str]] = None,
+        draft_quantize: Optional[str] = None,
+        remote_host: Optional[str] = None,
+        requires: Optional[str] = None,
+        info: Optional[Mapping[str, Any]] = None,
     ) -> Union[ProgressResponse, Stream[ProgressResponse]]: ...
     def create(
         self,
@@ -710,6 +739,11 @@ class Client:
         stream: bool = False,
         renderer: Optional[str] = None,
         parser: Optional[str] = None,
+        draft_files: Optional[Dict[str, str]] = None,
+        draft_quantize: Optional[str] = None,
+        remote_host: Optional[str] = None,
+        requires: Optional[str] = None,
+        info: Optional[Mapping[str, Any]] = None,
     ) -> Union[ProgressResponse, Stream[ProgressResponse]]:
         """Create a model from another (``from_``) or from uploaded blobs (``files``) (``POST /api/create``).
 
@@ -718,7 +752,8 @@ class Client:
         return self._many(
             _api.create(
                 model, quantize, from_, files, adapters, template, license, system, parameters, messages,
-                stream=stream, renderer=renderer, parser=parser,
+                stream=stream, renderer=renderer, parser=parser, draft_files=draft_files,
+                draft_quantize=draft_quantize, remote_host=remote_host, requires=requires, info=info,
             )
         )  # fmt: skip
 
@@ -752,9 +787,20 @@ class Client:
         """The models available locally (``GET /api/tags``)."""
         return self._one(_api.list_models())
 
-    def show(self, model: str, *, verbose: Optional[bool] = None) -> ShowResponse:
-        """Details of a model: template, parameters, capabilities, model info (``POST /api/show``)."""
-        return self._one(_api.show(model, verbose))
+    def show(
+        self,
+        model: str,
+        *,
+        verbose: Optional[bool] = None,
+        system: Optional[str] = None,
+        options: Optional[OptionsLike] = None,
+    ) -> ShowResponse:
+        """Details of a model: template, parameters, capabilities, model info (``POST /api/show``).
+
+        ``system`` and ``options`` show the model as a request with them would run it (its Modelfile and
+        parameters with them applied). Raises ``ResponseError`` (404) for a model that is not installed.
+        """
+        return self._one(_api.show(model, verbose, system, options))
 
     def ps(self) -> ProcessResponse:
         """The models loaded in memory now (``GET /api/ps``)."""
@@ -779,3 +825,81 @@ class Client:
         anything is sent.
         """
         return self._one(_api.web_fetch(self._config, url))
+
+    # --- today's server: status, account, the web search relay, liveness --------------------------------
+
+    def status(self) -> ServerStatusResponse:
+        """Whether the server's cloud features are on, and if off, what turned them off (``GET /api/status``).
+
+        >>> client.status().cloud.disabled
+        """
+        return self._one(_api.status())
+
+    def whoami(self) -> UserResponse:
+        """The ollama.com account the server is signed in as (``POST /api/me``).
+
+        Raises ``ResponseError`` with status 401 and ``signin_url`` (where to sign the server in) when it is
+        signed out, 503 when ollama.com cannot say.
+        """
+        return self._one(_api.whoami())
+
+    def signout(self) -> StatusResponse:
+        """Sign the server out of ollama.com (``POST /api/signout``); ``status`` is ``'success'``.
+
+        Raises ``ResponseError`` (401 "you are not currently signed in") when it was not signed in.
+        """
+        return self._one(_api.signout())
+
+    def server_web_search(self, query: str, max_results: int = 3) -> WebSearchResponse:
+        """Search the web through the Ollama server's relay (``POST /api/experimental/web_search``).
+
+        The server signs the call to ollama.com with its own sign-in: no API key is needed here, and
+        ``OLLAMA_API_KEY`` is not sent. Unlike :meth:`web_search`, which calls ollama.com directly with the key.
+        Raises ``ResponseError`` 401 (with ``signin_url``) when the server is signed out, 403 when its cloud
+        features are disabled, ``RequestError`` for an empty query or ``max_results`` outside 1 to 10.
+        """
+        return self._one(_api.server_web_search(query, max_results))
+
+    def server_web_fetch(self, url: str) -> WebFetchResponse:
+        """Fetch a web page through the Ollama server's relay (``POST /api/experimental/web_fetch``).
+
+        As :meth:`server_web_search`: no API key, the server signs the call; raises the same errors.
+        """
+        return self._one(_api.server_web_fetch(url))
+
+    def model_recommendations(self) -> ModelRecommendationsResponse:
+        """Models the server recommends (``GET /api/experimental/model-recommendations``)."""
+        return self._one(_api.model_recommendations())
+
+    def heartbeat(self) -> str:
+        """``GET /``: the server's liveness text, ``'Ollama is running'``.
+
+        Raises ``ConnectError`` when nothing answers and ``ResponseError`` for a failure status; see
+        :meth:`is_running` for a yes-or-no answer.
+        """
+        url = self._config.url(_api.ROOT_PATH)
+        response = self._open('GET', url, None)
+        return _api.check_alive(response.status_code, self._read(response, url))
+
+    def is_running(self) -> bool:
+        """Whether Ollama answers at the host: ``HEAD /api/version``, the cheapest request it serves.
+
+        True for a 200; False when the server cannot be reached or answers otherwise. Never raises for
+        either; a refused connection is retried as any request is (see ``retries``).
+        """
+        url = self._config.url(_api.VERSION_PATH)
+        try:
+            response = self._open('HEAD', url, None)
+            self._read(response, url)
+        except (ConnectError, ProtocolError, RequestTimeout):
+            return False
+        return response.status_code == 200
+
+    def blob_exists(self, digest: str) -> bool:
+        """Whether the server holds the blob ``digest`` (``'sha256:<hex>'``) (``HEAD /api/blobs/<digest>``).
+
+        Raises ``RequestError`` for a digest not of that form and ``ResponseError`` when the server refuses.
+        """
+        url = self._config.url(_api.blob_path(_api.need_digest(digest)))
+        head = self._open('HEAD', url, None)
+        return _api.check_blob_exists(head.status_code, self._read(head, url))

@@ -16,8 +16,10 @@ from ._model import Model, json_name
 __all__ = [
     'ChatRequest',
     'ChatResponse',
+    'CloudStatus',
     'CopyRequest',
     'CreateRequest',
+    'DebugInfo',
     'DeleteRequest',
     'EmbedRequest',
     'EmbedResponse',
@@ -30,12 +32,15 @@ __all__ = [
     'Logprob',
     'Message',
     'ModelDetails',
+    'ModelRecommendation',
+    'ModelRecommendationsResponse',
     'Options',
     'ProcessResponse',
     'ProgressResponse',
     'PullRequest',
     'PushRequest',
     'ShowRequest',
+    'ServerStatusResponse',
     'ShowResponse',
     'StatusResponse',
     'Tensor',
@@ -46,6 +51,7 @@ __all__ = [
     'ToolFunction',
     'ToolParameters',
     'ToolProperty',
+    'UserResponse',
     'WebFetchRequest',
     'WebFetchResponse',
     'WebSearchRequest',
@@ -63,6 +69,10 @@ KeepAlive = Union[float, str]
 @dataclass
 class Options(Model):
     """Model and runtime options; every field is optional and only set fields are sent.
+
+    Today's server ignores ``numa``, ``low_vram``, ``f16_kv``, ``logits_all``, ``vocab_only``, ``use_mlock``,
+    ``embedding_only``, ``tfs_z``, ``mirostat``, ``mirostat_tau``, ``mirostat_eta`` and ``penalize_newline``:
+    they are still accepted and sent, as the official client does, with a ``DeprecationWarning`` once per field.
 
     >>> Options(temperature=0.2, num_ctx=8192)
     """
@@ -196,6 +206,7 @@ class Tool(Model):
 
     type: Optional[str] = 'function'
     function: Optional[ToolFunction] = None
+    items: Optional[Any] = None
 
     Function = ToolFunction
 
@@ -254,6 +265,8 @@ class GenerateRequest(Model):
     shift: Optional[bool] = None
     logprobs: Optional[bool] = None
     top_logprobs: Optional[int] = None
+    debug_render_only: Optional[bool] = json_name('_debug_render_only', default=None)
+    # Image generation, which the server dropped; kept so callers' code still runs (see _deprecated).
     width: Optional[int] = None
     height: Optional[int] = None
     steps: Optional[int] = None
@@ -275,6 +288,7 @@ class ChatRequest(Model):
     shift: Optional[bool] = None
     logprobs: Optional[bool] = None
     top_logprobs: Optional[int] = None
+    debug_render_only: Optional[bool] = json_name('_debug_render_only', default=None)
 
 
 @dataclass
@@ -334,14 +348,21 @@ class CreateRequest(Model):
     renderer: Optional[str] = None
     parser: Optional[str] = None
     stream: Optional[bool] = None
+    draft_files: Optional[Dict[str, str]] = None
+    draft_quantize: Optional[str] = None
+    remote_host: Optional[str] = None
+    requires: Optional[str] = None
+    info: Optional[Dict[str, Any]] = None
 
 
 @dataclass
 class ShowRequest(Model):
-    """The body of ``POST /api/show``."""
+    """The body of ``POST /api/show``; ``system`` and ``options`` show the model as they would change it."""
 
     model: str = ''
     verbose: Optional[bool] = None
+    system: Optional[str] = None
+    options: Optional[Union[Dict[str, Any], Options]] = None
 
 
 @dataclass
@@ -396,14 +417,28 @@ class _GenerateStats(Model):
 
 
 @dataclass
+class DebugInfo(Model):
+    """What ``_debug_render_only=True`` returns instead of generating: the prompt as the template rendered it."""
+
+    rendered_template: Optional[str] = None
+    image_count: Optional[int] = None
+
+
+@dataclass
 class GenerateResponse(_GenerateStats):
-    """A reply (or one streamed chunk) of ``generate``; the last chunk has ``done=True`` and the stats."""
+    """A reply (or one streamed chunk) of ``generate``; the last chunk has ``done=True`` and the stats.
+
+    ``debug_info`` (the server's ``_debug_info``) comes with ``_debug_render_only=True``. ``image``,
+    ``completed`` and ``total`` belonged to image generation, which today's server no longer does; they stay
+    for code that reads them, and are ``None``.
+    """
 
     response: Optional[str] = None
     thinking: Optional[str] = None
     context: Optional[List[int]] = None
     tool_calls: Optional[List[ToolCall]] = None
     logprobs: Optional[List[Logprob]] = None
+    debug_info: Optional[DebugInfo] = json_name('_debug_info', default=None)
     image: Optional[str] = None
     completed: Optional[int] = None
     total: Optional[int] = None
@@ -411,10 +446,14 @@ class GenerateResponse(_GenerateStats):
 
 @dataclass
 class ChatResponse(_GenerateStats):
-    """A reply (or one streamed chunk) of ``chat``: ``r.message.content``, ``r['message']['content']``."""
+    """A reply (or one streamed chunk) of ``chat``: ``r.message.content``, ``r['message']['content']``.
+
+    ``debug_info`` (the server's ``_debug_info``) comes with ``_debug_render_only=True``.
+    """
 
     message: Message = field(default_factory=lambda: Message(role='assistant'))
     logprobs: Optional[List[Logprob]] = None
+    debug_info: Optional[DebugInfo] = json_name('_debug_info', default=None)
 
 
 @dataclass
@@ -561,6 +600,58 @@ class VersionResponse(Model):
     """The server version (``GET /api/version``)."""
 
     version: Optional[str] = None
+
+
+@dataclass
+class CloudStatus(Model):
+    """Whether the server's Ollama cloud features are off, and what turned them off.
+
+    ``source`` is ``'none'`` (enabled), ``'env'`` (``OLLAMA_NO_CLOUD``), ``'config'`` (the server's config
+    file) or ``'both'``.
+    """
+
+    disabled: Optional[bool] = None
+    source: Optional[str] = None
+
+
+@dataclass
+class ServerStatusResponse(Model):
+    """The server's status (``GET /api/status``); not the ``StatusResponse`` that copy and delete return."""
+
+    cloud: Optional[CloudStatus] = None
+
+
+@dataclass
+class UserResponse(Model):
+    """The ollama.com account the server is signed in as (``POST /api/me``)."""
+
+    id: Optional[str] = None
+    email: Optional[str] = None
+    name: Optional[str] = None
+    bio: Optional[str] = None
+    avatarurl: Optional[str] = None
+    firstname: Optional[str] = None
+    lastname: Optional[str] = None
+    plan: Optional[str] = None
+
+
+@dataclass
+class ModelRecommendation(Model):
+    """One model the server recommends; ``vram_bytes`` for local ones, ``required_plan`` for some cloud ones."""
+
+    model: Optional[str] = None
+    description: Optional[str] = None
+    context_length: Optional[int] = None
+    max_output_tokens: Optional[int] = None
+    vram_bytes: Optional[int] = None
+    required_plan: Optional[str] = None
+
+
+@dataclass
+class ModelRecommendationsResponse(Model):
+    """The server's model recommendations (``GET /api/experimental/model-recommendations``)."""
+
+    recommendations: List[ModelRecommendation] = field(default_factory=list)
 
 
 # --- Argument types the client methods take ----------------------------------------------------

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from aiohttp import web
 
 from . import _inference, _replies
+from ._catalog import LIBRARY
 from ._clock import now_ns
 from ._http import (
     STATE,
@@ -24,27 +26,34 @@ from ._http import (
     model_field,
     state,
 )
-from ._names import InvalidName, ModelName
+from ._names import DEFAULT_HOST, DEFAULT_NAMESPACE, InvalidName, ModelName
 from ._registry import Layer, Model, derive, model_from_spec
 from ._script import Reply
 
 _DIGEST = re.compile(r'sha256[:-]([0-9a-fA-F]{64})')
-# Blob uploads carry model files; aiohttp's default limit of 1 MiB would refuse most of them.
-_MAX_BODY = 2**31
 _SMALL_LAYER = 1_000_000
 _PROGRESS_STEPS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def build_app(emulator_state: State) -> web.Application:
     """A fresh application serving the Ollama API from ``emulator_state``."""
-    app = web.Application(middlewares=[middleware(emulator_state.script)], client_max_size=_MAX_BODY)
+    # Blob uploads carry model files, so the cap is the emulator's own (64 MiB by default), not aiohttp's 1 MiB.
+    app = web.Application(middlewares=[middleware(emulator_state.script)], client_max_size=emulator_state.max_body)
     app[STATE] = emulator_state
+    # HEAD only where Ollama's router has it: /, /api/version and /api/tags.
     app.add_routes(
         [
             web.get('/', root),
             web.get('/api/version', version),
             web.get('/api/tags', tags),
-            web.get('/api/ps', ps),
+            web.get('/api/ps', ps, allow_head=False),
+            web.get('/api/status', server_status, allow_head=False),
+            web.post('/api/me', whoami),
+            web.post('/api/signout', signout),
+            web.delete('/api/user/keys/{encoded_key}', signout),
+            web.post('/api/experimental/web_search', relay_web_search),
+            web.post('/api/experimental/web_fetch', relay_web_fetch),
+            web.get('/api/experimental/model-recommendations', model_recommendations, allow_head=False),
             web.post('/api/generate', _inference.generate),
             web.post('/api/chat', _inference.chat),
             web.post('/api/embed', _inference.embed),
@@ -130,11 +139,15 @@ async def delete(request: web.Request) -> web.StreamResponse:
 
 
 async def pull(request: web.Request) -> web.StreamResponse:
-    """``POST /api/pull``: any valid name pulls; progress per layer, then the model is installed."""
+    """``POST /api/pull``: a name the catalog knows pulls (progress per layer, then the model is installed);
+    another fails after "pulling manifest" as Ollama does when the registry has no such manifest."""
     emu = state(request)
     body = decode_body(request, 'PullRequest')
     name = _parse(model_field(body), 'invalid model name')
-    model = emu.registry.find(name.display) or model_from_spec(name.display, now_ns())
+    installed = emu.registry.find(name.display)
+    if installed is None and not in_catalog(emu, name):
+        return await _pull_not_found(request, emu, body)
+    model = installed or model_from_spec(name.display, now_ns())
     lines: List[Dict[str, Any]] = [{'status': 'pulling manifest'}]
     for layer in model.layers:
         lines.extend(_transfer('pulling', layer))
@@ -143,6 +156,36 @@ async def pull(request: web.Request) -> web.StreamResponse:
     if _completes(reply):
         emu.registry.add(model)
     return await _progress(request, emu, reply, lines, body)
+
+
+_NO_MANIFEST = 'pull model manifest: file does not exist'
+
+
+def in_catalog(emu: State, name: ModelName) -> bool:
+    """Whether a pull of ``name`` finds it: an ollama.com library model (any tag), or a name a test added."""
+    library = name.host.lower() == DEFAULT_HOST and name.namespace.lower() == DEFAULT_NAMESPACE
+    if library and name.model.lower() in LIBRARY:
+        return True
+    wildcard = ModelName(name.host, name.namespace, name.model, '*').key
+    return name.key in emu.catalog or wildcard in emu.catalog
+
+
+async def _pull_not_found(request: web.Request, emu: State, body: Mapping[str, Any]) -> web.StreamResponse:
+    # Streamed, the error line follows "pulling manifest"; without streaming Ollama answers it with a 500. A
+    # scripted failure still wins, as for any pull.
+    reply = emu.script.take(request.path)
+    failing = reply if reply is not None and not _completes(reply) else Reply().error_after(1, _NO_MANIFEST)
+    return await _progress(request, emu, failing, [{'status': 'pulling manifest'}], body)
+
+
+def catalog_key(name: str) -> str:
+    """The catalog entry for ``name``: a name without a tag stands for every tag of that model.
+
+    Raises :class:`~ollama_lite.testing._names.InvalidName` for a name Ollama would refuse.
+    """
+    parsed = ModelName.parse(name)
+    tagged = name.rfind(':') > name.rfind('/')
+    return parsed.key if tagged else ModelName(parsed.host, parsed.namespace, parsed.model, '*').key
 
 
 async def push(request: web.Request) -> web.StreamResponse:
@@ -266,10 +309,101 @@ def _blob_digest(request: web.Request) -> str:
     return 'sha256:' + match.group(1).lower()
 
 
+async def server_status(request: web.Request) -> web.StreamResponse:
+    """``GET /api/status``: whether the cloud features are disabled, and by what."""
+    emu = state(request)
+    source = emu.cloud_disabled_by
+    single = {'cloud': {'disabled': source is not None, 'source': source or 'none'}}
+    return await deliver(request, emu.script.take(request.path), single=single)
+
+
+#: Where a signed-out server tells its user to sign in: ollama.com's connect page with this machine's key.
+SIGNIN_URL = 'https://ollama.com/connect?name=ollama-lite-emulator&key=c3NoLWVkMjU1MTkgQUFBQUMzTnphQzFsWkRJMU5URTU'
+
+
+def _unauthorized() -> ApiError:
+    return ApiError(401, 'unauthorized', signin_url=SIGNIN_URL)
+
+
+async def whoami(request: web.Request) -> web.StreamResponse:
+    """``POST /api/me``: the signed-in ollama.com user, else 401 with where to sign in."""
+    emu = state(request)
+    if emu.user is None:
+        raise _unauthorized()
+    return await deliver(request, emu.script.take(request.path), single=dict(emu.user))
+
+
+async def signout(request: web.Request) -> web.StreamResponse:
+    """``POST /api/signout`` (and the deprecated ``DELETE /api/user/keys/<key>``): a JSON ``null``."""
+    emu = state(request)
+    if emu.user is None:
+        raise ApiError(401, 'you are not currently signed in')
+    reply = emu.script.take(request.path)
+    if _completes(reply):
+        emu.user = None
+    return await deliver(request, reply, single=web.Response(body=b'null', content_type='application/json'))
+
+
+def signed_in_user(name: str, email: str, plan: str) -> Dict[str, Any]:
+    """What ``/api/me`` answers for a signed-in user; the id is fixed by the name, so replies repeat."""
+    return {'id': str(uuid.uuid5(uuid.NAMESPACE_URL, f'https://ollama.com/{name}')), 'email': email, 'name': name,
+            'plan': plan}  # fmt: skip
+
+
+def _relay_allowed(emu: State, raw_empty: bool, what: str) -> None:
+    # The server's order: the body, then whether cloud is disabled, then ollama.com's answer to its signature.
+    if raw_empty:
+        raise ApiError(400, 'missing request body')
+    if emu.cloud_disabled_by is not None:
+        raise ApiError(403, f'ollama cloud is disabled: {what} is unavailable')
+    if emu.user is None:
+        raise _unauthorized()
+
+
+async def relay_web_search(request: web.Request) -> web.StreamResponse:
+    """``POST /api/experimental/web_search``: the server's relay to ollama.com, signed by the server's sign-in."""
+    emu = state(request)
+    _relay_allowed(emu, not (await request.read()).strip(), 'web search')
+    return await _search(request, emu)
+
+
+async def relay_web_fetch(request: web.Request) -> web.StreamResponse:
+    """``POST /api/experimental/web_fetch``: the server's relay to ollama.com, signed by the server's sign-in."""
+    emu = state(request)
+    _relay_allowed(emu, not (await request.read()).strip(), 'web fetch')
+    return await _fetch(request, emu)
+
+
+# Ollama's built-in recommendations (server/model_recommendations.go), served when it has no fresher list.
+_RECOMMENDATIONS = (
+    {'model': 'kimi-k2.6:cloud', 'description': 'State-of-the-art coding, long-horizon execution, and multimodal '
+     'agent swarm capability', 'context_length': 262_144, 'max_output_tokens': 262_144},
+    {'model': 'glm-5.1:cloud', 'description': 'Reasoning and code generation', 'context_length': 202_752,
+     'max_output_tokens': 131_072},
+    {'model': 'qwen3.5:cloud', 'description': 'Reasoning, coding, and agentic tool use with vision',
+     'context_length': 262_144, 'max_output_tokens': 32_768},
+    {'model': 'minimax-m2.7:cloud', 'description': 'Fast, efficient coding and real-world productivity',
+     'context_length': 204_800, 'max_output_tokens': 128_000},
+    {'model': 'gemma4', 'description': 'Reasoning and code generation locally', 'vram_bytes': 12 * 10**9},
+    {'model': 'qwen3.5', 'description': 'Reasoning, coding, and visual understanding locally',
+     'vram_bytes': 14 * 10**9},
+)  # fmt: skip
+
+
+async def model_recommendations(request: web.Request) -> web.StreamResponse:
+    """``GET /api/experimental/model-recommendations``: the server's default list."""
+    emu = state(request)
+    single = {'recommendations': [dict(r) for r in _RECOMMENDATIONS]}
+    return await deliver(request, emu.script.take(request.path), single=single)
+
+
 async def web_search(request: web.Request) -> web.StreamResponse:
     """``POST /api/web_search`` (ollama.com): fake results; needs ``Authorization: Bearer <key>``."""
     _authorize(request)
-    emu = state(request)
+    return await _search(request, state(request))
+
+
+async def _search(request: web.Request, emu: State) -> web.StreamResponse:
     body = decode_body(request, 'WebSearchRequest')
     query = body.get('query')
     if not query:
@@ -282,7 +416,10 @@ async def web_search(request: web.Request) -> web.StreamResponse:
 async def web_fetch(request: web.Request) -> web.StreamResponse:
     """``POST /api/web_fetch`` (ollama.com): a fake page; needs ``Authorization: Bearer <key>``."""
     _authorize(request)
-    emu = state(request)
+    return await _fetch(request, state(request))
+
+
+async def _fetch(request: web.Request, emu: State) -> web.StreamResponse:
     body = decode_body(request, 'WebFetchRequest')
     url = body.get('url')
     if not url:

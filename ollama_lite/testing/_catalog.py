@@ -139,3 +139,15 @@ def weights_size(parameter_size: str, quantization_level: str) -> int:
     """Bytes a model of that many parameters takes at that quantization."""
     bits = _BITS_PER_WEIGHT.get(quantization_level.upper(), 5.0)
     return int(parameter_count(parameter_size) * bits / 8)
+
+
+#: Models of the ollama.com library a pull finds (any tag): the families above and other well-known ones. A test
+#: adds more names with ``Emulator(catalog=...)`` or ``Emulator.add_to_catalog``.
+LIBRARY = frozenset(
+    {
+        'all-minilm', 'codellama', 'deepseek-r1', 'embeddinggemma', 'gemma2', 'gemma3', 'gemma3n', 'gemma4',
+        'gpt-oss', 'granite3.3', 'llama2', 'llama3', 'llama3.1', 'llama3.2', 'llama3.2-vision', 'llama3.3', 'llama4',
+        'llava', 'mistral', 'mistral-nemo', 'mistral-small', 'mxbai-embed-large', 'nomic-embed-text', 'phi3', 'phi4',
+        'qwen2.5', 'qwen2.5-coder', 'qwen3', 'qwen3-coder', 'qwen3-vl', 'qwen3.5', 'smollm2', 'tinyllama',
+    }
+)  # fmt: skip

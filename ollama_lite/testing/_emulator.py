@@ -7,13 +7,13 @@ from typing import AsyncIterator, Callable, Iterator, List, Optional, Sequence, 
 
 from aiohttp import web
 
-from ._app import build_app
+from ._app import build_app, catalog_key, signed_in_user
 from ._clock import now_ns
-from ._http import State
+from ._http import MAX_BODY, State
 from ._names import InvalidName
 from ._registry import ModelSpec, Registry, model_from_spec
 from ._runner import ThreadServer, serve_forever, serving, url_for
-from ._script import RecordedRequest, Reply, Script
+from ._script import REQUEST_LOG_BODY_BYTES, REQUEST_LOG_SIZE, RecordedRequest, Reply, Script
 
 EMULATED_VERSION = '0.13.0'
 _LOOPBACK = '127.0.0.1'
@@ -46,18 +46,36 @@ class Emulator:
     """An Ollama server in memory: the whole HTTP API, deterministic replies, and a script for tests.
 
     ``models`` are the installed models at start (names or :class:`ModelSpec`; default
-    :data:`DEFAULT_MODELS`); ``token_delay`` is the pause in seconds between streamed lines. Raises
-    ``ValueError`` for a model name Ollama would refuse.
+    :data:`DEFAULT_MODELS`); ``token_delay`` is the pause in seconds between streamed lines. A pull finds the
+    well-known ollama.com library models and the names in ``catalog`` (a name without a tag stands for all its
+    tags); any other name fails as Ollama does ("pull model manifest: file does not exist"). The emulator starts
+    signed out of ollama.com, with its cloud features enabled: see :meth:`sign_in` and :attr:`cloud_disabled_by`.
+
+    The request log keeps the last ``request_log_size`` requests and the first ``request_log_body_bytes`` of each
+    body; bodies over ``max_body_bytes`` get a 413. Raises ``ValueError`` for a model name Ollama would refuse.
 
     Example: ``with Emulator(models=['qwen3']).running() as url: ...``
     """
 
-    def __init__(self, models: Models = None, token_delay: float = 0.0, *, version: str = EMULATED_VERSION) -> None:
+    def __init__(
+        self,
+        models: Models = None,
+        token_delay: float = 0.0,
+        *,
+        version: str = EMULATED_VERSION,
+        catalog: Sequence[str] = (),
+        request_log_size: int = REQUEST_LOG_SIZE,
+        request_log_body_bytes: int = REQUEST_LOG_BODY_BYTES,
+        max_body_bytes: int = MAX_BODY,
+    ) -> None:
         try:
             registry = Registry(models)
+            self._catalog = frozenset(catalog_key(name) for name in catalog)
         except InvalidName as error:
             raise ValueError(f'invalid model name: {error}') from None
-        self._state = State(registry, Script(), max(0.0, token_delay), version)
+        script = Script(request_log_size, request_log_body_bytes)
+        self._state = State(registry, script, max(0.0, token_delay), version, max_body_bytes)
+        self._state.catalog.update(self._catalog)
         self._app: Optional[web.Application] = None
 
     @property
@@ -118,6 +136,43 @@ class Emulator:
             raise ValueError(f'invalid model name: {error}') from None
         return installed.name.display
 
+    def add_to_catalog(self, *names: str) -> None:
+        """Let a pull find ``names`` (without a tag: every tag of that model), as if ollama.com had them.
+
+        Raises ``ValueError`` for a name Ollama would refuse. Example: ``emu.add_to_catalog('me/my-model')``
+        """
+        try:
+            keys = [catalog_key(name) for name in names]
+        except InvalidName as error:
+            raise ValueError(f'invalid model name: {error}') from None
+        self._state.catalog.update(keys)
+
+    def sign_in(self, name: str = 'ollama-lite', email: Optional[str] = None, plan: str = 'free') -> None:
+        """Sign the emulated server in to ollama.com as ``name``: ``/api/me`` answers the user, the web search
+        relay works, ``/api/signout`` signs out again. Example: ``emu.sign_in('ada', plan='pro')``"""
+        self._state.user = signed_in_user(name, email or f'{name}@example.com', plan)
+
+    def sign_out(self) -> None:
+        """Back to signed out: ``/api/me`` and the web search relay answer 401 with a ``signin_url``."""
+        self._state.user = None
+
+    @property
+    def signed_in(self) -> bool:
+        """Whether the emulated server is signed in to ollama.com."""
+        return self._state.user is not None
+
+    @property
+    def cloud_disabled_by(self) -> Optional[str]:
+        """What turned the cloud features off, as ``/api/status`` reports it: ``'env'``, ``'config'`` or
+        ``'both'``; ``None`` (the default) when they are on. While off, the web search relay answers 403."""
+        return self._state.cloud_disabled_by
+
+    @cloud_disabled_by.setter
+    def cloud_disabled_by(self, source: Optional[str]) -> None:
+        if source not in (None, 'env', 'config', 'both'):
+            raise ValueError(f"cloud_disabled_by is None, 'env', 'config' or 'both', not {source!r}")
+        self._state.cloud_disabled_by = source
+
     @property
     def model_names(self) -> List[str]:
         """Installed models, newest first, as ``/api/tags`` names them."""
@@ -129,9 +184,13 @@ class Emulator:
         return [entry.model.name.display for entry in self._state.registry.running()]
 
     def reset(self) -> None:
-        """Back to the start: initial models, no blobs, nothing loaded, no queued replies, no recorded requests."""
+        """Back to the start: initial models and catalog, no blobs, nothing loaded, no queued replies, no recorded
+        requests, signed out, cloud enabled."""
         self._state.registry.reset()
         self._state.script.reset()
+        self._state.catalog = set(self._catalog)
+        self._state.user = None
+        self._state.cloud_disabled_by = None
 
     @contextlib.contextmanager
     def running(self, port: int = 0) -> Iterator[EmulatorURL]:

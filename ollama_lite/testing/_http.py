@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence
+import math
+import re
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Set
 
-from aiohttp import web
+from aiohttp import http_exceptions, web
 
 from ._names import InvalidName
 from ._registry import Model, Registry
@@ -25,27 +27,47 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _RECORD: Any = (
     web.RequestKey('ollama_lite.recorded', RecordedRequest) if hasattr(web, 'RequestKey') else 'ollama_lite.recorded'
 )
+# The whole body as received: the log may keep only the start of it.
+_RAW: Any = web.RequestKey('ollama_lite.raw', bytes) if hasattr(web, 'RequestKey') else 'ollama_lite.raw'
+#: How deep a request body may nest. Go's decoder allows 10000 levels; the emulator answers deeper bodies as Go
+#: answers those, so that its own recursive handling (schemas, replies) stays far from Python's recursion limit.
+MAX_DEPTH = 100
+#: The default cap on a request body: aiohttp refuses more with 413 before reading it into memory.
+MAX_BODY = 64 * 1024 * 1024
+_SURROGATE = re.compile('[\ud800-\udfff]')
 _JSON_TYPES = {dict: 'object', list: 'array', str: 'string', bool: 'bool', int: 'number', float: 'number'}
 # The Go type each request field has in Ollama's api package, for its "cannot unmarshal" messages.
 _GO_FIELDS: Dict[str, type] = {
     'model': str, 'prompt': str, 'suffix': str, 'system': str, 'template': str, 'messages': list, 'tools': list,
     'images': list, 'context': list, 'options': dict, 'stream': bool, 'raw': bool, 'logprobs': bool,
-    'top_logprobs': int, 'truncate': bool, 'shift': bool, 'dimensions': int, 'width': int, 'height': int,
-    'steps': int, 'verbose': bool, 'insecure': bool, 'source': str, 'destination': str, 'from': str,
-    'files': dict, 'adapters': dict, 'parameters': dict, 'quantize': str, 'query': str, 'max_results': int,
-    'url': str, 'name': str,
+    'top_logprobs': int, 'truncate': bool, 'shift': bool, 'dimensions': int, 'verbose': bool, 'insecure': bool,
+    'source': str, 'destination': str, 'from': str, 'files': dict, 'adapters': dict, 'parameters': dict,
+    'quantize': str, 'query': str, 'max_results': int,
+    'url': str, 'name': str, 'draft_files': dict, 'draft_quantize': str, 'remote_host': str, 'requires': str,
+    'info': dict, '_debug_render_only': bool,
 }  # fmt: skip
 _GO_NAMES = {str: 'string', list: '[]', dict: 'map', bool: 'bool', int: 'int'}
 
 
 class State:
-    """What every handler shares: the registry, the script and settings a test may change while serving."""
+    """What every handler shares: the registry, the script and settings a test may change while serving.
 
-    def __init__(self, registry: Registry, script: Script, token_delay: float, version: str) -> None:
+    ``user`` is the ollama.com account the server is signed in as (``None``: signed out, as a fresh server is);
+    ``cloud_disabled_by`` is what turned the cloud features off (``None``: on); ``catalog`` holds the names a
+    pull finds besides the built-in library.
+    """
+
+    def __init__(
+        self, registry: Registry, script: Script, token_delay: float, version: str, max_body: int = MAX_BODY
+    ) -> None:
         self.registry = registry
         self.script = script
         self.token_delay = token_delay
         self.version = version
+        self.max_body = max_body
+        self.user: Optional[Dict[str, Any]] = None
+        self.cloud_disabled_by: Optional[str] = None
+        self.catalog: Set[str] = set()
 
 
 STATE = web.AppKey('ollama_lite.testing.state', State)
@@ -89,17 +111,10 @@ def decode_body(request: web.Request, go_type: str) -> Dict[str, Any]:
     Raises :class:`ApiError` (400) with Ollama's message when the body is missing, not JSON, not an object, or a
     field has the wrong type.
     """
-    raw = recorded(request).raw
+    raw: bytes = request[_RAW]
     if not raw.strip():
         raise ApiError(400, 'missing request body')
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        position = getattr(exc, 'pos', 0) or 0
-        text = raw.decode('utf-8', 'replace')
-        if position >= len(text.rstrip()):
-            raise ApiError(400, 'unexpected EOF') from None
-        raise ApiError(400, f"invalid character '{text[position]}' looking for beginning of value") from None
+    body = parse_json(raw)
     if not isinstance(body, dict):
         kind = 'null' if body is None else _JSON_TYPES.get(type(body), 'value')
         raise ApiError(400, f'json: cannot unmarshal {kind} into Go value of type api.{go_type}')
@@ -114,6 +129,106 @@ def decode_body(request: web.Request, go_type: str) -> Dict[str, Any]:
         go_name = _GO_NAMES[expected]
         raise ApiError(400, f'json: cannot unmarshal {kind} into Go struct field {go_type}.{name} of type {go_name}')
     return body
+
+
+class _BadNumber(ValueError):
+    """A number Go's decoder refuses: too large for a float64, or a literal JSON does not have (NaN)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _BadNumber(f'json: cannot unmarshal number {text} into Go value of type float64')
+    return value
+
+
+def _parse_int(text: str) -> Any:
+    value = int(text)
+    # Go reads a number into an interface as a float64: past int64 it stays a number, but a float.
+    return value if -(2**63) <= value < 2**63 else _parse_float(text)
+
+
+def _parse_constant(text: str) -> Any:
+    raise _BadNumber(f"invalid character '{text[0]}' looking for beginning of value")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Decode a request body as Go's encoding/json would, or raise :class:`ApiError` (400) with its message.
+
+    Lone surrogates become U+FFFD, as Go decodes them; NaN, Infinity and numbers beyond a float64 are refused;
+    bodies nested deeper than :data:`MAX_DEPTH` get Go's "exceeded max depth".
+    """
+    try:
+        text = raw.decode('utf-8')
+    except UnicodeDecodeError:
+        text = raw.decode('utf-8', 'replace')  # Go keeps going with U+FFFD too
+    if _too_deep(text):
+        raise ApiError(400, "invalid character '[' exceeded max depth" if '[' in text else 'exceeded max depth')
+    try:
+        value = json.loads(text, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_parse_constant)
+    except _BadNumber as exc:
+        raise ApiError(400, exc.message) from None
+    except ValueError as exc:
+        position = getattr(exc, 'pos', 0) or 0
+        if position >= len(text.rstrip()):
+            raise ApiError(400, 'unexpected EOF') from None
+        raise ApiError(400, f"invalid character '{text[position]}' looking for beginning of value") from None
+    return _without_surrogates(value)
+
+
+def _too_deep(text: str) -> bool:
+    """Whether brackets outside strings nest deeper than :data:`MAX_DEPTH`, found without recursion."""
+    if text.count('[') + text.count('{') <= MAX_DEPTH:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == '\\':
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in '[{':
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif char in ']}':
+            depth -= 1
+    return False
+
+
+def _clean(text: str) -> str:
+    return _SURROGATE.sub('\ufffd', text)
+
+
+def _without_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings (keys too) replaced by U+FFFD; walked without recursion."""
+    if isinstance(value, str):
+        return _clean(value)
+    pending: List[Any] = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            for key in list(node):
+                item = node[key]
+                clean_key = _clean(key) if isinstance(key, str) else key
+                if clean_key != key:
+                    del node[key]
+                node[clean_key] = _clean(item) if isinstance(item, str) else item
+                pending.append(item)
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                if isinstance(item, str):
+                    node[index] = _clean(item)
+                pending.append(item)
+    return value
 
 
 def _fits(value: Any, expected: type) -> bool:
@@ -146,24 +261,32 @@ def find_model(registry: Registry, name: str) -> Model:
 
 
 def middleware(script: Script) -> Middleware:
-    """Record every request, turn :class:`ApiError` into Ollama's error body and unknown routes into gin's 404."""
+    """Record every request, turn :class:`ApiError` into Ollama's error body and unknown routes into gin's 404.
+
+    The log keeps the parsed body and at most ``script.max_body_logged`` bytes of the raw one; a client that goes
+    away while sending its body ends the request quietly.
+    """
 
     @web.middleware
     async def record_and_answer(request: web.Request, handler: Handler) -> web.StreamResponse:
-        raw = await request.read()
         try:
-            body = json.loads(raw) if raw else None
-        except (UnicodeDecodeError, ValueError):
-            body = None
-        entry = RecordedRequest(request.method, request.path, dict(request.query), request.headers.copy(), body, raw)
-        script.record(entry)
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            # Go's http.MaxBytesReader says this; aiohttp stopped reading at its client_max_size.
+            return json_response({'error': 'http: request body too large'}, 413)
+        except (ConnectionError, asyncio.IncompleteReadError, http_exceptions.HttpProcessingError):
+            raise web.HTTPBadRequest() from None  # the client is gone: nobody reads this answer
+        request[_RAW] = raw
+        entry = script.record_request(request.method, request.path, dict(request.query), request.headers.copy(), raw)
         request[_RECORD] = entry
         try:
             return await handler(request)
         except ApiError as error:
             return json_response(error.body, error.status)
-        except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
-            # Ollama's router answers any unknown route, whatever the method, with this plain-text 404.
+        except web.HTTPMethodNotAllowed:
+            # gin, with HandleMethodNotAllowed on, answers a known path asked with another method so.
+            return web.Response(status=405, text='405 method not allowed')
+        except web.HTTPNotFound:
             return web.Response(status=404, text='404 page not found')
 
     return record_and_answer

@@ -6,6 +6,7 @@ from the deterministic defaults of :mod:`._replies`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -18,8 +19,22 @@ from ._registry import Model, keep_alive_ns
 from ._script import Reply
 
 _THINK_LEVELS = ('high', 'medium', 'low', 'max')
-_MAX_IMAGE_SIDE = 2048
-_MAX_IMAGE_STEPS = 100
+# The Go kind of each option Ollama's api.Options reads (Options.FromMap); any other key is ignored, as there.
+_OPTION_KINDS: Dict[str, str] = {
+    **dict.fromkeys(
+        ('num_ctx', 'num_batch', 'num_gpu', 'main_gpu', 'num_thread', 'draft_num_predict', 'num_keep', 'seed',
+         'num_predict', 'top_k', 'repeat_last_n'),
+        'integer',
+    ),
+    **dict.fromkeys(
+        ('top_p', 'min_p', 'typical_p', 'temperature', 'repeat_penalty', 'presence_penalty', 'frequency_penalty'),
+        'float32',
+    ),
+    'use_mmap': 'boolean',
+    'stop': 'array',
+}  # fmt: skip
+#: How deep a ``format`` or tool schema may nest before the emulator refuses it (it walks schemas recursively).
+MAX_SCHEMA_DEPTH = 32
 
 
 @dataclass
@@ -46,16 +61,20 @@ class _Turn:
 
 
 async def generate(request: web.Request) -> web.StreamResponse:
-    """``POST /api/generate``: a completion, a model load or unload, or an image."""
+    """``POST /api/generate``: a completion, or a model load or unload.
+
+    Image generation models are refused, as today's Ollama does; ``width``, ``height`` and ``steps`` are ignored.
+    """
     emu = state(request)
     body = decode_body(request, 'GenerateRequest')
     turn = _validate(emu, body, body.get('prompt') or '', 'generate', has_input=bool(body.get('prompt')))
     if isinstance(turn, web.Response):
         return turn
-    if 'image' in turn.model.capabilities or any(body.get(key) for key in ('width', 'height', 'steps')):
-        return await _image(request, emu, turn)
     if body.get('raw') and (body.get('template') or body.get('system') or body.get('context')):
         raise ApiError(400, 'raw mode does not support template, system, or context')
+    if body.get('_debug_render_only'):
+        rendered = ''.join(f'{part}\n' for part in (body.get('system'), turn.prompt) if part)
+        return json_response(_debug_info(turn.name, 'response', rendered, len(body.get('images') or [])))
     turn.prompt_tokens += _replies.count_tokens(body['system']) if body.get('system') else 0
     reply = emu.script.take(request.path)
     output = _output(turn, reply, [])
@@ -77,10 +96,73 @@ async def chat(request: web.Request) -> web.StreamResponse:
     tools = body.get('tools') or []
     if tools and 'tools' not in turn.model.capabilities:
         raise ApiError(400, f'{turn.model.name.full} does not support tools')
+    _check_depth(tools, 'tools')
+    if body.get('_debug_render_only'):
+        rendered = ''.join(f'{m.get("role")}: {m.get("content") or ""}\n' for m in messages)
+        images = sum(len(m.get('images') or []) for m in messages)
+        return json_response(_debug_info(turn.name, 'message', rendered, images))
     turn.prompt_tokens = sum(_replies.count_tokens(str(m.get('content') or '')) for m in messages)
     reply = emu.script.take(request.path)
     output = _output(turn, reply, messages, tools)
     return await _answer(request, emu, turn, reply, output, _chat_frame, {})
+
+
+def _debug_info(name: str, output: str, rendered: str, images: int) -> Dict[str, Any]:
+    """The reply to ``_debug_render_only``: the rendered prompt instead of an answer, not done, never streamed."""
+    empty: Any = {'role': '', 'content': ''} if output == 'message' else ''
+    info: Dict[str, Any] = {'rendered_template': rendered}
+    if images:
+        info['image_count'] = images
+    return {'model': name, 'created_at': rfc3339(now_ns()), output: empty, 'done': False, '_debug_info': info}
+
+
+def _check_depth(value: Any, what: str) -> None:
+    """Refuse a schema nested deeper than :data:`MAX_SCHEMA_DEPTH` (400), before anything walks it recursively."""
+    pending = [(value, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_SCHEMA_DEPTH:
+            raise ApiError(400, f'invalid {what}: nested deeper than {MAX_SCHEMA_DEPTH} levels')
+        children = node.values() if isinstance(node, Mapping) else node if isinstance(node, list) else ()
+        pending.extend((child, depth + 1) for child in children)
+
+
+def _check_format(value: Any) -> None:
+    """Accept what Ollama's runner accepts: nothing, ``""``, ``"json"`` or a JSON object (a schema)."""
+    if value is None or value in ('', 'json') or isinstance(value, Mapping):
+        _check_depth(value, 'format')
+        return
+    raise ApiError(400, _format_error(value))
+
+
+def _format_error(value: Any) -> str:
+    # Go quotes the raw JSON with %q.
+    quoted = json.dumps(json.dumps(value, separators=(',', ':'), ensure_ascii=False), ensure_ascii=False)
+    return f'invalid format: {quoted}; expected "json" or a valid JSON Schema object'
+
+
+def check_options(options: Any) -> None:
+    """Check option types as Ollama's ``Options.FromMap`` does; it answers 500 with these messages."""
+    if not isinstance(options, Mapping):
+        return
+    for key, value in options.items():
+        kind = _OPTION_KINDS.get(key)
+        if kind is None or value is None:
+            continue
+        if kind == 'integer':
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        elif kind == 'float32':
+            ok = isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool))
+        elif kind == 'boolean':
+            ok = isinstance(value, bool)
+        else:
+            if not isinstance(value, list):
+                raise ApiError(500, f'option "{key}" must be of type array')
+            if not all(isinstance(item, str) for item in value):
+                raise ApiError(500, f'option "{key}" must be of an array of strings')
+            continue
+        if not ok:
+            raise ApiError(500, f'option "{key}" must be of type {kind}')
 
 
 def _generate_frame(content: str, thinking: str = '', tool_calls: Optional[List[Any]] = None) -> Dict[str, Any]:
@@ -135,6 +217,7 @@ async def embed(request: web.Request) -> web.StreamResponse:
     name = model_field(body)
     texts = _inputs(body.get('input'))
     model = find_model(emu.registry, name)
+    check_options(body.get('options'))
     cold = not emu.registry.load(model, _keep_alive(body), _context_length(model, body))
     if not texts:
         return json_response({'model': name, 'embeddings': []})
@@ -187,9 +270,13 @@ def _validate(
     if not has_input and body.get('keep_alive') is not None and keep_alive == 0:
         emu.registry.unload(model)
         return json_response(_loaded(body, verb, 'unload'))
+    if verb == 'generate' and 'image' in model.capabilities:
+        raise ApiError(400, 'image generation models are not currently supported')
     think = _think(model, name, body.get('think'))
-    if 'completion' not in model.capabilities and 'image' not in model.capabilities:
+    if 'completion' not in model.capabilities:
         raise ApiError(400, f'"{name}" does not support {verb}')
+    check_options(body.get('options'))
+    _check_format(body.get('format'))
     cold = not emu.registry.load(model, keep_alive, _context_length(model, body))
     if not has_input:
         return json_response(_loaded(body, verb, 'load'))
@@ -344,23 +431,6 @@ async def _send(
 ) -> web.StreamResponse:
     stream = body.get('stream') is not False
     return await deliver(request, reply, single=single, lines=lines, stream=stream, token_delay=emu.token_delay)
-
-
-async def _image(request: web.Request, emu: State, turn: _Turn) -> web.StreamResponse:
-    """Image generation: one progress line per step, then the PNG."""
-    body = turn.body
-    width, height = body.get('width') or 512, body.get('height') or 512
-    steps = body.get('steps') or 4
-    if not (0 < width <= _MAX_IMAGE_SIDE and 0 < height <= _MAX_IMAGE_SIDE):
-        raise ApiError(400, f'width and height must be between 1 and {_MAX_IMAGE_SIDE}')
-    if not 0 < steps <= _MAX_IMAGE_STEPS:
-        raise ApiError(400, f'steps must be between 1 and {_MAX_IMAGE_STEPS}')
-    reply = emu.script.take(request.path)
-    lines = [_head(turn.name, response='', done=False, completed=step, total=steps) for step in range(1, steps + 1)]
-    image = _replies.png_base64(width, height, turn.prompt)
-    final = _head(turn.name, response='', done=True, done_reason='stop', image=image)
-    final.update(_turn_stats(turn, _Output(), emu.token_delay))
-    return await _send(request, emu, reply, final, [*lines, final], body)
 
 
 def _inputs(value: Any) -> List[str]:

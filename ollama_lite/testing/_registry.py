@@ -271,7 +271,8 @@ def keep_alive_ns(value: Any) -> int:
         nanoseconds = _parse_duration(value)
     else:
         nanoseconds = FOREVER_NS if value < 0 else int(value * 1_000_000_000)
-    return FOREVER_NS if nanoseconds < 0 else nanoseconds
+    # A duration past int64 (Go's limit) would overflow there; here it simply never ends.
+    return FOREVER_NS if nanoseconds < 0 or nanoseconds > FOREVER_NS else nanoseconds
 
 
 def _parse_duration(text: str) -> int:

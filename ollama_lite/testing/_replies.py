@@ -6,7 +6,6 @@ can assert on it.
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 import json
@@ -159,32 +158,6 @@ def _word_vector(model: str, word: str, size: int) -> Tuple[float, ...]:
 def _normalised(values: List[float]) -> List[float]:
     norm = math.sqrt(sum(v * v for v in values)) or 1.0
     return [v / norm for v in values]
-
-
-def png(width: int, height: int, seed: str) -> bytes:
-    """A valid RGB PNG of ``width`` x ``height``: a vertical gradient whose colour depends on ``seed``."""
-    red, green, blue = hashlib.sha256(seed.encode()).digest()[:3]
-    rows = []
-    for y in range(height):
-        shade = y * 255 // max(1, height - 1)
-        pixel = bytes(((red + shade) % 256, (green + shade // 2) % 256, blue))
-        rows.append(b'\x00' + pixel * width)
-    header = struct.pack('>IIBBBBB', width, height, 8, 2, 0, 0, 0)
-    return (
-        b'\x89PNG\r\n\x1a\n'
-        + _chunk(b'IHDR', header)
-        + _chunk(b'IDAT', zlib.compress(b''.join(rows)))
-        + _chunk(b'IEND', b'')
-    )
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
-
-
-def png_base64(width: int, height: int, seed: str) -> str:
-    """:func:`png` encoded as Ollama sends images: base64 text."""
-    return base64.b64encode(png(width, height, seed)).decode()
 
 
 def search_results(query: str, count: int) -> List[Dict[str, str]]:

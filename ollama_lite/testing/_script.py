@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any, Deque, List, Mapping, Optional, Sequence, Tuple, Union
 
 MODEL_REPLY_PATHS = ('/api/generate', '/api/chat')
+#: How many requests the log keeps by default (the oldest go first), and how much of each body.
+REQUEST_LOG_SIZE = 1000
+REQUEST_LOG_BODY_BYTES = 64 * 1024
 _STREAM_ERROR = 'an error was encountered while running the model'
 
 ToolCallSpec = Union[Tuple[str, Mapping[str, Any]], Mapping[str, Any]]
@@ -147,8 +150,9 @@ def _count(chunks: int) -> int:
 class RecordedRequest:
     """A request as the emulator received it.
 
-    ``body`` is the parsed JSON (``None`` when the body was empty or not JSON), ``raw`` the bytes as sent.
-    ``client_disconnected`` turns true when the client went away before a streamed reply ended.
+    ``body`` is the parsed JSON (``None`` when the body was empty, not JSON, or longer than the log keeps),
+    ``raw`` the bytes as sent, cut to the log's body limit (``truncated`` then tells). ``client_disconnected``
+    turns true when the client went away before a streamed reply ended.
     """
 
     method: str
@@ -158,15 +162,23 @@ class RecordedRequest:
     body: Any
     raw: bytes
     client_disconnected: bool = field(default=False)
+    truncated: bool = field(default=False)
 
 
 class Script:
-    """The queue of scripted replies and the log of received requests, safe to use from any thread."""
+    """The queue of scripted replies and the log of received requests, safe to use from any thread.
 
-    def __init__(self) -> None:
+    The log keeps the last ``log_size`` requests, and of each body its first ``log_body_bytes`` bytes, so a
+    long-running emulator does not grow without bound.
+    """
+
+    def __init__(self, log_size: int = REQUEST_LOG_SIZE, log_body_bytes: int = REQUEST_LOG_BODY_BYTES) -> None:
+        if log_size < 1 or log_body_bytes < 0:
+            raise ValueError(f'the request log needs room for a request, got {log_size} and {log_body_bytes} bytes')
         self._lock = threading.Lock()
         self._queue: Deque[Tuple[Optional[str], Reply]] = deque()
-        self._log: List[RecordedRequest] = []
+        self._log: Deque[RecordedRequest] = deque(maxlen=log_size)
+        self.log_body_bytes = log_body_bytes
 
     def add(self, replies: Sequence[Reply], path: Optional[str]) -> None:
         """Queue ``replies`` for ``path`` (``None``: the next generate or chat request).
@@ -192,9 +204,24 @@ class Script:
         return None
 
     def record(self, request: RecordedRequest) -> None:
-        """Append ``request`` to the log."""
+        """Append ``request`` to the log, dropping the oldest entry when it is full."""
         with self._lock:
             self._log.append(request)
+
+    def record_request(
+        self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], raw: bytes
+    ) -> RecordedRequest:
+        """Log a request as received: its JSON parsed when it fits the log's body limit, the bytes cut to it."""
+        limit = self.log_body_bytes
+        body: Any = None
+        if raw and len(raw) <= limit:
+            try:
+                body = json.loads(raw)
+            except (ValueError, RecursionError):
+                body = None
+        entry = RecordedRequest(method, path, query, headers, body, raw[:limit], truncated=len(raw) > limit)
+        self.record(entry)
+        return entry
 
     @property
     def requests(self) -> List[RecordedRequest]:

@@ -201,15 +201,23 @@ def test_errors_have_ollamas_status_and_body(
     assert response.headers['Content-Type'] == 'application/json; charset=utf-8'
 
 
-def test_unknown_routes_and_methods_get_the_plain_404(ollama_emulator: EmulatorURL) -> None:
-    for method, path in (('GET', '/api/nothing'), ('GET', '/api/chat'), ('POST', '/api/tags')):
+def test_unknown_routes_get_the_plain_404(ollama_emulator: EmulatorURL) -> None:
+    for method, path in (('GET', '/api/nothing'), ('POST', '/api/nothing')):
         response = requests.request(method, f'{ollama_emulator}{path}')
         assert (response.status_code, response.text) == (404, '404 page not found')
 
 
+def test_known_routes_asked_with_another_method_get_the_plain_405(ollama_emulator: EmulatorURL) -> None:
+    # Ollama's router answers so since it turned gin's HandleMethodNotAllowed on (2025-05).
+    for method, path in (('GET', '/api/chat'), ('POST', '/api/tags'), ('HEAD', '/api/ps'), ('GET', '/api/me')):
+        response = requests.request(method, f'{ollama_emulator}{path}')
+        assert response.status_code == 405
+        assert method == 'HEAD' or response.text == '405 method not allowed'
+
+
 def test_whole_floats_count_as_integers(ollama_emulator: EmulatorURL) -> None:
-    body = {'model': 'llama3.2', 'prompt': 'x', 'width': 4.0, 'height': 2.0, 'steps': 1.0, 'stream': False}
-    assert requests.post(f'{ollama_emulator}/api/generate', json=body).json()['image']
+    body = {'model': 'nomic-embed-text', 'input': 'x', 'dimensions': 4.0}
+    assert len(requests.post(f'{ollama_emulator}/api/embed', json=body).json()['embeddings'][0]) == 4
     chat = {**CHAT, 'stream': False, 'logprobs': True, 'top_logprobs': 2.0}
     assert len(requests.post(f'{ollama_emulator}/api/chat', json=chat).json()['logprobs'][0]['top_logprobs']) == 2
     half = requests.post(f'{ollama_emulator}/api/chat', json={**chat, 'top_logprobs': 2.5})
