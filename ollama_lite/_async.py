@@ -36,6 +36,7 @@ from ._errors import (
     broke_off,
     cannot_connect,
     connect_timed_out,
+    no_reply,
     not_http,
     read_timed_out,
     request_failed,
@@ -43,7 +44,7 @@ from ._errors import (
     too_many_redirects,
 )
 from ._model import Model
-from ._retry import Attempts, connect_failure_kind
+from ._retry import Attempts, connect_failure_kind, refused
 from ._types import (
     ChatResponse,
     EmbeddingsResponse,
@@ -101,7 +102,60 @@ def _reply_started(exc: aiohttp.ClientConnectionError) -> bool:
     return isinstance(exc, aiohttp.ServerDisconnectedError) and not isinstance(exc.message, str)
 
 
-def _connect_error(exc: Exception, url: str) -> Exception:
+#: The methods aiohttp resends once on its own when the connection closes or resets after the request
+#: was written (RFC 9110's idempotent methods, as aiohttp follows RFC 9112 section 9.3.1).
+_RESENT_BY_AIOHTTP = frozenset({'GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'})
+
+
+def _request_written(exc: BaseException) -> bool:
+    """Whether the request may have reached the server before ``exc``: aiohttp raises
+    ``ClientConnectorError`` (refused, DNS, TLS), ``ConnectionTimeoutError`` and ``InvalidURL``
+    before a byte of the request is written."""
+    before = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError, aiohttp.InvalidURL)
+    return not (isinstance(exc, before) or refused(exc))
+
+
+class _Sends:
+    """What the client's own session reports about one request: its connections, each one a send.
+
+    aiohttp resends a GET, HEAD or DELETE once on its own when the connection closes without a reply;
+    the second connection asks the retry policy, which counts it as one of ``retries`` or refuses it.
+    """
+
+    __slots__ = ('attempts', 'connections')
+
+    def __init__(self, attempts: Attempts) -> None:
+        self.attempts = attempts
+        self.connections = 0
+
+
+class _ResendRefused(Exception):
+    """Raised inside aiohttp to stop a resend the retry policy does not allow."""
+
+
+async def _on_connection(session: Any, ctx: Any, params: Any) -> None:
+    sends = ctx.trace_request_ctx
+    if isinstance(sends, _Sends):
+        sends.connections += 1
+        if sends.connections > 1 and not sends.attempts.resent_by_transport():
+            raise _ResendRefused
+
+
+async def _on_redirect(session: Any, ctx: Any, params: Any) -> None:
+    sends = ctx.trace_request_ctx
+    if isinstance(sends, _Sends):
+        sends.connections = 0  # a redirect is a new request, on a connection of its own
+
+
+def _send_counter() -> aiohttp.TraceConfig:
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_create_start.append(_on_connection)
+    trace.on_connection_reuseconn.append(_on_connection)
+    trace.on_request_redirect.append(_on_redirect)
+    return trace
+
+
+def _connect_error(exc: Exception, url: str, *, repeatable: bool = False) -> Exception:
     """An error raised before the reply's headers arrived."""
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return connect_timed_out(url, _describe(exc))
@@ -116,6 +170,8 @@ def _connect_error(exc: Exception, url: str) -> Exception:
         kind = connect_failure_kind(exc)
         if kind == 'tls':
             return tls_failed(url, _describe(exc))
+        if _request_written(exc):
+            return no_reply(url, _describe(exc), repeatable=repeatable)
         return cannot_connect(url, _describe(exc))
     return request_failed(url, _describe(exc))
 
@@ -316,7 +372,11 @@ class AsyncClient:
                 limit=self._session_kwargs.get('limit', _DEFAULT_LIMIT),
                 limit_per_host=self._session_kwargs.get('limit_per_host', 0),
             )
-            session = aiohttp.ClientSession(connector=connector, trust_env=self._session_kwargs.get('trust_env', False))
+            session = aiohttp.ClientSession(
+                connector=connector,
+                trust_env=self._session_kwargs.get('trust_env', False),
+                trace_configs=[_send_counter()],
+            )
             self._session = session
             self._loop = loop
         elif self._loop is not None and self._loop is not loop:
@@ -327,25 +387,38 @@ class AsyncClient:
         return session
 
     async def _open(
-        self, method: str, url: str, body: Body, content_type: Optional[str] = None
+        self, method: str, url: str, body: Body, content_type: Optional[str] = None, *, repeatable: bool = False
     ) -> aiohttp.ClientResponse:
         session = self._current_session()
-        attempts = Attempts(self._config.retry)
+        attempts = Attempts(self._config.retry, repeatable=repeatable)
         headers = self._config.headers_for(url, content_type)
+        # The client's own session reports each connection aiohttp makes (see _Sends); a caller's
+        # session cannot, so its resends are inferred from the failure below.
+        counted = self._owns_session
         while True:
             # A streamed body is made afresh for each attempt; aiohttp's writer consumes it, and closes it
             # when it is cancelled with the request.
             data = body() if callable(body) else body
+            sends = _Sends(attempts) if counted else None
             try:
-                response = await session.request(method, url, data=data, headers=headers, **self._send_kwargs)
+                response = await session.request(
+                    method, url, data=data, headers=headers, trace_request_ctx=sends, **self._send_kwargs
+                )
             except asyncio.TimeoutError as exc:
                 raise _connect_error(exc, url) from None
             except aiohttp.TooManyRedirects:
                 raise too_many_redirects(url, f'more than {self._config.max_redirects} redirects') from None
+            except _ResendRefused:
+                raise no_reply(url, 'the connection closed before the reply', repeatable=repeatable) from None
             except aiohttp.ClientConnectionError as exc:
-                delay = None if _reply_started(exc) else attempts.after_connect_error(exc)
+                sent = _request_written(exc)
+                unseen = not counted and method in _RESENT_BY_AIOHTTP
+                if sent and unseen:
+                    attempts.resent_by_transport()  # aiohttp already sent it twice
+                cost = 2 if unseen else 1
+                delay = None if _reply_started(exc) else attempts.after_connect_error(exc, sent=sent, cost=cost)
                 if delay is None:
-                    raise _connect_error(exc, url) from None
+                    raise _connect_error(exc, url, repeatable=repeatable) from None
                 await self._sleep(delay)
                 continue
             except aiohttp.ClientError as exc:
@@ -367,14 +440,14 @@ class AsyncClient:
 
     async def _one(self, call: Call[R]) -> R:
         url = call.url(self._config)
-        response = await self._open(call.method, url, call.body)
+        response = await self._open(call.method, url, call.body, repeatable=call.repeatable)
         return call.reply(response.status, await self._read(response, url), self._secrets)
 
     async def _many(self, call: Call[R]) -> Union[R, AsyncStream[R]]:
         if not call.stream:
             return await self._one(call)
         url = call.url(self._config)
-        response = await self._open(call.method, url, call.body)
+        response = await self._open(call.method, url, call.body, repeatable=call.repeatable)
         if response.status >= 400:
             return call.reply(response.status, await self._read(response, url), self._secrets)
         return AsyncStream(response, call.stream_decoder(self._secrets), url)
@@ -747,10 +820,12 @@ class AsyncClient:
         """
         digest = await asyncio.to_thread(_api.blob_digest, path)
         url = self._config.url(_api.blob_path(digest))
-        head = await self._open('HEAD', url, None)
+        head = await self._open('HEAD', url, None, repeatable=_api.BLOB_REPEATABLE)
         if _api.check_blob_exists(head.status, await self._read(head, url)):
             return digest
-        upload = await self._open('POST', url, lambda: _file_pieces(path), _api.BLOB_CONTENT_TYPE)
+        upload = await self._open(
+            'POST', url, lambda: _file_pieces(path), _api.BLOB_CONTENT_TYPE, repeatable=_api.BLOB_REPEATABLE
+        )
         _api.check_blob_created(upload.status, await self._read(upload, url))
         return digest
 

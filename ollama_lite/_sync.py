@@ -32,6 +32,7 @@ from ._errors import (
     broke_off,
     cannot_connect,
     connect_timed_out,
+    no_reply,
     not_http,
     read_timed_out,
     request_failed,
@@ -39,7 +40,8 @@ from ._errors import (
     too_many_redirects,
 )
 from ._model import Model
-from ._retry import Attempts, connect_failure_kind
+from ._retry import Attempts, connect_failure_kind, refused
+from ._retry import causes as _causes
 from ._types import (
     ChatResponse,
     EmbeddingsResponse,
@@ -82,7 +84,14 @@ def _describe(exc: BaseException) -> str:
     return str(reason if reason is not None else exc)
 
 
-def _connect_error(exc: requests.RequestException, url: str) -> Exception:
+def _request_written(exc: BaseException) -> bool:
+    """Whether the request may have reached the server before ``exc``: urllib3 raises a
+    ``ConnectTimeoutError`` (``NewConnectionError`` is one) only while the connection is being made,
+    before a byte of the request is written."""
+    return not (any(isinstance(e, urllib3.exceptions.ConnectTimeoutError) for e in _causes(exc)) or refused(exc))
+
+
+def _connect_error(exc: requests.RequestException, url: str, *, repeatable: bool = True) -> Exception:
     if isinstance(exc, requests.ConnectTimeout):
         return connect_timed_out(url, _describe(exc))
     if isinstance(exc, requests.ReadTimeout):
@@ -95,6 +104,8 @@ def _connect_error(exc: requests.RequestException, url: str) -> Exception:
             return tls_failed(url, _describe(exc))
         if kind == 'not_http':
             return not_http(url, _describe(exc))
+        if _request_written(exc):
+            return no_reply(url, _describe(exc), repeatable=repeatable)
         return cannot_connect(url, _describe(exc))
     return request_failed(url, str(exc))
 
@@ -252,8 +263,10 @@ class Client:
         url: str,
         body: Union[bytes, Callable[[], IO[bytes]], None],
         content_type: Optional[str] = None,
+        *,
+        repeatable: bool = False,
     ) -> requests.Response:
-        attempts = Attempts(self._config.retry)
+        attempts = Attempts(self._config.retry, repeatable=repeatable)
         headers = self._config.headers_for(url, content_type)
         while True:
             data = body() if callable(body) else body
@@ -262,9 +275,9 @@ class Client:
             except (requests.ConnectTimeout, requests.ReadTimeout, requests.TooManyRedirects) as exc:
                 raise _connect_error(exc, url) from None
             except requests.ConnectionError as exc:
-                delay = attempts.after_connect_error(exc)
+                delay = attempts.after_connect_error(exc, sent=_request_written(exc))
                 if delay is None:
-                    raise _connect_error(exc, url) from None
+                    raise _connect_error(exc, url, repeatable=repeatable) from None
                 self._sleep(delay)
                 continue
             except requests.RequestException as exc:
@@ -341,14 +354,14 @@ class Client:
 
     def _one(self, call: Call[R]) -> R:
         url = call.url(self._config)
-        response = self._open(call.method, url, call.body)
+        response = self._open(call.method, url, call.body, repeatable=call.repeatable)
         return call.reply(response.status_code, self._read(response, url), self._secrets)
 
     def _many(self, call: Call[R]) -> Union[R, Stream[R]]:
         if not call.stream:
             return self._one(call)
         url = call.url(self._config)
-        response = self._open(call.method, url, call.body)
+        response = self._open(call.method, url, call.body, repeatable=call.repeatable)
         if response.status_code >= 400:
             return call.reply(response.status_code, self._read(response, url), self._secrets)
         return Stream(response, call.stream_decoder(self._secrets), url)
@@ -711,10 +724,16 @@ class Client:
         """
         digest = _api.blob_digest(path)
         url = self._config.url(_api.blob_path(digest))
-        head = self._open('HEAD', url, None)
+        head = self._open('HEAD', url, None, repeatable=_api.BLOB_REPEATABLE)
         if _api.check_blob_exists(head.status_code, self._read(head, url)):
             return digest
-        upload = self._open('POST', url, lambda: open(path, 'rb'), _api.BLOB_CONTENT_TYPE)  # noqa: SIM115 - closed by _open
+        upload = self._open(
+            'POST',
+            url,
+            lambda: open(path, 'rb'),  # noqa: SIM115 - closed by _open
+            _api.BLOB_CONTENT_TYPE,
+            repeatable=_api.BLOB_REPEATABLE,
+        )
         _api.check_blob_created(upload.status_code, self._read(upload, url))
         return digest
 

@@ -66,6 +66,11 @@ CALLS: Mapping[str, Call] = {
     'generate_stream': Call(lambda c: c.generate('m', 'hi', stream=True), lambda r: r.response, True),
     'embed': Call(lambda c: c.embed('e', 'hi'), lambda r: r.model, False),
     'version': Call(lambda c: c.version(), lambda r: r.version, False),
+    'create': Call(lambda c: c.create('m', from_='base'), lambda r: r.status, False),
+    'pull': Call(lambda c: c.pull('m'), lambda r: r.status, False),
+    'delete': Call(lambda c: c.delete('m'), lambda r: r.status, False),
+    'list': Call(lambda c: c.list(), lambda r: ','.join(m.model for m in r.models), False),
+    'show': Call(lambda c: c.show('m'), lambda r: r.template, False),
 }
 
 #: A wait the retry policy chose by backoff: anything from 0 to the policy's cap.
@@ -131,6 +136,9 @@ CHAT_OK = json_reply(chat_line('ok', done=True))
 STREAM_OK = stream(ndjson(chat_line('a'), chat_line('b', done=True)))
 EMBED_OK = json_reply({'model': 'e', 'embeddings': [[0.5]]})
 VERSION_OK = json_reply({'version': '0.13.0'})
+SUCCESS_OK = json_reply({'status': 'success'})
+LIST_OK = json_reply({'models': [{'model': 'a:latest', 'name': 'a:latest'}]})
+SHOW_OK = json_reply({'template': '{{ .Prompt }}'})
 FAST_TIMEOUT = {'timeout': (2, 0.3)}
 
 FAULTS: Sequence[Fault] = [
@@ -145,13 +153,35 @@ FAULTS: Sequence[Fault] = [
         attempts=2,
         waits=(0.0,),
     ),
+    # A Retry-After beyond Retry.max_retry_after (60 s) means "not within our patience": no retry.
     Fault(
-        '429-retry-after-capped',
+        '429-retry-after-past-the-cap-not-retried',
         'chat',
-        (status(429, 'Wed, 21 Oct 2099 07:28:00 GMT'), status(429, '3600'), CHAT_OK),
+        (status(429, '3600'), CHAT_OK),
+        raises=ollama.ResponseError,
+        status_code=429,
+    ),
+    Fault(
+        '503-retry-after-billion-seconds-not-retried',
+        'chat_stream',
+        (status(503, '1000000000'), STREAM_OK),
+        raises=ollama.ResponseError,
+        status_code=503,
+    ),
+    Fault(
+        '429-retry-after-date-an-hour-away-not-retried',
+        'chat',
+        (status(429, 'Wed, 21 Oct 2099 07:28:00 GMT'), CHAT_OK),
+        raises=ollama.ResponseError,
+        status_code=429,
+    ),
+    Fault(
+        '429-retry-after-at-the-cap',
+        'chat',
+        (status(429, '60'), CHAT_OK),
         chunks=('ok',),
-        attempts=3,
-        waits=(60.0, 60.0),
+        attempts=2,
+        waits=(60.0,),
     ),
     Fault(
         '502-gives-up-after-retries',
@@ -179,20 +209,81 @@ FAULTS: Sequence[Fault] = [
         attempts=2,
         waits=(BACKOFF,),
     ),
-    Fault('closed-before-reply-post-retried', 'embed', (DROP, EMBED_OK), chunks=('e',), attempts=2, waits=(BACKOFF,)),
+    # --- the request reached the server, which closed or reset without a reply: resent only when the
+    # --- endpoint is safe to repeat (README, "Which requests are sent again")
     Fault(
-        'reset-before-reply-retried', 'chat_stream', (RESET, STREAM_OK), chunks=('a', 'b'), attempts=2, waits=(BACKOFF,)
+        'closed-after-request-repeatable-embed-retried',
+        'embed',
+        (DROP, EMBED_OK),
+        chunks=('e',),
+        attempts=2,
+        waits=(BACKOFF,),
     ),
     Fault(
-        # A POST: for GET, HEAD and DELETE aiohttp itself resends once on a dropped connection.
-        'closed-before-reply-every-time',
+        'closed-after-request-show-retried',
+        'show',
+        (DROP, SHOW_OK),
+        chunks=('{{ .Prompt }}',),
+        attempts=2,
+        waits=(BACKOFF,),
+    ),
+    Fault(
+        'closed-after-request-repeatable-every-time',
         'embed',
         (DROP,) * 3,
         raises=ollama.ConnectError,
         also=(ConnectionError,),
-        match='could not connect to Ollama at http://127.0.0.1:',
+        match=r'Ollama at http://127\.0\.0\.1:\d+/api/embed closed the connection without replying.*retries',
         attempts=3,
         waits=(BACKOFF, BACKOFF),
+    ),
+    Fault(
+        'reset-after-request-chat-stream-not-resent',
+        'chat_stream',
+        (RESET, STREAM_OK),
+        raises=ollama.ConnectError,
+        also=(ConnectionError,),
+        match='closed the connection without replying.*not safe to repeat',
+    ),
+    Fault(
+        'closed-after-request-chat-not-resent',
+        'chat',
+        (DROP, CHAT_OK),
+        raises=ollama.ConnectError,
+        match='closed the connection without replying',
+    ),
+    Fault(
+        'closed-after-request-create-not-resent',
+        'create',
+        (DROP, SUCCESS_OK),
+        raises=ollama.ConnectError,
+        match=r'/api/create closed the connection without replying.*not sent again',
+    ),
+    Fault('reset-after-request-pull-not-resent', 'pull', (RESET, SUCCESS_OK), raises=ollama.ConnectError),
+    Fault(
+        # aiohttp resends a DELETE on its own; that resend is a retry, which a delete never gets.
+        'closed-after-request-delete-not-resent',
+        'delete',
+        (DROP, reply(200)),
+        raises=ollama.ConnectError,
+        match='/api/delete closed the connection without replying',
+    ),
+    Fault(
+        # A GET that aiohttp would resend on its own: with retries off, it is sent once.
+        'closed-after-request-get-retries-off',
+        'list',
+        (DROP, LIST_OK),
+        client={'retries': 0},
+        raises=ollama.ConnectError,
+        match='/api/tags closed the connection without replying',
+    ),
+    Fault(
+        'status-retried-for-a-create',
+        'create',
+        (status(503), SUCCESS_OK),
+        chunks=('success',),
+        attempts=2,
+        waits=(BACKOFF,),
     ),
     Fault(
         'refused',
