@@ -32,7 +32,10 @@ import aiohttp
 from . import _api
 from ._api import Call, StreamDecoder
 from ._config import ClientConfig, Retry, Timeout, basic_authorization
+from ._deadline import Deadline
 from ._errors import (
+    RequestTimeout,
+    TotalTimeout,
     broke_off,
     cannot_connect,
     connect_timed_out,
@@ -70,6 +73,7 @@ from ._types import (
 __all__ = ['AsyncClient', 'AsyncStream']
 
 R = TypeVar('R', bound=Model)
+T = TypeVar('T')
 
 #: Arguments that reach every aiohttp request as they are.
 _REQUEST_KWARGS = frozenset({'ssl', 'proxy', 'proxy_auth'})
@@ -183,6 +187,59 @@ def _read_error(exc: Exception, url: str) -> Exception:
     return broke_off(url, _describe(exc))
 
 
+#: How often a pending read checks that its connection is still there; see _StallWatch.
+_STALL_CHECK = 0.25
+
+
+class _StallWatch:
+    """Ends a read that waits on a connection that is already gone.
+
+    aiohttp's C parser, given a malformed chunk-size line after a good chunk, closes the connection
+    but never wakes the read waiting for the next bytes, and its read timeout no longer runs: the read
+    would wait forever, even after the server closed. While a read is pending, this checks every
+    ``_STALL_CHECK`` seconds whether the response's connection is closed (aiohttp's public
+    ``Connection.closed``); seen so on two checks in a row, the read is ended with a payload error.
+    A healthy read never sees that: a body that ends releases the connection (``response.connection``
+    becomes ``None``), and a cut one wakes the read with an error at once.
+    """
+
+    __slots__ = ('_closed_before', '_handle', '_loop', '_response', 'waiting')
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self._loop = asyncio.get_running_loop()
+        self._closed_before = False
+        self.waiting = False
+        self._handle: Optional[asyncio.TimerHandle] = self._loop.call_later(_STALL_CHECK, self._check)
+
+    def _check(self) -> None:
+        connection = self._response.connection
+        closed = self.waiting and connection is not None and connection.closed
+        if closed and self._closed_before:
+            self._handle = None
+            self._response.content.set_exception(
+                aiohttp.ClientPayloadError('the connection closed while the body was still being read')
+            )
+            return
+        self._closed_before = closed
+        self._handle = self._loop.call_later(_STALL_CHECK, self._check)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+
+async def _within(deadline: Deadline, url: str, step: Awaitable[T]) -> T:
+    """``await step``, cancelled when the call's total deadline passes (``TotalTimeout``)."""
+    try:
+        return await asyncio.wait_for(step, deadline.remaining())
+    except RequestTimeout:
+        raise  # one of ours (a read or connect timeout) from inside the step
+    except asyncio.TimeoutError:
+        raise deadline.error(url) from None
+
+
 async def _file_pieces(path: Any) -> AsyncGenerator[bytes, None]:
     """A file's bytes in ``_api.BLOB_CHUNK`` pieces, each read in a worker thread, so that a large file
     neither sits whole in memory nor blocks the event loop while the disk works."""
@@ -205,14 +262,22 @@ class AsyncStream(AsyncIterator[R]):
     >>> async for chunk in await client.chat('llama3.2', messages, stream=True): print(chunk.message.content)
     """
 
-    def __init__(self, response: aiohttp.ClientResponse, decoder: StreamDecoder[R], url: str) -> None:
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        decoder: StreamDecoder[R],
+        url: str,
+        deadline: Optional[Deadline] = None,
+    ) -> None:
         self._response = response
         self._decoder = decoder
         self._url = url
+        self._deadline = deadline
         # The chunks decoded from the last read and not yet handed out; decoded one at a time, so the
         # chunks before a bad line are delivered before it raises.
         self._pending: Iterator[R] = iter(())
         self._reading = True
+        self._watch = _StallWatch(response)
 
     @property
     def status_code(self) -> int:
@@ -238,23 +303,37 @@ class AsyncStream(AsyncIterator[R]):
     async def _more(self) -> Iterator[R]:
         # Raw reads, never aiohttp's line reader: its line length limits must not apply, and each read
         # returns whatever has arrived, so a chunk is handed out as soon as its line is complete.
+        watch = self._watch
+        watch.waiting = True
+        deadline = self._deadline
         try:
-            data = await self._response.content.readany()
+            if deadline is None:
+                data = await self._response.content.readany()
+            else:
+                data = await _within(deadline, self._url, self._response.content.readany())
         except BaseException as exc:
             # Cancellation included: the connection is closed, so the server stops generating.
             self._abort()
-            if isinstance(exc, (aiohttp.ClientError, OSError, asyncio.TimeoutError)):
+            if isinstance(exc, TotalTimeout):
+                raise
+            if isinstance(exc, Exception):
+                # Whatever aiohttp raises while reading a body is the transport's failure; its parser
+                # errors (bad chunk framing) are not all ClientErrors.
                 raise _read_error(exc, self._url) from None
             raise
+        finally:
+            watch.waiting = False
         if data:
             return self._decoder.feed(data)
         # The end of the body: aiohttp has already given the connection back to the pool.
         self._reading = False
+        watch.stop()
         return iter(self._decoder.close())
 
     def _abort(self) -> None:
         self._reading = False
         self._pending = iter(())
+        self._watch.stop()
         self._response.close()
 
     async def aclose(self) -> None:
@@ -270,6 +349,7 @@ class AsyncStream(AsyncIterator[R]):
     def __del__(self) -> None:
         # A stream dropped half-read: close its connection rather than leave it to aiohttp's finalizer.
         if getattr(self, '_reading', False):
+            self._watch.stop()
             self._response.close()
 
 
@@ -387,10 +467,17 @@ class AsyncClient:
         return session
 
     async def _open(
-        self, method: str, url: str, body: Body, content_type: Optional[str] = None, *, repeatable: bool = False
+        self,
+        method: str,
+        url: str,
+        body: Body,
+        content_type: Optional[str] = None,
+        *,
+        repeatable: bool = False,
+        deadline: Optional[Deadline] = None,
     ) -> aiohttp.ClientResponse:
         session = self._current_session()
-        attempts = Attempts(self._config.retry, repeatable=repeatable)
+        attempts = Attempts(self._config.retry, repeatable=repeatable, deadline=deadline)
         headers = self._config.headers_for(url, content_type)
         # The client's own session reports each connection aiohttp makes (see _Sends); a caller's
         # session cannot, so its resends are inferred from the failure below.
@@ -433,24 +520,38 @@ class AsyncClient:
 
     async def _read(self, response: aiohttp.ClientResponse, url: str) -> bytes:
         # aiohttp closes the connection itself when read() fails or is cancelled.
+        watch = _StallWatch(response)
+        watch.waiting = True
         try:
             return await response.read()
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except Exception as exc:  # see AsyncStream._more: parser errors are not all ClientErrors
             raise _read_error(exc, url) from None
+        finally:
+            watch.stop()
 
     async def _one(self, call: Call[R]) -> R:
         url = call.url(self._config)
-        response = await self._open(call.method, url, call.body, repeatable=call.repeatable)
+        deadline = Deadline.start(self._config.timeout.total)
+        if deadline is not None:
+            return await _within(deadline, url, self._one_within(call, url, deadline))
+        return await self._one_within(call, url, None)
+
+    async def _one_within(self, call: Call[R], url: str, deadline: Optional[Deadline]) -> R:
+        response = await self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
         return call.reply(response.status, await self._read(response, url), self._secrets)
 
     async def _many(self, call: Call[R]) -> Union[R, AsyncStream[R]]:
         if not call.stream:
             return await self._one(call)
         url = call.url(self._config)
-        response = await self._open(call.method, url, call.body, repeatable=call.repeatable)
+        deadline = Deadline.start(self._config.timeout.total)
+        opening = self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
+        response = await (opening if deadline is None else _within(deadline, url, opening))
         if response.status >= 400:
-            return call.reply(response.status, await self._read(response, url), self._secrets)
-        return AsyncStream(response, call.stream_decoder(self._secrets), url)
+            reading = self._read(response, url)
+            body = await (reading if deadline is None else _within(deadline, url, reading))
+            return call.reply(response.status, body, self._secrets)
+        return AsyncStream(response, call.stream_decoder(self._secrets), url, deadline)
 
     async def close(self) -> None:
         """Close the client's own session and its connections; a caller's session is left open.

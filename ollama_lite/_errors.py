@@ -13,7 +13,8 @@
     │   └── TotalTimeout                   the call's total deadline (Timeout(total=...)) passed
     └── ProtocolError                      the reply does not follow the Ollama protocol
         ├── InvalidResponseError (ValueError)       a line or body that is not the JSON expected
-        └── IncompleteStreamError (ConnectionError) the body ended before the reply was complete
+        ├── IncompleteStreamError (ConnectionError) the body ended before the reply was complete
+        └── ReplyTooLargeError                      a reply or stream line past max_reply_bytes
 
 Code written for the official client catches ``ResponseError``, ``RequestError`` and the builtin
 ``ConnectionError``; all keep working here.
@@ -31,6 +32,7 @@ __all__ = [
     'InvalidResponseError',
     'ProtocolError',
     'ReadTimeout',
+    'ReplyTooLargeError',
     'RequestError',
     'RequestTimeout',
     'ResponseError',
@@ -120,6 +122,11 @@ class InvalidResponseError(ProtocolError, ValueError):
 
 class IncompleteStreamError(ProtocolError, ConnectionError):
     """The reply ended before it was complete: a cut connection or a stream without its last line."""
+
+
+class ReplyTooLargeError(ProtocolError):
+    """A non-streamed reply, or one line of a stream, is larger than the client's ``max_reply_bytes``
+    (after decompression); reading stopped there, before holding more than that in memory."""
 
 
 def _excerpt(text: str, secrets: Sequence[str]) -> str:

@@ -28,8 +28,11 @@ from tests._faults import (
     FaultServer,
     Reply,
     Send,
+    bad_chunk_size,
+    chunk,
     cut,
     cut_body,
+    head,
     json_reply,
     ndjson,
     redirect,
@@ -133,6 +136,8 @@ _HUGE_LINE = ndjson({'model': 'm', 'response': _HUGE_TEXT, 'done': True})[0]
 _HTML_502 = b'<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n'  # noqa: E501
 
 CHAT_OK = json_reply(chat_line('ok', done=True))
+_CHAT_OK_BODY = json.dumps(chat_line('ok', done=True)).encode()
+_CHAT_OK_HEAD = head(200, {'Content-Type': 'application/json', 'Content-Length': str(len(_CHAT_OK_BODY))})
 STREAM_OK = stream(ndjson(chat_line('a'), chat_line('b', done=True)))
 EMBED_OK = json_reply({'model': 'e', 'embeddings': [[0.5]]})
 VERSION_OK = json_reply({'version': '0.13.0'})
@@ -385,6 +390,20 @@ FAULTS: Sequence[Fault] = [
         raises=ollama.IncompleteStreamError,
         match='ended after 0 line',
     ),
+    # --- bad chunked framing after a good chunk: a documented error, never a hang or a raw exception ---
+    *(
+        Fault(
+            f'bad-chunk-size-{name}-{call}',
+            call,
+            (bad_chunk_size(ndjson(chat_line('a')), size),),
+            client={'retries': 0},
+            raises=ollama.IncompleteStreamError,
+            also=(ConnectionError,),
+            chunks=('a',) if call == 'chat_stream' else (),
+        )
+        for name, size in (('not-hex', b'zz'), ('negative', b'-1'), ('2-to-the-64', b'10000000000000000'))
+        for call in ('chat_stream', 'chat')
+    ),
     # --- a reply that is there but wrong ---
     Fault(
         'error-line-mid-stream',
@@ -460,6 +479,52 @@ FAULTS: Sequence[Fault] = [
     ),
     Fault(
         'reply-trickled-byte-by-byte', 'version', (trickle(VERSION_OK, 0.001),), client=FAST_TIMEOUT, chunks=('0.13.0',)
+    ),
+    # --- the total deadline (Timeout(total=...)) bounds the whole call ---
+    Fault(
+        'total-deadline-slow-headers',
+        'chat',
+        (slow_headers(3, CHAT_OK),),
+        client={'timeout': ollama.Timeout(connect=2, total=0.5)},
+        raises=ollama.TotalTimeout,
+        also=(ollama.RequestTimeout, TimeoutError),
+        match=r'did not complete within its total timeout of 0\.5 s',
+        within=2,
+    ),
+    Fault(
+        # Every byte comes within the read timeout, but the body never ends in time.
+        'total-deadline-trickled-body',
+        'chat',
+        ((Send(_CHAT_OK_HEAD), Send(_CHAT_OK_BODY, gap=0.05)),),
+        client={'timeout': ollama.Timeout(connect=2, read=1, total=0.5)},
+        raises=ollama.TotalTimeout,
+        within=2,
+    ),
+    Fault(
+        'total-deadline-trickled-stream-line',
+        'chat_stream',
+        ((*stream(ndjson(chat_line('a')), end=False), Send(chunk(ndjson(chat_line('b'))[0]), gap=0.05), Close()),),
+        client={'timeout': ollama.Timeout(connect=2, read=1, total=0.5)},
+        raises=ollama.TotalTimeout,
+        chunks=('a',),
+        within=2,
+    ),
+    Fault(
+        # A Retry-After the policy would honour, but longer than the time left: the error comes at once.
+        'total-deadline-refuses-a-wait-past-it',
+        'chat',
+        (status(503, '30'), CHAT_OK),
+        client={'timeout': ollama.Timeout(connect=2, total=5)},
+        raises=ollama.ResponseError,
+        status_code=503,
+        within=2,
+    ),
+    Fault(
+        'total-deadline-not-reached',
+        'chat_stream',
+        (STREAM_OK,),
+        client={'timeout': ollama.Timeout(connect=2, read=1, total=5)},
+        chunks=('a', 'b'),
     ),
     # --- sizes and encodings ---
     Fault(
