@@ -16,9 +16,11 @@ from ._errors import (
     InvalidResponseError,
     ProtocolError,
     ReadTimeout,
+    ReplyTooLargeError,
     RequestError,
     RequestTimeout,
     ResponseError,
+    TotalTimeout,
 )
 from ._schema import json_schema
 from ._structured import StructuredOutputError, parse
@@ -84,6 +86,7 @@ __all__ = [
     'ProgressResponse',
     'ProtocolError',
     'ReadTimeout',
+    'ReplyTooLargeError',
     'RequestError',
     'RequestTimeout',
     'ResponseError',
@@ -94,6 +97,7 @@ __all__ = [
     'Stream',
     'StructuredOutputError',
     'Tensor',
+    'TotalTimeout',
     'Timeout',
     'TokenLogprob',
     'Tool',

@@ -82,6 +82,10 @@ class Endpoint(Generic[R]):
     ``final`` tells the last line of a stream (``done: true``, ``status: success``): a stream that ends
     without it is short (an error with ``strict_streams``). ``status_only`` endpoints answer with an empty
     body; success is the status.
+    ``repeatable`` endpoints are safe to send again after the request may have reached the server
+    (the connection closed after it was written, before any byte of a reply): they only read, so a
+    second request changes nothing on the server. Everything else is sent again only when the
+    request provably never reached it (see ``_retry``); the README's retry table lists both.
     """
 
     name: str
@@ -90,19 +94,25 @@ class Endpoint(Generic[R]):
     reply: Type[R]
     final: Optional[Callable[[Mapping[str, Any]], bool]] = None
     status_only: bool = False
+    repeatable: bool = False
 
 
+# Not repeatable: generate and chat (the server may still be generating the first answer, and a second
+# one doubles minutes of GPU work), pull, push, create, copy and delete (they change the server's models;
+# a second delete answers 404 although the first one worked), web_search and web_fetch (each call counts
+# against the ollama.com account). Repeatable: reads that change nothing (list, ps, version, show) and
+# embeddings, a pure function of the input.
 GENERATE = Endpoint('generate', 'POST', '/api/generate', GenerateResponse, _done)
 CHAT = Endpoint('chat', 'POST', '/api/chat', ChatResponse, _done)
-EMBED = Endpoint('embed', 'POST', '/api/embed', EmbedResponse)
-EMBEDDINGS = Endpoint('embeddings', 'POST', '/api/embeddings', EmbeddingsResponse)
+EMBED = Endpoint('embed', 'POST', '/api/embed', EmbedResponse, repeatable=True)
+EMBEDDINGS = Endpoint('embeddings', 'POST', '/api/embeddings', EmbeddingsResponse, repeatable=True)
 PULL = Endpoint('pull', 'POST', '/api/pull', ProgressResponse, _success)
 PUSH = Endpoint('push', 'POST', '/api/push', ProgressResponse, _success)
 CREATE = Endpoint('create', 'POST', '/api/create', ProgressResponse, _success)
-LIST = Endpoint('list', 'GET', '/api/tags', ListResponse)
-SHOW = Endpoint('show', 'POST', '/api/show', ShowResponse)
-PS = Endpoint('ps', 'GET', '/api/ps', ProcessResponse)
-VERSION = Endpoint('version', 'GET', '/api/version', VersionResponse)
+LIST = Endpoint('list', 'GET', '/api/tags', ListResponse, repeatable=True)
+SHOW = Endpoint('show', 'POST', '/api/show', ShowResponse, repeatable=True)
+PS = Endpoint('ps', 'GET', '/api/ps', ProcessResponse, repeatable=True)
+VERSION = Endpoint('version', 'GET', '/api/version', VersionResponse, repeatable=True)
 COPY = Endpoint('copy', 'POST', '/api/copy', StatusResponse, status_only=True)
 DELETE = Endpoint('delete', 'DELETE', '/api/delete', StatusResponse, status_only=True)
 WEB_SEARCH = Endpoint('web_search', 'POST', CLOUD_ORIGIN + '/api/web_search', WebSearchResponse)
@@ -118,6 +128,9 @@ MODEL_RECOMMENDATIONS = Endpoint(
 #: The liveness checks: ``GET /`` answers the text "Ollama is running", ``HEAD /api/version`` only a status.
 ROOT_PATH = '/'
 VERSION_PATH = '/api/version'
+#: Both blob requests are safe to repeat: the HEAD only asks, and an upload is addressed by the file's
+#: digest, so a second upload stores the same bytes under the same name.
+BLOB_REPEATABLE = True
 
 
 class StreamDecoder(Generic[R]):
@@ -193,6 +206,10 @@ class Call(Generic[R]):
     @property
     def method(self) -> str:
         return self.endpoint.method
+
+    @property
+    def repeatable(self) -> bool:
+        return self.endpoint.repeatable
 
     def url(self, config: ClientConfig) -> str:
         return config.url(self.endpoint.path)

@@ -33,13 +33,16 @@ from . import _api
 from ._api import Call, StreamDecoder
 from ._config import ClientConfig, Retry, Timeout, basic_authorization
 from ._connection import Connection, take_connection_kwargs
+from ._deadline import Deadline
 from ._errors import (
     ConnectError,
     ProtocolError,
     RequestTimeout,
+    TotalTimeout,
     broke_off,
     cannot_connect,
     connect_timed_out,
+    no_reply,
     not_http,
     read_timed_out,
     request_failed,
@@ -47,7 +50,7 @@ from ._errors import (
     too_many_redirects,
 )
 from ._model import Model
-from ._retry import Attempts, connect_failure_kind
+from ._retry import Attempts, connect_failure_kind, refused
 from ._types import (
     ChatResponse,
     EmbeddingsResponse,
@@ -132,7 +135,60 @@ def _reply_started(exc: aiohttp.ClientConnectionError) -> bool:
     return isinstance(exc, aiohttp.ServerDisconnectedError) and not isinstance(exc.message, str)
 
 
-def _connect_error(exc: Exception, url: str) -> Exception:
+#: The methods aiohttp resends once on its own when the connection closes or resets after the request
+#: was written (RFC 9110's idempotent methods, as aiohttp follows RFC 9112 section 9.3.1).
+_RESENT_BY_AIOHTTP = frozenset({'GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'})
+
+
+def _request_written(exc: BaseException) -> bool:
+    """Whether the request may have reached the server before ``exc``: aiohttp raises
+    ``ClientConnectorError`` (refused, DNS, TLS), ``ConnectionTimeoutError`` and ``InvalidURL``
+    before a byte of the request is written."""
+    before = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError, aiohttp.InvalidURL)
+    return not (isinstance(exc, before) or refused(exc))
+
+
+class _Sends:
+    """What the client's own session reports about one request: its connections, each one a send.
+
+    aiohttp resends a GET, HEAD or DELETE once on its own when the connection closes without a reply;
+    the second connection asks the retry policy, which counts it as one of ``retries`` or refuses it.
+    """
+
+    __slots__ = ('attempts', 'connections')
+
+    def __init__(self, attempts: Attempts) -> None:
+        self.attempts = attempts
+        self.connections = 0
+
+
+class _ResendRefused(Exception):
+    """Raised inside aiohttp to stop a resend the retry policy does not allow."""
+
+
+async def _on_connection(session: Any, ctx: Any, params: Any) -> None:
+    sends = ctx.trace_request_ctx
+    if isinstance(sends, _Sends):
+        sends.connections += 1
+        if sends.connections > 1 and not sends.attempts.resent_by_transport():
+            raise _ResendRefused
+
+
+async def _on_redirect(session: Any, ctx: Any, params: Any) -> None:
+    sends = ctx.trace_request_ctx
+    if isinstance(sends, _Sends):
+        sends.connections = 0  # a redirect is a new request, on a connection of its own
+
+
+def _send_counter() -> aiohttp.TraceConfig:
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_create_start.append(_on_connection)
+    trace.on_connection_reuseconn.append(_on_connection)
+    trace.on_request_redirect.append(_on_redirect)
+    return trace
+
+
+def _connect_error(exc: Exception, url: str, *, repeatable: bool = False) -> Exception:
     """An error raised before the reply's headers arrived."""
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return connect_timed_out(url, _describe(exc))
@@ -147,6 +203,8 @@ def _connect_error(exc: Exception, url: str) -> Exception:
         kind = connect_failure_kind(exc)
         if kind == 'tls':
             return tls_failed(url, _describe(exc))
+        if _request_written(exc):
+            return no_reply(url, _describe(exc), repeatable=repeatable)
         return cannot_connect(url, _describe(exc))
     return request_failed(url, _describe(exc))
 
@@ -161,6 +219,57 @@ def _read_error(exc: Exception, url: str) -> Exception:
 async def _in_thread(func: Callable[..., _T], *args: Any) -> _T:
     """``func(*args)`` in the loop's default executor (``asyncio.to_thread`` needs Python 3.9)."""
     return await asyncio.get_running_loop().run_in_executor(None, func, *args)
+#: How often a pending read checks that its connection is still there; see _StallWatch.
+_STALL_CHECK = 0.25
+
+
+class _StallWatch:
+    """Ends a read that waits on a connection that is already gone.
+
+    aiohttp's C parser, given a malformed chunk-size line after a good chunk, closes the connection
+    but never wakes the read waiting for the next bytes, and its read timeout no longer runs: the read
+    would wait forever, even after the server closed. While a read is pending, this checks every
+    ``_STALL_CHECK`` seconds whether the response's connection is closed (aiohttp's public
+    ``Connection.closed``); seen so on two checks in a row, the read is ended with a payload error.
+    A healthy read never sees that: a body that ends releases the connection (``response.connection``
+    becomes ``None``), and a cut one wakes the read with an error at once.
+    """
+
+    __slots__ = ('_closed_before', '_handle', '_loop', '_response', 'waiting')
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self._loop = asyncio.get_running_loop()
+        self._closed_before = False
+        self.waiting = False
+        self._handle: Optional[asyncio.TimerHandle] = self._loop.call_later(_STALL_CHECK, self._check)
+
+    def _check(self) -> None:
+        connection = self._response.connection
+        closed = self.waiting and connection is not None and connection.closed
+        if closed and self._closed_before:
+            self._handle = None
+            self._response.content.set_exception(
+                aiohttp.ClientPayloadError('the connection closed while the body was still being read')
+            )
+            return
+        self._closed_before = closed
+        self._handle = self._loop.call_later(_STALL_CHECK, self._check)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+
+async def _within(deadline: Deadline, url: str, step: Awaitable[_T]) -> _T:
+    """``await step``, cancelled when the call's total deadline passes (``TotalTimeout``)."""
+    try:
+        return await asyncio.wait_for(step, deadline.remaining())
+    except RequestTimeout:
+        raise  # one of ours (a read or connect timeout) from inside the step
+    except asyncio.TimeoutError:
+        raise deadline.error(url) from None
 
 
 async def _file_pieces(path: Any) -> AsyncGenerator[bytes, None]:
@@ -186,14 +295,22 @@ class AsyncStream(AsyncIterator[R]):
     >>> async for chunk in await client.chat('llama3.2', messages, stream=True): print(chunk.message.content)
     """
 
-    def __init__(self, response: aiohttp.ClientResponse, decoder: StreamDecoder[R], url: str) -> None:
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        decoder: StreamDecoder[R],
+        url: str,
+        deadline: Optional[Deadline] = None,
+    ) -> None:
         self._response = response
         self._decoder = decoder
         self._url = url
+        self._deadline = deadline
         # The chunks decoded from the last read and not yet handed out; decoded one at a time, so the
         # chunks before a bad line are delivered before it raises.
         self._pending: Iterator[R] = iter(())
         self._reading = True
+        self._watch = _StallWatch(response)
 
     @property
     def status_code(self) -> int:
@@ -219,23 +336,37 @@ class AsyncStream(AsyncIterator[R]):
     async def _more(self) -> Iterator[R]:
         # Raw reads, never aiohttp's line reader: its line length limits must not apply, and each read
         # returns whatever has arrived, so a chunk is handed out as soon as its line is complete.
+        watch = self._watch
+        watch.waiting = True
+        deadline = self._deadline
         try:
-            data = await self._response.content.readany()
+            if deadline is None:
+                data = await self._response.content.readany()
+            else:
+                data = await _within(deadline, self._url, self._response.content.readany())
         except BaseException as exc:
             # Cancellation included: the connection is closed, so the server stops generating.
             self._abort()
-            if isinstance(exc, (aiohttp.ClientError, OSError, asyncio.TimeoutError)):
+            if isinstance(exc, TotalTimeout):
+                raise
+            if isinstance(exc, Exception):
+                # Whatever aiohttp raises while reading a body is the transport's failure; its parser
+                # errors (bad chunk framing) are not all ClientErrors.
                 raise _read_error(exc, self._url) from None
             raise
+        finally:
+            watch.waiting = False
         if data:
             return self._decoder.feed(data)
         # The end of the body: aiohttp has already given the connection back to the pool.
         self._reading = False
+        watch.stop()
         return iter(self._decoder.close())
 
     def _abort(self) -> None:
         self._reading = False
         self._pending = iter(())
+        self._watch.stop()
         self._response.close()
 
     async def aclose(self) -> None:
@@ -251,6 +382,7 @@ class AsyncStream(AsyncIterator[R]):
     def __del__(self) -> None:
         # A stream dropped half-read: close its connection rather than leave it to aiohttp's finalizer.
         if getattr(self, '_reading', False):
+            self._watch.stop()
             self._response.close()
 
 
@@ -365,7 +497,11 @@ class AsyncClient:
                 limit=self._session_kwargs.get('limit', _DEFAULT_LIMIT),
                 limit_per_host=self._session_kwargs.get('limit_per_host', 0),
             )
-            session = aiohttp.ClientSession(connector=connector, trust_env=self._session_kwargs.get('trust_env', False))
+            session = aiohttp.ClientSession(
+                connector=connector,
+                trust_env=self._session_kwargs.get('trust_env', False),
+                trace_configs=[_send_counter()],
+            )
             self._session = session
             self._loop = loop
         elif self._loop is not None and self._loop is not loop:
@@ -376,28 +512,48 @@ class AsyncClient:
         return session
 
     async def _open(
-        self, method: str, url: str, body: Body, content_type: Optional[str] = None
+        self,
+        method: str,
+        url: str,
+        body: Body,
+        content_type: Optional[str] = None,
+        *,
+        repeatable: bool = False,
+        deadline: Optional[Deadline] = None,
     ) -> aiohttp.ClientResponse:
         session = self._current_session()
-        attempts = Attempts(self._config.retry)
+        attempts = Attempts(self._config.retry, repeatable=repeatable, deadline=deadline)
         headers = self._config.headers_for(url, content_type)
+        # The client's own session reports each connection aiohttp makes (see _Sends); a caller's
+        # session cannot, so its resends are inferred from the failure below.
+        counted = self._owns_session
         while True:
             # A streamed body is made afresh for each attempt; aiohttp's writer consumes it, and closes it
             # when it is cancelled with the request.
             data = body() if callable(body) else body
+            sends = _Sends(attempts) if counted else None
             try:
                 kwargs = self._send_kwargs
                 if self._proxies is not None:
                     kwargs = {**kwargs, 'proxy': self._proxies.proxy_for(url)}
-                response = await session.request(method, url, data=data, headers=headers, **kwargs)
+                response = await session.request(
+                    method, url, data=data, headers=headers, trace_request_ctx=sends, **kwargs
+                )
             except asyncio.TimeoutError as exc:
                 raise _connect_error(exc, url) from None
             except aiohttp.TooManyRedirects:
                 raise too_many_redirects(url, f'more than {self._config.max_redirects} redirects') from None
+            except _ResendRefused:
+                raise no_reply(url, 'the connection closed before the reply', repeatable=repeatable) from None
             except aiohttp.ClientConnectionError as exc:
-                delay = None if _reply_started(exc) else attempts.after_connect_error(exc)
+                sent = _request_written(exc)
+                unseen = not counted and method in _RESENT_BY_AIOHTTP
+                if sent and unseen:
+                    attempts.resent_by_transport()  # aiohttp already sent it twice
+                cost = 2 if unseen else 1
+                delay = None if _reply_started(exc) else attempts.after_connect_error(exc, sent=sent, cost=cost)
                 if delay is None:
-                    raise _connect_error(exc, url) from None
+                    raise _connect_error(exc, url, repeatable=repeatable) from None
                 await self._sleep(delay)
                 continue
             except aiohttp.ClientError as exc:
@@ -412,24 +568,40 @@ class AsyncClient:
 
     async def _read(self, response: aiohttp.ClientResponse, url: str) -> bytes:
         # aiohttp closes the connection itself when read() fails or is cancelled.
+        watch = _StallWatch(response)
+        watch.waiting = True
         try:
             return await response.read()
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except Exception as exc:  # see AsyncStream._more: parser errors are not all ClientErrors
             raise _read_error(exc, url) from None
+        finally:
+            watch.stop()
 
     async def _one(self, call: Call[R]) -> R:
         url = call.url(self._config)
-        response = await self._open(call.method, url, call.body)
+        deadline = Deadline.start(self._config.timeout.total)
+        if deadline is not None:
+            return await _within(deadline, url, self._one_within(call, url, deadline))
+        return await self._one_within(call, url, None)
+
+    async def _one_within(self, call: Call[R], url: str, deadline: Optional[Deadline]) -> R:
+        response = await self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
         return call.reply(response.status, await self._read(response, url), self._secrets)
 
     async def _many(self, call: Call[R]) -> Union[R, AsyncStream[R]]:
         if not call.stream:
             return await self._one(call)
         url = call.url(self._config)
-        response = await self._open(call.method, url, call.body)
+        deadline = Deadline.start(self._config.timeout.total)
+        opening = self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
+        response = await (opening if deadline is None else _within(deadline, url, opening))
         if response.status >= 400:
-            return call.reply(response.status, await self._read(response, url), self._secrets)
-        return AsyncStream(response, call.stream_decoder(self._secrets, self._config.strict_streams), url)
+            reading = self._read(response, url)
+            body = await (reading if deadline is None else _within(deadline, url, reading))
+            return call.reply(response.status, body, self._secrets)
+        return AsyncStream(
+            response, call.stream_decoder(self._secrets, self._config.strict_streams), url, deadline
+        )
 
     async def close(self) -> None:
         """Close the client's own session and its connections; a caller's session is left open.
@@ -830,11 +1002,13 @@ class AsyncClient:
         """
         digest = await _in_thread(_api.blob_digest, path)
         url = self._config.url(_api.blob_path(digest))
-        head = await self._open('HEAD', url, None)
+        head = await self._open('HEAD', url, None, repeatable=_api.BLOB_REPEATABLE)
         await self._read(head, url)  # gives the connection back
         if _api.check_blob_exists(head.status):
             return digest
-        upload = await self._open('POST', url, lambda: _file_pieces(path), _api.BLOB_CONTENT_TYPE)
+        upload = await self._open(
+            'POST', url, lambda: _file_pieces(path), _api.BLOB_CONTENT_TYPE, repeatable=_api.BLOB_REPEATABLE
+        )
         _api.check_blob_created(upload.status, await self._read(upload, url))
         return digest
 

@@ -13,6 +13,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Tuple, Union
 
+from ._errors import RequestError
 from ._version import __version__
 
 __all__ = ['DEFAULT_HOST', 'KEYLESS_PATHS', 'ClientConfig', 'Retry', 'Timeout', 'parse_host']
@@ -77,11 +78,20 @@ class Timeout:
 
     ``connect`` bounds making the connection; ``read`` bounds each wait for bytes of the reply, that is
     the wait for the headers and the gap between two stream chunks, not the whole reply (a long
-    generation is fine as long as tokens keep coming).
+    generation is fine as long as tokens keep coming). ``total``, off by default, bounds the whole
+    call: connecting, every read, retries and the waits between them, until the reply is complete (for
+    a non-streamed call the whole body, for a stream its last chunk); it raises ``TotalTimeout``.
+    Each is a positive number of seconds up to ``MAX_SECONDS``, or ``None``; anything else raises
+    ``RequestError``.
     """
 
     connect: Optional[float] = 10.0
     read: Optional[float] = None
+    total: Optional[float] = None
+
+    def __post_init__(self) -> None:
+        for name in ('connect', 'read', 'total'):
+            _seconds(getattr(self, name), f'{name} timeout')
 
     @classmethod
     def of(cls, value: Any) -> Timeout:
@@ -105,11 +115,20 @@ class Timeout:
         )
 
 
+#: The longest timeout accepted: a year. Longer ones overflow the clocks of sockets and event loops
+#: (``inf`` raises ``OverflowError`` deep in the transport); ``None`` is how to wait forever.
+MAX_SECONDS = 365 * 24 * 3600.0
+
+
 def _seconds(value: Any, what: str) -> Optional[float]:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValueError(f'{what} must be a positive number of seconds or None, not {value!r}')
+    # "not 0 < value <= MAX" also refuses NaN, for which every comparison is false.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_SECONDS:
+        raise RequestError(
+            f'{what} must be a positive number of seconds up to {MAX_SECONDS:g} (a year), '
+            f'or None to wait forever; got {value!r}'
+        )
     return float(value)
 
 

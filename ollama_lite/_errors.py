@@ -4,14 +4,17 @@
     ├── RequestError (ValueError)          arguments rejected before anything was sent
 ├── StructuredOutputError (ValueError) parse(): a structured reply does not fit the type asked for
     ├── ResponseError                      the server answered with an error (status or error line)
-    ├── ConnectError (ConnectionError)     the server could not be reached: refused, DNS, TLS
+    ├── ConnectError (ConnectionError)     the server could not be reached (refused, DNS, TLS), or
+    │   │                                  closed the connection without replying
     │   └── ConnectTimeout                 ... within the connect timeout (also a RequestTimeout)
     ├── RequestTimeout (TimeoutError)      a timeout ran out
     │   ├── ConnectTimeout
-    │   └── ReadTimeout                    no byte of the reply for the read timeout
+    │   ├── ReadTimeout                    no byte of the reply for the read timeout
+    │   └── TotalTimeout                   the call's total deadline (Timeout(total=...)) passed
     └── ProtocolError                      the reply does not follow the Ollama protocol
         ├── InvalidResponseError (ValueError)       a line or body that is not the JSON expected
-        └── IncompleteStreamError (ConnectionError) the body ended before the reply was complete
+        ├── IncompleteStreamError (ConnectionError) the body ended before the reply was complete
+        └── ReplyTooLargeError                      a reply or stream line past max_reply_bytes
 
 Code written for the official client catches ``ResponseError``, ``RequestError`` and the builtin
 ``ConnectionError``; all keep working here.
@@ -29,13 +32,16 @@ __all__ = [
     'InvalidResponseError',
     'ProtocolError',
     'ReadTimeout',
+    'ReplyTooLargeError',
     'RequestError',
     'RequestTimeout',
     'ResponseError',
+    'TotalTimeout',
     'broke_off',
     'cannot_connect',
     'connect_timed_out',
     'error_from_reply',
+    'no_reply',
     'not_http',
     'read_timed_out',
     'request_failed',
@@ -89,7 +95,8 @@ class ResponseError(Exception):
 
 
 class ConnectError(ConnectionError):
-    """The server could not be reached (refused, unknown host, TLS failure)."""
+    """The server could not be reached (refused, unknown host, TLS failure), or it closed or reset
+    the connection before any byte of a reply."""
 
 
 class RequestTimeout(TimeoutError):
@@ -104,6 +111,11 @@ class ReadTimeout(RequestTimeout):
     """The server sent nothing for longer than the read timeout (before the reply or between chunks)."""
 
 
+class TotalTimeout(RequestTimeout):
+    """The call did not complete within ``Timeout(total=...)``: connecting, reading, retries and the
+    waits between them all count, and for a stream the time until its last chunk."""
+
+
 class ProtocolError(Exception):
     """The server's reply does not follow the Ollama protocol."""
 
@@ -116,21 +128,32 @@ class IncompleteStreamError(ProtocolError, ConnectionError):
     """The reply ended before it was complete: a cut connection or a stream without its last line."""
 
 
-def _excerpt(text: str) -> str:
-    text = text.strip()
+class ReplyTooLargeError(ProtocolError):
+    """A non-streamed reply, or one line of a stream, is larger than the client's ``max_reply_bytes``
+    (after decompression); reading stopped there, before holding more than that in memory."""
+
+
+def _excerpt(text: str, secrets: Sequence[str]) -> str:
+    # Redacted before it is cut: a secret straddling the cut would otherwise leave its first part behind.
+    text = redact_text(text.strip(), secrets)
     if len(text) <= _MAX_BODY_IN_MESSAGE:
         return text
     return f'{text[:_MAX_BODY_IN_MESSAGE]}… ({len(text)} characters in all)'
 
 
-def error_from_reply(status: int, body: bytes, reason: Optional[str] = None) -> ResponseError:
-    """Map a failed reply to a ``ResponseError``: the JSON ``error`` field, else the body text."""
+def error_from_reply(
+    status: int, body: bytes, reason: Optional[str] = None, secrets: Sequence[str] = ()
+) -> ResponseError:
+    """Map a failed reply to a ``ResponseError``: the JSON ``error`` field, else the body text.
+
+    ``secrets`` are replaced by ``<redacted>`` before the body is cut to its excerpt.
+    """
     text = body.decode('utf-8', errors='replace')
     message: Any = None
     signin_url: Optional[str] = None
     try:
         parsed = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         parsed = None
     if isinstance(parsed, dict):
         message = parsed.get('error')
@@ -139,7 +162,7 @@ def error_from_reply(status: int, body: bytes, reason: Optional[str] = None) -> 
         if isinstance(parsed.get('signin_url'), str):
             signin_url = parsed['signin_url']
     if message is None:
-        message = _excerpt(text) or reason or f'HTTP {status}'
+        message = _excerpt(text, secrets) or reason or f'HTTP {status}'
     return ResponseError(message, status, signin_url)
 
 
@@ -161,6 +184,17 @@ def tls_failed(url: str, reason: str) -> ConnectError:
         f'TLS failed connecting to {url}: {reason}. To trust a private certificate authority pass '
         'verify="/path/to/ca.pem" (Client) or ssl=ssl.create_default_context(cafile=...) (AsyncClient).'
     )
+
+
+def no_reply(url: str, reason: str, *, repeatable: bool) -> ConnectError:
+    """The request may have reached the server, which then closed or reset the connection before
+    any byte of a reply; ``repeatable`` says whether it was safe to send again (see README)."""
+    why = (
+        'retries are used up'
+        if repeatable
+        else 'it was not sent again, since the server may have acted on it and this call is not safe to repeat'
+    )
+    return ConnectError(f'Ollama at {url} closed the connection without replying ({reason}); {why}')
 
 
 def not_http(url: str, reason: str) -> ProtocolError:
@@ -202,12 +236,17 @@ def redact(exc: E, secrets: Sequence[str]) -> E:
         return exc
 
     def clean(value: Any) -> Any:
-        if isinstance(value, str):
-            for secret in secrets:
-                value = value.replace(secret, '<redacted>')
-        return value
+        return redact_text(value, secrets) if isinstance(value, str) else value
 
     exc.args = tuple(clean(a) for a in exc.args)
     if isinstance(exc, ResponseError):
         exc.error = clean(exc.error)
     return exc
+
+
+def redact_text(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with each of ``secrets`` replaced by ``<redacted>``; call it before cutting text short."""
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, '<redacted>')
+    return text

@@ -11,6 +11,7 @@ second: a host name that does not resolve, a TLS certificate that does not verif
 from __future__ import annotations
 
 import email.utils
+import errno
 import http.client
 import math
 import random
@@ -21,8 +22,17 @@ from datetime import timezone
 from typing import Callable, Iterator, Literal, Mapping, Optional, Set
 
 from ._config import Retry
+from ._deadline import Deadline
 
-__all__ = ['Attempts', 'FailureKind', 'connect_failure_kind', 'parse_retry_after', 'retriable_connect_failure']
+__all__ = [
+    'Attempts',
+    'FailureKind',
+    'causes',
+    'connect_failure_kind',
+    'parse_retry_after',
+    'refused',
+    'retriable_connect_failure',
+]
 
 
 def parse_retry_after(value: Optional[str], now: Callable[[], float] = time.time) -> Optional[float]:
@@ -51,7 +61,7 @@ def parse_retry_after(value: Optional[str], now: Callable[[], float] = time.time
     return max(0.0, seconds)
 
 
-def _causes(exc: BaseException) -> Iterator[BaseException]:
+def causes(exc: BaseException) -> Iterator[BaseException]:
     """``exc`` and the exceptions it wraps: requests, urllib3 and aiohttp nest the real reason in
     ``args``, ``reason``, ``os_error`` or the ``__cause__`` chain."""
     seen: Set[int] = set()
@@ -74,7 +84,7 @@ FailureKind = Literal['connection', 'name', 'tls', 'not_http']
 
 def connect_failure_kind(exc: BaseException) -> FailureKind:
     """Classify a transport's error raised before the reply's headers, for retrying and for the message."""
-    for cause in _causes(exc):
+    for cause in causes(exc):
         if isinstance(cause, socket.gaierror):
             # EAI_AGAIN is the resolver asking to be asked again, unlike a name that does not exist.
             return 'connection' if cause.errno == socket.EAI_AGAIN else 'name'
@@ -83,6 +93,14 @@ def connect_failure_kind(exc: BaseException) -> FailureKind:
         if isinstance(cause, http.client.BadStatusLine) and not isinstance(cause, http.client.RemoteDisconnected):
             return 'not_http'
     return 'connection'
+
+
+def refused(exc: BaseException) -> bool:
+    """Whether the error chain says the connection was refused: nothing of the request was sent."""
+    return any(
+        isinstance(cause, ConnectionRefusedError) or (isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED)
+        for cause in causes(exc)
+    )
 
 
 def retriable_connect_failure(exc: BaseException) -> bool:
@@ -99,19 +117,30 @@ class Attempts:
     """The attempts of one request: each ``after_*`` call says how long to wait before trying again,
     or ``None`` when the failure must be raised."""
 
-    __slots__ = ('_done', '_now', '_policy', '_random')
+    __slots__ = ('_deadline', '_done', '_now', '_policy', '_random', 'repeatable')
 
     def __init__(
         self,
         policy: Retry,
         *,
+        repeatable: bool = True,
+        deadline: Optional[Deadline] = None,
         rand: Callable[[], float] = random.random,
         now: Callable[[], float] = time.time,
     ) -> None:
         self._policy = policy
+        #: Whether the request is safe to send again after it may have reached the server.
+        self.repeatable = repeatable
+        self._deadline = deadline
         self._done = 0
         self._random = rand
         self._now = now
+
+    def _grant(self, delay: float) -> Optional[float]:
+        if self._deadline is not None and delay >= self._deadline.remaining():
+            return None  # the wait alone would use up the caller's deadline: report the failure now
+        self._done += 1
+        return delay
 
     def _backoff(self) -> float:
         cap = min(self._policy.max_backoff, self._policy.backoff * 2.0**self._done)
@@ -125,20 +154,37 @@ class Attempts:
         if status not in self._policy.statuses or self._done >= self._policy.total:
             return None
         retry_after = parse_retry_after(headers.get('retry-after'), self._now)
-        delay = self._backoff() if retry_after is None else min(retry_after, self._policy.max_retry_after)
-        self._done += 1
-        return delay
+        if retry_after is not None and retry_after > self._policy.max_retry_after:
+            return None  # the server asks for more patience than the policy has: do not retry
+        return self._grant(self._backoff() if retry_after is None else retry_after)
 
-    def after_connect_error(self, exc: Optional[BaseException] = None) -> Optional[float]:
+    def after_connect_error(
+        self, exc: Optional[BaseException] = None, *, sent: bool = False, cost: int = 1
+    ) -> Optional[float]:
         """The connection failed before any byte of the reply; wait this long and retry, or ``None``.
 
-        ``exc``, the transport's error, is checked with :func:`retriable_connect_failure`.
+        ``exc``, the transport's error, is checked with :func:`retriable_connect_failure`. ``sent``
+        says the request may have reached the server (it was written, wholly or in part, before the
+        connection failed); such a request is sent again only when it is ``repeatable``. ``cost`` is
+        how many sends the next attempt may make (2 where the transport resends on its own, unseen):
+        the attempt is granted only when all of them fit in the budget.
         """
-        if self._done >= self._policy.total or (exc is not None and not retriable_connect_failure(exc)):
+        if self._done + cost > self._policy.total or (exc is not None and not retriable_connect_failure(exc)):
             return None
-        delay = self._backoff()
+        if sent and not self.repeatable:
+            return None
+        return self._grant(self._backoff())
+
+    def resent_by_transport(self) -> bool:
+        """A transport resent the request on its own, at once, after it may have reached the server
+        (aiohttp does so for GET, HEAD and DELETE); count that as one retry.
+
+        Returns whether the policy would have allowed it; when not, the transport must not resend.
+        """
+        if not self.repeatable or self._done >= self._policy.total:
+            return False
         self._done += 1
-        return delay
+        return True
 
     @property
     def retries(self) -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import threading
 import time
 from typing import (
     IO,
@@ -30,6 +33,7 @@ from . import _api
 from ._api import Call, StreamDecoder
 from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization
 from ._connection import apply_to_requests, take_connection_kwargs
+from ._deadline import Deadline
 from ._errors import (
     ConnectError,
     ProtocolError,
@@ -37,6 +41,7 @@ from ._errors import (
     broke_off,
     cannot_connect,
     connect_timed_out,
+    no_reply,
     not_http,
     read_timed_out,
     request_failed,
@@ -44,7 +49,8 @@ from ._errors import (
     too_many_redirects,
 )
 from ._model import Model
-from ._retry import Attempts, connect_failure_kind
+from ._retry import Attempts, connect_failure_kind, refused
+from ._retry import causes as _causes
 from ._types import (
     ChatResponse,
     EmbeddingsResponse,
@@ -90,7 +96,14 @@ def _describe(exc: BaseException) -> str:
     return str(reason if reason is not None else exc)
 
 
-def _connect_error(exc: requests.RequestException, url: str) -> Exception:
+def _request_written(exc: BaseException) -> bool:
+    """Whether the request may have reached the server before ``exc``: urllib3 raises a
+    ``ConnectTimeoutError`` (``NewConnectionError`` is one) only while the connection is being made,
+    before a byte of the request is written."""
+    return not (any(isinstance(e, urllib3.exceptions.ConnectTimeoutError) for e in _causes(exc)) or refused(exc))
+
+
+def _connect_error(exc: requests.RequestException, url: str, *, repeatable: bool = True) -> Exception:
     if isinstance(exc, requests.ConnectTimeout):
         return connect_timed_out(url, _describe(exc))
     if isinstance(exc, requests.ReadTimeout):
@@ -103,12 +116,16 @@ def _connect_error(exc: requests.RequestException, url: str) -> Exception:
             return tls_failed(url, _describe(exc))
         if kind == 'not_http':
             return not_http(url, _describe(exc))
+        if _request_written(exc):
+            return no_reply(url, _describe(exc), repeatable=repeatable)
         return cannot_connect(url, _describe(exc))
     return request_failed(url, str(exc))
 
 
-def _read_error(exc: Exception, url: str) -> Exception:
+def _read_error(exc: Exception, url: str, deadline: Optional[Deadline] = None) -> Exception:
     """An error while reading the body: a stall is a timeout, anything else a cut connection."""
+    if deadline is not None and deadline.expired():
+        return deadline.error(url)
     text = _describe(exc)
     if 'timed out' in text.lower() or 'timeout' in type(exc).__name__.lower():
         return read_timed_out(url, midway=True)
@@ -128,21 +145,59 @@ def _raw_chunks(response: requests.Response) -> Iterator[bytes]:
         yield data
 
 
-def _iterate(response: requests.Response, decoder: StreamDecoder[R], url: str) -> Generator[R, None, None]:
+class _Watchdog:
+    """Enforces a total deadline on a body being read: when it passes, the socket is shut down, which
+    ends a read blocked on it (a socket timeout bounds one wait, not a server that trickles a byte
+    at a time). Nothing is armed without a deadline."""
+
+    __slots__ = ('_lock', '_sock', '_timer')
+
+    def __init__(self, response: requests.Response, deadline: Optional[Deadline]) -> None:
+        self._lock = threading.Lock()
+        self._timer: Optional[threading.Timer] = None
+        # urllib3's HTTPResponse.connection (1.26 and 2.x) and http.client's HTTPConnection.sock.
+        self._sock = getattr(getattr(response.raw, 'connection', None), 'sock', None)
+        if deadline is not None and self._sock is not None:
+            self._timer = threading.Timer(deadline.remaining(), self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._timer is not None and self._sock is not None:
+                with contextlib.suppress(OSError):  # already closed: the read has ended anyway
+                    self._sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+
+def _iterate(
+    response: requests.Response, decoder: StreamDecoder[R], url: str, deadline: Optional[Deadline]
+) -> Generator[R, None, None]:
     # A plain function, not a method: the generator must not hold the Stream, so that dropping the
     # Stream frees it at once and closes the connection.
+    watchdog = _Watchdog(response, deadline)
     try:
-        try:
-            for data in _raw_chunks(response):
-                yield from decoder.feed(data)
-        except (requests.RequestException, OSError) as exc:
-            raise _read_error(exc, url) from None
-        except Exception as exc:
-            if 'urllib3' not in type(exc).__module__:
-                raise
-            raise _read_error(exc, url) from None
+        chunks = _raw_chunks(response)
+        while True:
+            try:
+                data = next(chunks, b'')
+            except Exception as exc:
+                # Whatever reading the body raises is the transport's failure, builtins included:
+                # urllib3 lets a chunk size of 2**64 or a negative one out as OverflowError or ValueError.
+                raise _read_error(exc, url, deadline) from None
+            if not data:
+                break
+            if deadline is not None and deadline.expired():
+                raise deadline.error(url)
+            yield from decoder.feed(data)
         yield from decoder.close()
     finally:
+        watchdog.cancel()
         response.close()
 
 
@@ -158,9 +213,11 @@ class Stream(Iterator[R]):
     >>> for chunk in client.chat('llama3.2', messages, stream=True): print(chunk.message.content, end='')
     """
 
-    def __init__(self, response: requests.Response, decoder: StreamDecoder[R], url: str) -> None:
+    def __init__(
+        self, response: requests.Response, decoder: StreamDecoder[R], url: str, deadline: Optional[Deadline] = None
+    ) -> None:
         self._response = response
-        self._chunks = _iterate(response, decoder, url)
+        self._chunks = _iterate(response, decoder, url, deadline)
 
     @property
     def status_code(self) -> int:
@@ -273,19 +330,29 @@ class Client:
         url: str,
         body: Union[bytes, Callable[[], IO[bytes]], None],
         content_type: Optional[str] = None,
+        *,
+        repeatable: bool = False,
+        deadline: Optional[Deadline] = None,
     ) -> requests.Response:
-        attempts = Attempts(self._config.retry)
+        attempts = Attempts(self._config.retry, repeatable=repeatable, deadline=deadline)
         headers = self._config.headers_for(url, content_type)
         while True:
+            timeout = self._timeout
+            if deadline is not None:
+                if deadline.expired():
+                    raise deadline.error(url)
+                timeout = (deadline.cap(timeout[0]), deadline.cap(timeout[1]))
             data = body() if callable(body) else body
             try:
-                response = self._request(method, url, data, headers)
+                response = self._request(method, url, data, headers, timeout)
             except (requests.ConnectTimeout, requests.ReadTimeout, requests.TooManyRedirects) as exc:
+                if deadline is not None and deadline.expired():
+                    raise deadline.error(url) from None
                 raise _connect_error(exc, url) from None
             except requests.ConnectionError as exc:
-                delay = attempts.after_connect_error(exc)
+                delay = attempts.after_connect_error(exc, sent=_request_written(exc))
                 if delay is None:
-                    raise _connect_error(exc, url) from None
+                    raise _connect_error(exc, url, repeatable=repeatable) from None
                 self._sleep(delay)
                 continue
             except requests.RequestException as exc:
@@ -301,7 +368,9 @@ class Client:
                     continue
             return response
 
-    def _request(self, method: str, url: str, data: Any, headers: Mapping[str, str]) -> requests.Response:
+    def _request(
+        self, method: str, url: str, data: Any, headers: Mapping[str, str], timeout: Tuple[Any, Any]
+    ) -> requests.Response:
         session = self._session
         if self._reuse and (data is None or isinstance(data, bytes)) and not session.cookies:
             # With trust_env on (the default), Session.request re-reads the environment on every call:
@@ -319,13 +388,15 @@ class Client:
             prepared = template.copy()
             if data:
                 prepared.prepare_body(data, None)
+            if timeout is not self._timeout:
+                send_kwargs = {**send_kwargs, 'timeout': timeout}
             return session.send(prepared, **send_kwargs)
         return session.request(
             method,
             url,
             data=data,
             headers=headers,
-            timeout=self._timeout,
+            timeout=timeout,
             stream=True,
             allow_redirects=self._config.follow_redirects,
             **(self._send_kwargs if self._config.is_own(url) else self._foreign_kwargs),
@@ -351,32 +422,37 @@ class Client:
         self._prepared[key] = (template, send_kwargs)
         return template, send_kwargs
 
-    def _read(self, response: requests.Response, url: str) -> bytes:
+    def _read(self, response: requests.Response, url: str, deadline: Optional[Deadline] = None) -> bytes:
         # The whole body in one urllib3 read, decoded as response.content would be (gzip included):
         # content reads through iter_content in 10 KB steps, ~25 us more for each small reply here.
         # The read returns the connection to the pool as soon as the body is complete.
+        watchdog = _Watchdog(response, deadline)
         try:
-            # Annotated: requests' own hints type raw as Any, types-requests as urllib3's response.
             body: bytes = response.raw.read(decode_content=True)
-            return body
-        except (requests.RequestException, OSError, urllib3.exceptions.HTTPError) as exc:
-            raise _read_error(exc, url) from None
+        except Exception as exc:  # see _iterate: bad framing escapes urllib3 as builtin errors
+            raise _read_error(exc, url, deadline) from None
         finally:
+            watchdog.cancel()
             response.close()
+        if deadline is not None and deadline.expired():
+            raise deadline.error(url)
+        return body
 
     def _one(self, call: Call[R]) -> R:
         url = call.url(self._config)
-        response = self._open(call.method, url, call.body)
-        return call.reply(response.status_code, self._read(response, url), self._secrets)
+        deadline = Deadline.start(self._config.timeout.total)
+        response = self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
+        return call.reply(response.status_code, self._read(response, url, deadline), self._secrets)
 
     def _many(self, call: Call[R]) -> Union[R, Stream[R]]:
         if not call.stream:
             return self._one(call)
         url = call.url(self._config)
-        response = self._open(call.method, url, call.body)
+        deadline = Deadline.start(self._config.timeout.total)
+        response = self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
         if response.status_code >= 400:
-            return call.reply(response.status_code, self._read(response, url), self._secrets)
-        return Stream(response, call.stream_decoder(self._secrets, self._config.strict_streams), url)
+            return call.reply(response.status_code, self._read(response, url, deadline), self._secrets)
+        return Stream(response, call.stream_decoder(self._secrets, self._config.strict_streams), url, deadline)
 
     def close(self) -> None:
         """Close the client's own session and its connections; a caller's session is left open."""
@@ -767,11 +843,17 @@ class Client:
         """
         digest = _api.blob_digest(path)
         url = self._config.url(_api.blob_path(digest))
-        head = self._open('HEAD', url, None)
+        head = self._open('HEAD', url, None, repeatable=_api.BLOB_REPEATABLE)
         self._read(head, url)  # gives the connection back
         if _api.check_blob_exists(head.status_code):
             return digest
-        upload = self._open('POST', url, lambda: open(path, 'rb'), _api.BLOB_CONTENT_TYPE)  # noqa: SIM115 - closed by _open
+        upload = self._open(
+            'POST',
+            url,
+            lambda: open(path, 'rb'),  # noqa: SIM115 - closed by _open
+            _api.BLOB_CONTENT_TYPE,
+            repeatable=_api.BLOB_REPEATABLE,
+        )
         _api.check_blob_created(upload.status_code, self._read(upload, url))
         return digest
 

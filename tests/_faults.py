@@ -153,6 +153,12 @@ def cut_body(body: bytes, at: int) -> Reply:
     return (Send(head(200, fields) + body[:at]), Close())
 
 
+def bad_chunk_size(pieces: List[bytes], size: bytes) -> Reply:
+    """A chunked stream that sends ``pieces``, then, a moment later (so that the client has read them
+    and waits for more), a chunk whose size line is ``size`` (not hex, negative, past 2**64), and closes."""
+    return (*stream(pieces, end=False), Pause(0.05), Send(size + b'\r\n{}\r\n'), Close())
+
+
 def stall(pieces: List[bytes], seconds: float) -> Reply:
     """A chunked stream that sends ``pieces`` and then nothing for ``seconds``."""
     return (*stream(pieces, end=False), Hold(seconds))

@@ -28,8 +28,11 @@ from tests._faults import (
     FaultServer,
     Reply,
     Send,
+    bad_chunk_size,
+    chunk,
     cut,
     cut_body,
+    head,
     json_reply,
     ndjson,
     redirect,
@@ -66,6 +69,11 @@ CALLS: Mapping[str, Call] = {
     'generate_stream': Call(lambda c: c.generate('m', 'hi', stream=True), lambda r: r.response, True),
     'embed': Call(lambda c: c.embed('e', 'hi'), lambda r: r.model, False),
     'version': Call(lambda c: c.version(), lambda r: r.version, False),
+    'create': Call(lambda c: c.create('m', from_='base'), lambda r: r.status, False),
+    'pull': Call(lambda c: c.pull('m'), lambda r: r.status, False),
+    'delete': Call(lambda c: c.delete('m'), lambda r: r.status, False),
+    'list': Call(lambda c: c.list(), lambda r: ','.join(m.model for m in r.models), False),
+    'show': Call(lambda c: c.show('m'), lambda r: r.template, False),
 }
 
 #: A wait the retry policy chose by backoff: anything from 0 to the policy's cap.
@@ -128,9 +136,14 @@ _HUGE_LINE = ndjson({'model': 'm', 'response': _HUGE_TEXT, 'done': True})[0]
 _HTML_502 = b'<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n'  # noqa: E501
 
 CHAT_OK = json_reply(chat_line('ok', done=True))
+_CHAT_OK_BODY = json.dumps(chat_line('ok', done=True)).encode()
+_CHAT_OK_HEAD = head(200, {'Content-Type': 'application/json', 'Content-Length': str(len(_CHAT_OK_BODY))})
 STREAM_OK = stream(ndjson(chat_line('a'), chat_line('b', done=True)))
 EMBED_OK = json_reply({'model': 'e', 'embeddings': [[0.5]]})
 VERSION_OK = json_reply({'version': '0.13.0'})
+SUCCESS_OK = json_reply({'status': 'success'})
+LIST_OK = json_reply({'models': [{'model': 'a:latest', 'name': 'a:latest'}]})
+SHOW_OK = json_reply({'template': '{{ .Prompt }}'})
 FAST_TIMEOUT = {'timeout': (2, 0.3)}
 
 FAULTS: Sequence[Fault] = [
@@ -145,13 +158,35 @@ FAULTS: Sequence[Fault] = [
         attempts=2,
         waits=(0.0,),
     ),
+    # A Retry-After beyond Retry.max_retry_after (60 s) means "not within our patience": no retry.
     Fault(
-        '429-retry-after-capped',
+        '429-retry-after-past-the-cap-not-retried',
         'chat',
-        (status(429, 'Wed, 21 Oct 2099 07:28:00 GMT'), status(429, '3600'), CHAT_OK),
+        (status(429, '3600'), CHAT_OK),
+        raises=ollama.ResponseError,
+        status_code=429,
+    ),
+    Fault(
+        '503-retry-after-billion-seconds-not-retried',
+        'chat_stream',
+        (status(503, '1000000000'), STREAM_OK),
+        raises=ollama.ResponseError,
+        status_code=503,
+    ),
+    Fault(
+        '429-retry-after-date-an-hour-away-not-retried',
+        'chat',
+        (status(429, 'Wed, 21 Oct 2099 07:28:00 GMT'), CHAT_OK),
+        raises=ollama.ResponseError,
+        status_code=429,
+    ),
+    Fault(
+        '429-retry-after-at-the-cap',
+        'chat',
+        (status(429, '60'), CHAT_OK),
         chunks=('ok',),
-        attempts=3,
-        waits=(60.0, 60.0),
+        attempts=2,
+        waits=(60.0,),
     ),
     Fault(
         '502-gives-up-after-retries',
@@ -179,20 +214,81 @@ FAULTS: Sequence[Fault] = [
         attempts=2,
         waits=(BACKOFF,),
     ),
-    Fault('closed-before-reply-post-retried', 'embed', (DROP, EMBED_OK), chunks=('e',), attempts=2, waits=(BACKOFF,)),
+    # --- the request reached the server, which closed or reset without a reply: resent only when the
+    # --- endpoint is safe to repeat (README, "Which requests are sent again")
     Fault(
-        'reset-before-reply-retried', 'chat_stream', (RESET, STREAM_OK), chunks=('a', 'b'), attempts=2, waits=(BACKOFF,)
+        'closed-after-request-repeatable-embed-retried',
+        'embed',
+        (DROP, EMBED_OK),
+        chunks=('e',),
+        attempts=2,
+        waits=(BACKOFF,),
     ),
     Fault(
-        # A POST: for GET, HEAD and DELETE aiohttp itself resends once on a dropped connection.
-        'closed-before-reply-every-time',
+        'closed-after-request-show-retried',
+        'show',
+        (DROP, SHOW_OK),
+        chunks=('{{ .Prompt }}',),
+        attempts=2,
+        waits=(BACKOFF,),
+    ),
+    Fault(
+        'closed-after-request-repeatable-every-time',
         'embed',
         (DROP,) * 3,
         raises=ollama.ConnectError,
         also=(ConnectionError,),
-        match='could not connect to Ollama at http://127.0.0.1:',
+        match=r'Ollama at http://127\.0\.0\.1:\d+/api/embed closed the connection without replying.*retries',
         attempts=3,
         waits=(BACKOFF, BACKOFF),
+    ),
+    Fault(
+        'reset-after-request-chat-stream-not-resent',
+        'chat_stream',
+        (RESET, STREAM_OK),
+        raises=ollama.ConnectError,
+        also=(ConnectionError,),
+        match='closed the connection without replying.*not safe to repeat',
+    ),
+    Fault(
+        'closed-after-request-chat-not-resent',
+        'chat',
+        (DROP, CHAT_OK),
+        raises=ollama.ConnectError,
+        match='closed the connection without replying',
+    ),
+    Fault(
+        'closed-after-request-create-not-resent',
+        'create',
+        (DROP, SUCCESS_OK),
+        raises=ollama.ConnectError,
+        match=r'/api/create closed the connection without replying.*not sent again',
+    ),
+    Fault('reset-after-request-pull-not-resent', 'pull', (RESET, SUCCESS_OK), raises=ollama.ConnectError),
+    Fault(
+        # aiohttp resends a DELETE on its own; that resend is a retry, which a delete never gets.
+        'closed-after-request-delete-not-resent',
+        'delete',
+        (DROP, reply(200)),
+        raises=ollama.ConnectError,
+        match='/api/delete closed the connection without replying',
+    ),
+    Fault(
+        # A GET that aiohttp would resend on its own: with retries off, it is sent once.
+        'closed-after-request-get-retries-off',
+        'list',
+        (DROP, LIST_OK),
+        client={'retries': 0},
+        raises=ollama.ConnectError,
+        match='/api/tags closed the connection without replying',
+    ),
+    Fault(
+        'status-retried-for-a-create',
+        'create',
+        (status(503), SUCCESS_OK),
+        chunks=('success',),
+        attempts=2,
+        waits=(BACKOFF,),
     ),
     Fault(
         'refused',
@@ -300,6 +396,20 @@ FAULTS: Sequence[Fault] = [
         raises=ollama.IncompleteStreamError,
         match='ended after 0 line',
     ),
+    # --- bad chunked framing after a good chunk: a documented error, never a hang or a raw exception ---
+    *(
+        Fault(
+            f'bad-chunk-size-{name}-{call}',
+            call,
+            (bad_chunk_size(ndjson(chat_line('a')), size),),
+            client={'retries': 0},
+            raises=ollama.IncompleteStreamError,
+            also=(ConnectionError,),
+            chunks=('a',) if call == 'chat_stream' else (),
+        )
+        for name, size in (('not-hex', b'zz'), ('negative', b'-1'), ('2-to-the-64', b'10000000000000000'))
+        for call in ('chat_stream', 'chat')
+    ),
     # --- a reply that is there but wrong ---
     Fault(
         'error-line-mid-stream',
@@ -375,6 +485,52 @@ FAULTS: Sequence[Fault] = [
     ),
     Fault(
         'reply-trickled-byte-by-byte', 'version', (trickle(VERSION_OK, 0.001),), client=FAST_TIMEOUT, chunks=('0.13.0',)
+    ),
+    # --- the total deadline (Timeout(total=...)) bounds the whole call ---
+    Fault(
+        'total-deadline-slow-headers',
+        'chat',
+        (slow_headers(3, CHAT_OK),),
+        client={'timeout': ollama.Timeout(connect=2, total=0.5)},
+        raises=ollama.TotalTimeout,
+        also=(ollama.RequestTimeout, TimeoutError),
+        match=r'did not complete within its total timeout of 0\.5 s',
+        within=2,
+    ),
+    Fault(
+        # Every byte comes within the read timeout, but the body never ends in time.
+        'total-deadline-trickled-body',
+        'chat',
+        ((Send(_CHAT_OK_HEAD), Send(_CHAT_OK_BODY, gap=0.05)),),
+        client={'timeout': ollama.Timeout(connect=2, read=1, total=0.5)},
+        raises=ollama.TotalTimeout,
+        within=2,
+    ),
+    Fault(
+        'total-deadline-trickled-stream-line',
+        'chat_stream',
+        ((*stream(ndjson(chat_line('a')), end=False), Send(chunk(ndjson(chat_line('b'))[0]), gap=0.05), Close()),),
+        client={'timeout': ollama.Timeout(connect=2, read=1, total=0.5)},
+        raises=ollama.TotalTimeout,
+        chunks=('a',),
+        within=2,
+    ),
+    Fault(
+        # A Retry-After the policy would honour, but longer than the time left: the error comes at once.
+        'total-deadline-refuses-a-wait-past-it',
+        'chat',
+        (status(503, '30'), CHAT_OK),
+        client={'timeout': ollama.Timeout(connect=2, total=5)},
+        raises=ollama.ResponseError,
+        status_code=503,
+        within=2,
+    ),
+    Fault(
+        'total-deadline-not-reached',
+        'chat_stream',
+        (STREAM_OK,),
+        client={'timeout': ollama.Timeout(connect=2, read=1, total=5)},
+        chunks=('a', 'b'),
     ),
     # --- sizes and encodings ---
     Fault(

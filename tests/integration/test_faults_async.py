@@ -6,10 +6,11 @@ import time
 from pathlib import Path
 from typing import List, Optional, Tuple
 
+import aiohttp
 import pytest
 
 import ollama_lite as ollama
-from tests._faults import FaultServer
+from tests._faults import DROP, FaultServer
 from tests.fault_cases import (
     BLOB,
     BLOB_REPLIES,
@@ -78,3 +79,44 @@ async def test_retried_blob_upload_sends_the_whole_file_again(
         client._sleep = record
         digest = await client.create_blob(path)
     verify_blob_upload(server, digest, waits)
+
+
+@pytest.mark.usefixtures('no_leaks')
+@pytest.mark.parametrize(('retries', 'sent'), [(0, 1), (1, 2), (2, 3), (3, 4)])
+async def test_aiohttps_own_resend_counts_inside_retries(
+    fault_servers: Tuple[FaultServer, FaultServer], retries: int, sent: int
+) -> None:
+    # aiohttp resends a GET once on its own when the connection closes without a reply; with the
+    # client's own session that resend is one of `retries`, so a GET reaches the server 1 + retries times.
+    server, _ = fault_servers
+    server.script(then=DROP)
+
+    async def record(delay: float) -> None:
+        pass
+
+    async with ollama.AsyncClient(server.url, retries=retries) as client:
+        client._sleep = record
+        with pytest.raises(ollama.ConnectError, match='closed the connection without replying'):
+            await client.list()
+    assert [r.method for r in server.requests] == ['GET'] * sent
+
+
+@pytest.mark.usefixtures('no_leaks')
+@pytest.mark.parametrize(('call', 'retries', 'sent'), [('list', 2, 2), ('list', 3, 4), ('delete', 2, 2)])
+async def test_resends_with_a_callers_session_never_exceed_retries(
+    fault_servers: Tuple[FaultServer, FaultServer], call: str, retries: int, sent: int
+) -> None:
+    # A caller's session cannot report its resends; each attempt of a GET or DELETE is taken to cost
+    # two sends, and no more are made than `retries` allows (aiohttp's one resend always happens).
+    server, _ = fault_servers
+    server.script(then=DROP)
+
+    async def record(delay: float) -> None:
+        pass
+
+    async with aiohttp.ClientSession() as session:
+        client = ollama.AsyncClient(server.url, session=session, retries=retries)
+        client._sleep = record
+        with pytest.raises(ollama.ConnectError, match='closed the connection without replying'):
+            await CALLS[call].invoke(client)
+    assert len(server.requests) == sent

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 import pytest
+import requests
+import urllib3
 
 import ollama_lite as ollama
-from tests._faults import FaultServer
+from tests._faults import DROP, FaultServer
 from tests.fault_cases import (
     BLOB,
     BLOB_REPLIES,
@@ -68,3 +70,19 @@ def test_retried_blob_upload_sends_the_whole_file_again(
         client._sleep = waits.append
         digest = client.create_blob(path)
     verify_blob_upload(server, digest, waits)
+
+
+@pytest.mark.parametrize('call', ['create', 'chat'])
+def test_a_callers_urllib3_retries_do_not_resend_a_post(
+    fault_servers: Tuple[FaultServer, FaultServer], call: str
+) -> None:
+    # urllib3 resends on a read error only the methods of Retry.allowed_methods, which leaves POST out.
+    server, _ = fault_servers
+    server.script(then=DROP)
+    session = requests.Session()
+    session.mount('http://', requests.adapters.HTTPAdapter(max_retries=urllib3.Retry(total=3, read=3)))
+    with session, ollama.Client(server.url, session=session) as client:
+        client._sleep = lambda _: None
+        with pytest.raises(ollama.ConnectError, match='closed the connection without replying'):
+            CALLS[call].invoke(client)
+    assert len(server.requests) == 1

@@ -103,6 +103,35 @@ def test_timeout_rejects_bad_values(value: Any) -> None:
         Timeout.of(value)
 
 
+@pytest.mark.parametrize(
+    'value',
+    [
+        float('nan'),
+        float('inf'),
+        1e300,
+        (float('nan'), 1),
+        (1, float('inf')),
+        Timeout,  # built below with each field in turn
+    ],
+)
+def test_timeout_refuses_nan_inf_and_absurd_sizes_as_request_errors(value: Any) -> None:
+    if value is Timeout:
+        for field in ('connect', 'read', 'total'):
+            with pytest.raises(ollama.RequestError, match=f'{field} timeout must be a positive number'):
+                Timeout(**{field: float('nan')})
+        return
+    with pytest.raises(ollama.RequestError, match='or None to wait forever'):
+        Timeout.of(value)
+    with pytest.raises(ollama.RequestError):
+        ollama.Client(timeout=value)
+
+
+def test_timeout_total() -> None:
+    assert Timeout(total=30).total == 30
+    assert Timeout().total is None
+    assert Timeout.of(5).total is None
+
+
 def test_config_is_immutable_and_headers_normalised() -> None:
     config = ClientConfig.build('h', {'X-A': '1', 'Content-Type': 'text/plain', 'X-None': None})  # type: ignore[dict-item]
     assert config.headers['x-a'] == '1'

@@ -78,11 +78,35 @@ def test_other_statuses_are_not_retried_and_use_no_attempt(status: int) -> None:
     assert attempts.retries == 0
 
 
-def test_retry_after_replaces_backoff_and_is_capped() -> None:
+def test_retry_after_replaces_backoff() -> None:
     attempts = _attempts(Retry(total=3, max_retry_after=60.0))
     assert attempts.after_status(429, {'retry-after': '7'}) == 7.0
-    assert attempts.after_status(503, {'retry-after': '3600'}) == 60.0
+    assert attempts.after_status(503, {'retry-after': '60'}) == 60.0
     assert attempts.after_status(503, {'retry-after': 'Tue, 14 Nov 2023 22:13:30 GMT'}) == 10.0
+
+
+@pytest.mark.parametrize('value', ['61', '3600', '1000000000', '1e400', 'Tue, 14 Nov 2023 23:13:20 GMT'])
+def test_retry_after_past_the_cap_means_do_not_retry(value: str) -> None:
+    attempts = _attempts(Retry(total=3, max_retry_after=60.0))
+    assert attempts.after_status(503, {'retry-after': value}) is None
+    assert attempts.retries == 0
+
+
+def test_a_request_that_may_have_arrived_is_resent_only_when_repeatable() -> None:
+    reset = ConnectionResetError(104, 'Connection reset by peer')
+    assert _attempts(Retry(total=1)).after_connect_error(reset, sent=False) == 0.5
+    assert Attempts(Retry(total=1), repeatable=False).after_connect_error(reset, sent=True) is None
+    assert Attempts(Retry(total=1), repeatable=True, rand=lambda: 1.0).after_connect_error(reset, sent=True) == 0.5
+    assert Attempts(Retry(total=1), repeatable=False, rand=lambda: 1.0).after_connect_error(reset) == 0.5
+
+
+def test_a_transports_own_resend_is_one_retry() -> None:
+    attempts = Attempts(Retry(total=2), repeatable=True)
+    assert attempts.resent_by_transport() is True
+    assert attempts.after_connect_error(sent=True, cost=2) is None  # two more sends do not fit
+    assert attempts.after_connect_error(sent=True) is not None
+    assert attempts.resent_by_transport() is False
+    assert Attempts(Retry(total=2), repeatable=False).resent_by_transport() is False
 
 
 def test_unreadable_retry_after_falls_back_to_backoff() -> None:

@@ -66,7 +66,9 @@ class Scenario:
 SCENARIOS = [
     Scenario('503-twice-then-ok', (fail(503), fail(503), ok()), calls=3, waits=(None, None)),
     Scenario('429-retry-after', (fail(429, '2'), ok()), calls=2, waits=(2.0,)),
-    Scenario('retry-after-capped', (fail(503, '86400'), ok()), calls=2, waits=(60.0,)),
+    Scenario('retry-after-at-the-cap', (fail(503, '60'), ok()), calls=2, waits=(60.0,)),
+    # A Retry-After past Retry.max_retry_after: the server will not be ready within our patience.
+    Scenario('retry-after-past-the-cap', (fail(503, '86400'), ok()), raises=ollama.ResponseError, calls=1),
     Scenario(
         'gives-up', (fail(503),) * 3, raises=ollama.ResponseError, match='status code: 503', calls=3, waits=(None, None)
     ),
@@ -84,7 +86,14 @@ SCENARIOS = [
         calls=1,
     ),
     Scenario('refused-then-ok', ('refused', ok()), calls=2, waits=(None,)),
-    Scenario('disconnected-then-ok', ('disconnected', ok()), calls=2, waits=(None,)),
+    # The chat may have reached the server: not safe to send again (README, "Which requests are sent again").
+    Scenario(
+        'disconnected-not-resent',
+        ('disconnected', ok()),
+        raises=ollama.ConnectError,
+        match='closed the connection without replying',
+        calls=1,
+    ),
     Scenario(
         'refused-every-time',
         ('refused',) * 3,
