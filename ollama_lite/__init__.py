@@ -23,6 +23,16 @@ from ._errors import (
 from ._schema import json_schema
 from ._structured import StructuredOutputError, parse
 from ._sync import Client, Stream
+from ._tool_runner import (
+    MaxRoundsError,
+    ToolCallError,
+    ToolCallEvent,
+    ToolCallRecord,
+    ToolResultEvent,
+    ToolRun,
+    ToolRunError,
+    ToolRunStream,
+)
 from ._types import (
     ChatResponse,
     EmbeddingsResponse,
@@ -50,10 +60,12 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._async import AsyncClient, AsyncStream
+    from ._tool_runner_async import AsyncToolRunStream
 
 __all__ = [
     'AsyncClient',
     'AsyncStream',
+    'AsyncToolRunStream',
     'ChatResponse',
     'Client',
     'ClientConfig',
@@ -67,6 +79,7 @@ __all__ = [
     'InvalidResponseError',
     'ListResponse',
     'Logprob',
+    'MaxRoundsError',
     'Message',
     'ModelDetails',
     'Options',
@@ -86,6 +99,13 @@ __all__ = [
     'Timeout',
     'TokenLogprob',
     'Tool',
+    'ToolCallError',
+    'ToolCallEvent',
+    'ToolCallRecord',
+    'ToolResultEvent',
+    'ToolRun',
+    'ToolRunError',
+    'ToolRunStream',
     'VersionResponse',
     'WebFetchResponse',
     'WebSearchResponse',
@@ -104,6 +124,7 @@ __all__ = [
     'ps',
     'pull',
     'push',
+    'run_tools',
     'show',
     'web_fetch',
     'web_search',
@@ -114,7 +135,7 @@ __all__ = [
 _FUNCTIONS = frozenset(
     {
         'generate', 'chat', 'embed', 'embeddings', 'pull', 'push', 'create', 'delete', 'list', 'copy', 'show',
-        'ps', 'web_search', 'web_fetch',
+        'ps', 'web_search', 'web_fetch', 'run_tools',
     }
 )  # fmt: skip
 _default_client: Optional[Client] = None
@@ -135,6 +156,7 @@ if TYPE_CHECKING:
     ps = _client.ps
     web_search = _client.web_search
     web_fetch = _client.web_fetch
+    run_tools = _client.run_tools
 
 
 def __getattr__(name: str) -> Any:
@@ -154,4 +176,9 @@ def __getattr__(name: str) -> Any:
                 f'ollama_lite.{name} needs aiohttp: install it with  pip install "ollama-lite[async]"'
             ) from None
         return getattr(_async, name)
+    if name == 'AsyncToolRunStream':
+        # asyncio only, no aiohttp; still loaded on first use, so ``import ollama_lite`` stays light.
+        from ._tool_runner_async import AsyncToolRunStream
+
+        return AsyncToolRunStream
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
