@@ -297,6 +297,23 @@ def test_a_result_that_is_not_a_string_is_sent_as_json(ollama_emulator: Emulator
     assert chat_bodies(ollama_emulator)[-1]['messages'][-1]['content'] == sent
 
 
+def test_a_pydantic_model_result_is_sent_as_its_json(ollama_emulator: EmulatorURL) -> None:
+    pydantic = pytest.importorskip('pydantic')
+
+    class Reading(pydantic.BaseModel):  # type: ignore[name-defined,misc]
+        on: date
+        value: float
+
+    def read() -> Any:
+        """Read the meter."""
+        return Reading(on=date(2026, 1, 2), value=1)
+
+    ollama_emulator.emulator.reply(Reply.tool_call('read'), Reply.text('ok'))
+    assert (
+        run_tools('sync', ollama_emulator, [QUESTION], [read]).calls[0].content == '{"on": "2026-01-02", "value": 1.0}'
+    )
+
+
 def test_a_result_that_cannot_be_json_is_a_failed_call(ollama_emulator: EmulatorURL) -> None:
     def produce() -> Any:
         """Produce something unsendable."""
@@ -444,6 +461,27 @@ async def test_closing_an_async_streamed_run_closes_the_current_reply(async_olla
             await asyncio.sleep(0.01)
         assert async_ollama_emulator.emulator.requests[-1].client_disconnected
         assert len(chat_bodies(async_ollama_emulator)) == 2
+
+
+async def test_cancelling_the_task_that_iterates_closes_the_current_reply(async_ollama_emulator: EmulatorURL) -> None:
+    async_ollama_emulator.emulator.reply(Reply.tool_call('add', {'a': 1, 'b': 2}), Reply.text(LONG).paced(0.01))
+    reading = asyncio.Event()
+
+    async def consume(client: ollama.AsyncClient) -> None:
+        async for item in await client.run_tools('llama3.2', [QUESTION], [add], stream=True):
+            if isinstance(item, ChatResponse) and item.message.content == ' word1':
+                reading.set()
+
+    async with ollama.AsyncClient(async_ollama_emulator) as client:
+        task = asyncio.ensure_future(consume(client))
+        await asyncio.wait_for(reading.wait(), WAIT)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        deadline = time.monotonic() + WAIT
+        while not async_ollama_emulator.emulator.requests[-1].client_disconnected and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert async_ollama_emulator.emulator.requests[-1].client_disconnected
 
 
 @pytest.mark.parametrize('transport', TRANSPORTS)
