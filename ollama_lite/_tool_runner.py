@@ -101,7 +101,7 @@ class ToolCallRecord:
         return self.error is None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class ToolCallEvent:
     """Streamed between rounds, before the call runs: the model asked for ``name(**arguments)``."""
 
@@ -111,7 +111,7 @@ class ToolCallEvent:
     round: int
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class ToolResultEvent:
     """Streamed between rounds, once a call has run (or failed): ``call.content`` is what the model gets."""
 
@@ -175,7 +175,8 @@ class ToolCallError(ToolRunError):
     """With ``on_error='raise'``: a tool call failed (unknown tool, arguments that do not fit, the function
     raised, a result that is not JSON). ``call`` is its record; the function's exception is the cause.
 
-    ``run.messages`` ends with the assistant message that asked for the calls of that round.
+    Calls of the same reply already under way (run in parallel) finish first and are in ``run.calls``;
+    ``run.messages`` ends with the assistant message that asked for them.
     """
 
     def __init__(self, run: ToolRun, call: ToolCallRecord) -> None:
@@ -235,6 +236,9 @@ def _prepare_tools(tools: ToolsLike, *, allow_async: bool) -> Dict[str, _Tool]:
 
 
 def _one_tool(key: Optional[str], item: Any) -> _Tool:
+    if key is not None and not callable(item):
+        # A (tool, function) pair names itself; under another key one of the two names would be dropped.
+        raise RequestError(f'tools[{key!r}] must be a function, not {type(item).__name__}')
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], (Tool, Mapping)):
         described, func = item
         if not callable(func):
@@ -301,7 +305,8 @@ class _Pending:
 
     def __init__(self, call: ToolCall, round: int, tools: Mapping[str, _Tool]) -> None:
         self.name = call.function.name
-        self.arguments = call.function.arguments
+        # A server may send null for a call without arguments.
+        self.arguments = call.function.arguments if call.function.arguments is not None else {}
         self.id = call.id
         self.round = round
         self.tool = tools.get(self.name)

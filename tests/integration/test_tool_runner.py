@@ -157,6 +157,21 @@ def test_the_emulators_own_default_tool_call_round_trips(ollama_emulator: Emulat
     assert run.final.message.content.startswith('Based on the tool results: get_weather returned')
 
 
+def test_a_call_without_id_or_arguments_still_round_trips(ollama_emulator: EmulatorURL) -> None:
+    # An older server: no call ids, and null for a call without arguments.
+    call = {'function': {'name': 'ping', 'arguments': None}}
+    body = {'model': 'llama3.2', 'message': {'role': 'assistant', 'content': '', 'tool_calls': [call]}, 'done': True}
+
+    def ping() -> str:
+        """Ping."""
+        return 'pong'
+
+    ollama_emulator.emulator.reply(Reply.json(body), Reply.text('ok'))
+    run = run_tools('sync', ollama_emulator, [QUESTION], [ping])
+    assert (run.calls[0].arguments, run.calls[0].id, run.calls[0].content) == ({}, None, 'pong')
+    assert chat_bodies(ollama_emulator)[1]['messages'][2] == {'role': 'tool', 'content': 'pong', 'tool_name': 'ping'}
+
+
 # --- Failing calls --------------------------------------------------------------------------------------
 
 
@@ -643,6 +658,8 @@ async def some_coroutine() -> None:
         ([(Tool(function=Tool.Function(name='x')), 'not callable')], {}, 'must be callable'),
         ([42], {}, 'a tool must be a function or a (tool, function) pair, not int'),
         ('add', {}, 'tools must be a list or a mapping'),
+        ({'plus': (Tool(function=Tool.Function(name='add')), add)}, {}, "tools['plus'] must be a function, not tuple"),
+        ({'': add}, {}, "a tool name must be a non-empty string, not ''"),
         ([add], {'max_rounds': 0}, 'max_rounds must be a whole number of at least 1, got 0'),
         ([add], {'on_error': 'ignore'}, "on_error must be 'report' or 'raise', got 'ignore'"),
         ([some_coroutine], {}, "tool 'some_coroutine' is a coroutine function: run it with AsyncClient.run_tools"),
