@@ -69,11 +69,10 @@ def stream_tools(transport: str, url: str, *args: Any, **kwargs: Any) -> Tuple[L
             return list(stream), stream.run
 
     async def run() -> Tuple[List[Any], ToolRun]:
-        async with (
-            ollama.AsyncClient(url) as client,
-            await client.run_tools('llama3.2', *args, stream=True, **kwargs) as stream,
-        ):
-            return [item async for item in stream], stream.run
+        # Nested, not one statement: the formatter would parenthesise that, which Python 3.8 cannot parse.
+        async with ollama.AsyncClient(url) as client:  # noqa: SIM117
+            async with await client.run_tools('llama3.2', *args, stream=True, **kwargs) as stream:
+                return [item async for item in stream], stream.run
 
     return asyncio.run(run())
 
@@ -675,13 +674,12 @@ def test_what_cannot_run_is_refused_before_anything_is_sent(
 
 
 def test_an_unknown_chat_option_is_a_type_error(ollama_emulator: EmulatorURL) -> None:
-    with (
-        ollama.Client(ollama_emulator) as client,
-        pytest.raises(TypeError, match="unexpected keyword argument 'temprature'"),
-    ):
+    client = ollama.Client(ollama_emulator)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'temprature'"):
         client.run_tools('llama3.2', [QUESTION], [add], temprature=0)  # type: ignore[call-overload]
     with pytest.raises(RequestError, match='not a single message'):
-        ollama.Client(ollama_emulator).run_tools('llama3.2', QUESTION, [add])  # type: ignore[arg-type]
+        client.run_tools('llama3.2', QUESTION, [add])  # type: ignore[arg-type]
+    client.close()
     assert chat_bodies(ollama_emulator) == []
 
 
