@@ -471,7 +471,9 @@ def run_tools(
         on_error=on_error, chat_options=chat_options, allow_async=False,
     )  # fmt: skip
     if stream:
-        return ToolRunStream(_streamed(chat, loop), loop.run)
+        # The first request goes out now, as chat(stream=True) sends its own: its errors raise here.
+        first = chat(**loop.request(), stream=True)
+        return ToolRunStream(_streamed(chat, loop, first), loop.run, first)
     while True:
         pending = loop.answered(chat(**loop.request()))
         if not pending:
@@ -479,11 +481,11 @@ def run_tools(
         loop.ran(_run_calls(loop, pending))
 
 
-def _streamed(chat: Callable[..., Any], loop: _Loop) -> Generator[ToolRunItem, None, None]:
+def _streamed(chat: Callable[..., Any], loop: _Loop, chunks: Any) -> Generator[ToolRunItem, None, None]:
     while True:
         reply = _Reply()
         # Closing this generator at a yield leaves the with block, which closes the HTTP stream.
-        with chat(**loop.request(), stream=True) as chunks:
+        with chunks:
             for chunk in chunks:
                 reply.add(chunk)
                 yield chunk
@@ -494,6 +496,7 @@ def _streamed(chat: Callable[..., Any], loop: _Loop) -> Generator[ToolRunItem, N
         records = _run_calls(loop, pending)
         yield from (ToolResultEvent(r) for r in records)
         loop.ran(records)
+        chunks = chat(**loop.request(), stream=True)
 
 
 def _run_calls(loop: _Loop, pending: List[_Pending]) -> List[ToolCallRecord]:
@@ -527,15 +530,17 @@ class ToolRunStream(Iterator[ToolRunItem]):
     """A streamed tool run: each reply's chunks as they arrive (content and thinking), and between replies
     a :class:`ToolCallEvent` for each call the model asked for and a :class:`ToolResultEvent` once it ran.
 
-    Nothing is sent before the first ``next()``. ``run`` is the :class:`ToolRun` so far (complete once the
-    stream is exhausted). ``close()`` or leaving a ``with`` block closes the HTTP stream of the current
-    reply, so the server stops generating, and ends the run. Raises what ``Client.run_tools`` raises.
+    As with ``chat(stream=True)``, the first request is sent by ``run_tools`` itself, so its errors raise
+    there. ``run`` is the :class:`ToolRun` so far (complete once the stream is exhausted). ``close()`` or
+    leaving a ``with`` block closes the HTTP stream of the current reply, so the server stops generating,
+    and ends the run. Raises what ``Client.run_tools`` raises.
 
     >>> for item in client.run_tools('llama3.2', messages, [get_weather], stream=True): ...
     """
 
-    def __init__(self, items: Generator[ToolRunItem, None, None], run: ToolRun) -> None:
+    def __init__(self, items: Generator[ToolRunItem, None, None], run: ToolRun, first: Any) -> None:
         self._items = items
+        self._first = first
         self.run = run
 
     def __iter__(self) -> ToolRunStream:
@@ -547,6 +552,8 @@ class ToolRunStream(Iterator[ToolRunItem]):
     def close(self) -> None:
         """End the run now, closing the current reply's connection. Closing twice is harmless."""
         self._items.close()
+        # Before the first next() the generator holds nothing yet: the first reply is closed here.
+        self._first.close()
 
     def __enter__(self) -> ToolRunStream:
         return self

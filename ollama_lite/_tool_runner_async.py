@@ -47,7 +47,9 @@ async def run_tools(
         on_error=on_error, chat_options=chat_options, allow_async=True,
     )  # fmt: skip
     if stream:
-        return AsyncToolRunStream(_streamed(chat, loop), loop.run)
+        # The first request goes out now, as chat(stream=True) sends its own: its errors raise here.
+        first = await chat(**loop.request(), stream=True)
+        return AsyncToolRunStream(_streamed(chat, loop, first), loop.run, first)
     while True:
         pending = loop.answered(await chat(**loop.request()))
         if not pending:
@@ -55,11 +57,11 @@ async def run_tools(
         loop.ran(await _run_calls(loop, pending))
 
 
-async def _streamed(chat: Callable[..., Any], loop: _Loop) -> AsyncGenerator[ToolRunItem, None]:
+async def _streamed(chat: Callable[..., Any], loop: _Loop, chunks: Any) -> AsyncGenerator[ToolRunItem, None]:
     while True:
         reply = _Reply()
         # Closing this generator at a yield leaves the async with block, which closes the HTTP stream.
-        async with await chat(**loop.request(), stream=True) as chunks:
+        async with chunks:
             async for chunk in chunks:
                 reply.add(chunk)
                 yield chunk
@@ -72,6 +74,7 @@ async def _streamed(chat: Callable[..., Any], loop: _Loop) -> AsyncGenerator[Too
         for record in records:
             yield ToolResultEvent(record)
         loop.ran(records)
+        chunks = await chat(**loop.request(), stream=True)
 
 
 async def _run_calls(loop: _Loop, pending: List[_Pending]) -> List[ToolCallRecord]:
@@ -109,7 +112,8 @@ class AsyncToolRunStream(AsyncIterator[ToolRunItem]):
     """A streamed async tool run: each reply's chunks as they arrive, and between replies a
     ``ToolCallEvent`` for each call the model asked for and a ``ToolResultEvent`` once it ran.
 
-    Nothing is sent before the first ``__anext__``. ``run`` is the ``ToolRun`` so far. ``await aclose()``,
+    As with ``chat(stream=True)``, the first request is sent by ``await run_tools(...)`` itself, so its
+    errors raise there. ``run`` is the ``ToolRun`` so far. ``await aclose()``,
     leaving an ``async with`` block or cancelling the task that iterates closes the current reply's
     connection, so the server stops generating, and ends the run. Raises what ``AsyncClient.run_tools``
     raises.
@@ -117,8 +121,9 @@ class AsyncToolRunStream(AsyncIterator[ToolRunItem]):
     >>> async for item in await client.run_tools('llama3.2', messages, [get_weather], stream=True): ...
     """
 
-    def __init__(self, items: AsyncGenerator[ToolRunItem, None], run: ToolRun) -> None:
+    def __init__(self, items: AsyncGenerator[ToolRunItem, None], run: ToolRun, first: Any) -> None:
         self._items = items
+        self._first = first
         self.run = run
 
     def __aiter__(self) -> AsyncToolRunStream:
@@ -130,6 +135,8 @@ class AsyncToolRunStream(AsyncIterator[ToolRunItem]):
     async def aclose(self) -> None:
         """End the run now, closing the current reply's connection. Closing twice is harmless."""
         await self._items.aclose()
+        # Before the first __anext__ the generator holds nothing yet: the first reply is closed here.
+        await self._first.aclose()
 
     async def __aenter__(self) -> AsyncToolRunStream:
         return self

@@ -431,13 +431,22 @@ def test_a_streamed_run_yields_chunks_and_tool_events_and_sends_the_same_history
     assert len(run) == 2 and len(run.calls) == 2
 
 
-def test_a_streamed_run_sends_nothing_before_it_is_iterated(ollama_emulator: EmulatorURL) -> None:
-    with ollama.Client(ollama_emulator) as client:
-        stream = client.run_tools('llama3.2', [QUESTION], [add], stream=True)
-        with pytest.raises(LookupError):
-            stream.run.final  # noqa: B018
-        stream.close()
-    assert chat_bodies(ollama_emulator) == []
+@pytest.mark.parametrize('transport', TRANSPORTS)
+def test_a_streamed_run_sends_its_first_request_at_the_call(ollama_emulator: EmulatorURL, transport: str) -> None:
+    # As chat(stream=True): an error such as an unknown model raises at the call, not at the first chunk.
+    ollama_emulator.emulator.reply(Reply.error('model "nope" not found', status=404))
+    with pytest.raises(ollama.ResponseError) as caught:
+        if transport == 'sync':
+            with ollama.Client(ollama_emulator) as client:
+                client.run_tools('nope', [QUESTION], [add], stream=True)
+        else:
+
+            async def call() -> None:
+                async with ollama.AsyncClient(ollama_emulator) as client:
+                    await client.run_tools('nope', [QUESTION], [add], stream=True)
+
+            asyncio.run(call())
+    assert caught.value.status_code == 404
 
 
 def wait_for_disconnect(url: EmulatorURL) -> None:
@@ -448,6 +457,30 @@ def wait_for_disconnect(url: EmulatorURL) -> None:
 
 
 LONG = ' '.join(f'word{i}' for i in range(400))
+
+
+def test_closing_a_streamed_run_before_iterating_closes_the_first_reply(ollama_emulator: EmulatorURL) -> None:
+    ollama_emulator.emulator.reply(Reply.text(LONG).paced(0.01))
+    with ollama.Client(ollama_emulator) as client:
+        stream = client.run_tools('llama3.2', [QUESTION], [add], stream=True)
+        with pytest.raises(LookupError, match='no complete reply yet'):
+            stream.run.final  # noqa: B018
+        stream.close()
+        wait_for_disconnect(ollama_emulator)
+        assert next(stream, None) is None
+
+
+async def test_closing_an_async_streamed_run_before_iterating_closes_the_first_reply(
+    async_ollama_emulator: EmulatorURL,
+) -> None:
+    async_ollama_emulator.emulator.reply(Reply.text(LONG).paced(0.01))
+    async with ollama.AsyncClient(async_ollama_emulator) as client:
+        async with await client.run_tools('llama3.2', [QUESTION], [add], stream=True):
+            pass
+        deadline = time.monotonic() + WAIT
+        while not async_ollama_emulator.emulator.requests[-1].client_disconnected and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert async_ollama_emulator.emulator.requests[-1].client_disconnected
 
 
 def test_closing_a_streamed_run_closes_the_current_reply(ollama_emulator: EmulatorURL) -> None:
