@@ -25,6 +25,16 @@ from ._errors import (
 from ._schema import json_schema
 from ._structured import StructuredOutputError, parse
 from ._sync import Client, Stream
+from ._tool_runner import (
+    MaxRoundsError,
+    ToolCallError,
+    ToolCallEvent,
+    ToolCallRecord,
+    ToolResultEvent,
+    ToolRun,
+    ToolRunError,
+    ToolRunStream,
+)
 from ._types import (
     ChatResponse,
     CloudStatus,
@@ -58,10 +68,12 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._async import AsyncClient, AsyncStream
+    from ._tool_runner_async import AsyncToolRunStream
 
 __all__ = [
     'AsyncClient',
     'AsyncStream',
+    'AsyncToolRunStream',
     'ChatResponse',
     'Client',
     'ClientConfig',
@@ -77,6 +89,7 @@ __all__ = [
     'InvalidResponseError',
     'ListResponse',
     'Logprob',
+    'MaxRoundsError',
     'Message',
     'ModelDetails',
     'ModelRecommendation',
@@ -102,6 +115,13 @@ __all__ = [
     'TokenLogprob',
     'Tool',
     'UserResponse',
+    'ToolCallError',
+    'ToolCallEvent',
+    'ToolCallRecord',
+    'ToolResultEvent',
+    'ToolRun',
+    'ToolRunError',
+    'ToolRunStream',
     'VersionResponse',
     'WebFetchResponse',
     'WebSearchResponse',
@@ -126,6 +146,7 @@ __all__ = [
     'push',
     'server_web_fetch',
     'server_web_search',
+    'run_tools',
     'show',
     'signout',
     'status',
@@ -140,7 +161,7 @@ _FUNCTIONS = frozenset(
     {
         'generate', 'chat', 'embed', 'embeddings', 'pull', 'push', 'create', 'delete', 'list', 'copy', 'show',
         'ps', 'web_search', 'web_fetch', 'status', 'whoami', 'signout', 'server_web_search', 'server_web_fetch',
-        'model_recommendations', 'heartbeat', 'is_running', 'blob_exists',
+        'model_recommendations', 'heartbeat', 'is_running', 'blob_exists', 'run_tools',
     }
 )  # fmt: skip
 _default_client: Optional[Client] = None
@@ -170,6 +191,7 @@ if TYPE_CHECKING:
     heartbeat = _client.heartbeat
     is_running = _client.is_running
     blob_exists = _client.blob_exists
+    run_tools = _client.run_tools
 
 
 def __getattr__(name: str) -> Any:
@@ -189,4 +211,9 @@ def __getattr__(name: str) -> Any:
                 f'ollama_lite.{name} needs aiohttp: install it with  pip install "ollama-lite[async]"'
             ) from None
         return getattr(_async, name)
+    if name == 'AsyncToolRunStream':
+        # asyncio only, no aiohttp; still loaded on first use, so ``import ollama_lite`` stays light.
+        from ._tool_runner_async import AsyncToolRunStream
+
+        return AsyncToolRunStream
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import os
 from typing import (
+    TYPE_CHECKING,
     Any,
     AsyncGenerator,
     AsyncIterator,
@@ -75,6 +76,10 @@ from ._types import (
     WebFetchResponse,
     WebSearchResponse,
 )
+
+if TYPE_CHECKING:
+    from ._tool_runner import OnError, ToolRun, ToolsLike
+    from ._tool_runner_async import AsyncToolRunStream
 
 __all__ = ['AsyncClient', 'AsyncStream']
 
@@ -826,6 +831,72 @@ class AsyncClient:
                 top_logprobs=top_logprobs, format=format, options=options, keep_alive=keep_alive,
                 truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
             )
+        )  # fmt: skip
+
+    @overload
+    async def run_tools(
+        self,
+        model: str,
+        messages: Sequence[MessageLike],
+        tools: ToolsLike,
+        *,
+        max_rounds: int = 10,
+        parallel: bool = True,
+        on_error: OnError = 'report',
+        stream: Literal[False] = False,
+        **chat_options: Any,
+    ) -> ToolRun: ...
+    @overload
+    async def run_tools(
+        self,
+        model: str,
+        messages: Sequence[MessageLike],
+        tools: ToolsLike,
+        *,
+        max_rounds: int = 10,
+        parallel: bool = True,
+        on_error: OnError = 'report',
+        stream: Literal[True],
+        **chat_options: Any,
+    ) -> AsyncToolRunStream: ...
+    @overload
+    async def run_tools(
+        self,
+        model: str,
+        messages: Sequence[MessageLike],
+        tools: ToolsLike,
+        *,
+        max_rounds: int = 10,
+        parallel: bool = True,
+        on_error: OnError = 'report',
+        stream: bool = False,
+        **chat_options: Any,
+    ) -> Union[ToolRun, AsyncToolRunStream]: ...
+    async def run_tools(
+        self,
+        model: str,
+        messages: Sequence[MessageLike],
+        tools: ToolsLike,
+        *,
+        max_rounds: int = 10,
+        parallel: bool = True,
+        on_error: OnError = 'report',
+        stream: bool = False,
+        **chat_options: Any,
+    ) -> Union[ToolRun, AsyncToolRunStream]:
+        """Chat, run the functions the model asks for, send their results back, until it answers.
+
+        As ``Client.run_tools``; tools may also be ``async def`` functions. The calls of one reply run
+        concurrently unless ``parallel=False``: coroutines in this loop, plain functions in the loop's
+        default executor. With ``stream=True`` returns an ``AsyncToolRunStream``.
+
+        >>> (await client.run_tools('llama3.2', messages, [get_weather])).final.message.content
+        """
+        from ._tool_runner_async import run_tools
+
+        return await run_tools(
+            self.chat, model, messages, tools, max_rounds=max_rounds, parallel=parallel, on_error=on_error,
+            stream=stream, chat_options=chat_options,
         )  # fmt: skip
 
     async def embed(

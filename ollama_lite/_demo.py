@@ -75,15 +75,13 @@ def _tour(host: str, out: TextIO) -> None:
                 out.flush()
         out.write('\n')
 
-        _heading(out, 'Tool call round trip (a plain Python function as the tool)')
-        messages: List[object] = [{'role': 'user', 'content': 'What is the weather in Lisbon?'}]
-        reply = client.chat(CHAT_MODEL, messages, tools=[get_weather])  # type: ignore[arg-type]
-        for call in reply.message.tool_calls or []:
-            result = get_weather(**call.function.arguments)
-            out.write(f'  model asked: {call.function.name}({call.function.arguments}) -> {result!r}\n')
-            messages += [reply.message, {'role': 'tool', 'content': result, 'tool_name': call.function.name}]
-        final = client.chat(CHAT_MODEL, messages)  # type: ignore[arg-type]
-        out.write(f'  answer: {final.message.content}\n')
+        _heading(out, 'Tool call round trip with run_tools (a plain Python function as the tool)')
+        question = {'role': 'user', 'content': 'What is the weather in Lisbon?'}
+        run = client.run_tools(CHAT_MODEL, [question], [get_weather])
+        for call in run.calls:
+            out.write(f'  model asked: {call.name}({call.arguments}) -> {call.content!r}\n')
+        out.write(f'  answer: {run.final.message.content}\n')
+        out.write(f'  {len(run)} rounds, {len(run.messages)} messages in the history\n')
 
         _heading(out, 'Structured output into a dataclass')
         reply = client.chat(CHAT_MODEL, [{'role': 'user', 'content': 'Describe Lisbon.'}], format=City)

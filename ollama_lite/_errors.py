@@ -2,7 +2,10 @@
 
     Exception
     ├── RequestError (ValueError)          arguments rejected before anything was sent
-├── StructuredOutputError (ValueError) parse(): a structured reply does not fit the type asked for
+    ├── StructuredOutputError (ValueError) parse(): a structured reply does not fit the type asked for
+    ├── ToolRunError                       run_tools() stopped before the model answered (.run)
+    │   ├── ToolCallError                  on_error='raise' and a tool call failed (.call)
+    │   └── MaxRoundsError                 the model still asked for tools after max_rounds rounds
     ├── ResponseError                      the server answered with an error (status or error line)
     ├── ConnectError (ConnectionError)     the server could not be reached (refused, DNS, TLS), or
     │   │                                  closed the connection without replying

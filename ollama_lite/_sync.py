@@ -9,6 +9,7 @@ import threading
 import time
 from typing import (
     IO,
+    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
@@ -75,6 +76,9 @@ from ._types import (
     WebFetchResponse,
     WebSearchResponse,
 )
+
+if TYPE_CHECKING:
+    from ._tool_runner import OnError, ToolRun, ToolRunStream, ToolsLike
 
 __all__ = ['Client', 'Stream']
 
@@ -672,6 +676,77 @@ class Client:
                 top_logprobs=top_logprobs, format=format, options=options, keep_alive=keep_alive,
                 truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
             )
+        )  # fmt: skip
+
+    @overload
+    def run_tools(
+        self,
+        model: str,
+        messages: Sequence[MessageLike],
+        tools: ToolsLike,
+        *,
+        max_rounds: int = 10,
+        parallel: bool = True,
+        on_error: OnError = 'report',
+        stream: Literal[False] = False,
+        **chat_options: Any,
+    ) -> ToolRun: ...
+    @overload
+    def run_tools(
+        self,
+        model: str,
+        messages: Sequence[MessageLike],
+        tools: ToolsLike,
+        *,
+        max_rounds: int = 10,
+        parallel: bool = True,
+        on_error: OnError = 'report',
+        stream: Literal[True],
+        **chat_options: Any,
+    ) -> ToolRunStream: ...
+    @overload
+    def run_tools(
+        self,
+        model: str,
+        messages: Sequence[MessageLike],
+        tools: ToolsLike,
+        *,
+        max_rounds: int = 10,
+        parallel: bool = True,
+        on_error: OnError = 'report',
+        stream: bool = False,
+        **chat_options: Any,
+    ) -> Union[ToolRun, ToolRunStream]: ...
+    def run_tools(
+        self,
+        model: str,
+        messages: Sequence[MessageLike],
+        tools: ToolsLike,
+        *,
+        max_rounds: int = 10,
+        parallel: bool = True,
+        on_error: OnError = 'report',
+        stream: bool = False,
+        **chat_options: Any,
+    ) -> Union[ToolRun, ToolRunStream]:
+        """Chat, run the functions the model asks for, send their results back, until it answers.
+
+        ``tools`` are functions, ``(Tool or tool dict, function)`` pairs, or a mapping of name -> function.
+        ``chat_options`` are those of :meth:`chat` (``think``, ``format``, ``options``, ``keep_alive`` ...),
+        sent with every round. Returns a ``ToolRun``, or with ``stream=True`` a ``ToolRunStream`` of chunks
+        and tool events. Each call's arguments are checked against the tool's schema first; a call that
+        fails is reported to the model as its result (``on_error='raise'``: raises ``ToolCallError``). The
+        calls of one reply run in threads at once unless ``parallel=False``. Raises ``MaxRoundsError`` when
+        the model still asks for tools after ``max_rounds`` replies, ``RequestError`` for tools that cannot
+        be run, and what :meth:`chat` raises.
+
+        >>> client.run_tools('llama3.2', [{'role': 'user', 'content': 'Weather in Paris?'}], [get_weather]).final
+        """
+        from ._tool_runner import run_tools
+
+        return run_tools(
+            self.chat, model, messages, tools, max_rounds=max_rounds, parallel=parallel, on_error=on_error,
+            stream=stream, chat_options=chat_options,
         )  # fmt: skip
 
     def embed(

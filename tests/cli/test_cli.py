@@ -209,6 +209,7 @@ def test_demo_runs_end_to_end() -> None:
     ):
         assert heading in out
     assert 'model asked: get_weather(' in out
+    assert '2 rounds, 4 messages in the history' in out  # the round trip is run_tools'
     assert 'City(name=' in out
 
 

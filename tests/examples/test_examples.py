@@ -35,6 +35,7 @@ EXPECTED = {
     'show.py': 'capabilities:',
     'structured_outputs.py': 'Country(name=',
     'thinking.py': '[high]',
+    'tool_runner.py': 'messages in the history',
     'tools.py': 'add_two_numbers(',
 }
 

@@ -1,0 +1,145 @@
+"""The tool runner's async driver: the loop of :mod:`._tool_runner`, with an ``AsyncClient``'s ``chat``.
+
+The calls of one reply run concurrently (``parallel=True``): ``async def`` tools in the running loop, plain
+functions in the loop's default executor, so a slow function never blocks the loop. Their results go back in
+the model's order whatever order they finish in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import time
+from typing import Any, AsyncGenerator, AsyncIterator, Callable, Dict, List, Sequence, Union
+
+from ._tool_runner import (
+    ToolCallRecord,
+    ToolResultEvent,
+    ToolRun,
+    ToolRunItem,
+    ToolsLike,
+    _Loop,
+    _Pending,
+    _Reply,
+)
+from ._types import MessageLike
+
+__all__ = ['AsyncToolRunStream', 'run_tools']
+
+
+async def run_tools(
+    chat: Callable[..., Any],
+    model: str,
+    messages: Sequence[MessageLike],
+    tools: ToolsLike,
+    *,
+    max_rounds: int,
+    parallel: bool,
+    on_error: str,
+    stream: bool,
+    chat_options: Dict[str, Any],
+) -> Union[ToolRun, AsyncToolRunStream]:
+    """Run the loop with an async client's ``chat``: see ``AsyncClient.run_tools``."""
+    loop = _Loop(
+        inspect.signature(chat).parameters, model, messages, tools, max_rounds=max_rounds, parallel=parallel,
+        on_error=on_error, chat_options=chat_options, allow_async=True,
+    )  # fmt: skip
+    if stream:
+        # The first request goes out now, as chat(stream=True) sends its own: its errors raise here.
+        first = await chat(**loop.request(), stream=True)
+        return AsyncToolRunStream(_streamed(chat, loop, first), loop.run, first)
+    while True:
+        pending = loop.answered(await chat(**loop.request()))
+        if not pending:
+            return loop.run
+        loop.ran(await _run_calls(loop, pending))
+
+
+async def _streamed(chat: Callable[..., Any], loop: _Loop, chunks: Any) -> AsyncGenerator[ToolRunItem, None]:
+    while True:
+        reply = _Reply()
+        # Closing this generator at a yield leaves the async with block, which closes the HTTP stream.
+        async with chunks:
+            async for chunk in chunks:
+                reply.add(chunk)
+                yield chunk
+        pending = loop.answered(reply.whole())
+        if not pending:
+            return
+        for p in pending:
+            yield p.event
+        records = await _run_calls(loop, pending)
+        for record in records:
+            yield ToolResultEvent(record)
+        loop.ran(records)
+        chunks = await chat(**loop.request(), stream=True)
+
+
+async def _run_calls(loop: _Loop, pending: List[_Pending]) -> List[ToolCallRecord]:
+    if loop.parallel:
+        # gather keeps the order it was given; a failing call is a record, never an exception here.
+        return list(await asyncio.gather(*(_run_call(p) for p in pending)))
+    records = []
+    for p in pending:
+        records.append(await _run_call(p))
+        if loop.stops_at(records[-1]):
+            break
+    return records
+
+
+async def _run_call(pending: _Pending) -> ToolCallRecord:
+    tool = pending.tool
+    if tool is None or pending.error is not None:
+        return pending.refused()
+    started = time.perf_counter()
+    try:
+        if tool.is_async:
+            result = await tool.func(*pending.args, **pending.kwargs)
+        else:
+            # A thread, so a blocking function leaves the loop free; the context goes along, as
+            # asyncio.to_thread (Python 3.9+) would carry it.
+            context = contextvars.copy_context()
+            call = functools.partial(context.run, tool.func, *pending.args, **pending.kwargs)
+            result = await asyncio.get_running_loop().run_in_executor(None, call)
+    except Exception as exc:
+        return pending.raised(exc, time.perf_counter() - started)
+    return pending.returned(result, time.perf_counter() - started)
+
+
+class AsyncToolRunStream(AsyncIterator[ToolRunItem]):
+    """A streamed async tool run: each reply's chunks as they arrive, and between replies a
+    ``ToolCallEvent`` for each call the model asked for and a ``ToolResultEvent`` once it ran.
+
+    As with ``chat(stream=True)``, the first request is sent by ``await run_tools(...)`` itself, so its
+    errors raise there. ``run`` is the ``ToolRun`` so far. ``await aclose()``,
+    leaving an ``async with`` block or cancelling the task that iterates closes the current reply's
+    connection, so the server stops generating, and ends the run. Raises what ``AsyncClient.run_tools``
+    raises.
+
+    >>> async for item in await client.run_tools('llama3.2', messages, [get_weather], stream=True): ...
+    """
+
+    def __init__(self, items: AsyncGenerator[ToolRunItem, None], run: ToolRun, first: Any) -> None:
+        self._items = items
+        self._first = first
+        self.run = run
+
+    def __aiter__(self) -> AsyncToolRunStream:
+        return self
+
+    async def __anext__(self) -> ToolRunItem:
+        return await self._items.__anext__()
+
+    async def aclose(self) -> None:
+        """End the run now, closing the current reply's connection. Closing twice is harmless."""
+        await self._items.aclose()
+        # Before the first __anext__ the generator holds nothing yet: the first reply is closed here.
+        await self._first.aclose()
+
+    async def __aenter__(self) -> AsyncToolRunStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
