@@ -148,7 +148,9 @@ class RecordedRequest:
     """A request as the emulator received it.
 
     ``body`` is the parsed JSON (``None`` when the body was empty or not JSON), ``raw`` the bytes as sent.
-    ``client_disconnected`` turns true when the client went away before a streamed reply ended.
+    ``client_disconnected`` turns true when the client went away before a streamed or delayed reply ended, and
+    ``disconnected_at`` holds the ``time.monotonic()`` at which the emulator noticed (it watches the connection
+    while it pauses, so a client that leaves during a delay or a slow stream is seen at once).
     """
 
     method: str
@@ -158,6 +160,7 @@ class RecordedRequest:
     body: Any
     raw: bytes
     client_disconnected: bool = field(default=False)
+    disconnected_at: Optional[float] = field(default=None)
 
 
 class Script:
