@@ -122,14 +122,14 @@ async def relay(
     line) and ``'sse'`` (an event named ``chunk``, or ``done`` for the final chunk); ``None`` sends nothing for
     that chunk (the final chunk's ``done`` event is sent even then).
 
-    When the client goes away (the page closed, ``EventSource.close()``, a reader that stopped), whether or not
+    When the client goes away (the page closed, ``EventSource.close()``, the network gone), whether or not
     aiohttp's handler cancellation is on, the Ollama stream is closed within about 25 ms, so the model stops
     generating, and one line is logged at debug level. An Ollama error before or during the stream reaches the
     client in the chosen format: an ``error`` event ``{"error": ...}``, an NDJSON ``{"error": ...}`` line, or for
     ``'text'`` a last line ``[error] ...`` followed by a cut connection, so that HTTP clients also see the
     answer as incomplete. What the model server said is passed on; a connection failure or timeout is named
-    without the server's address, and logged in full at warning level. Only a chunk at a time is held: a slow
-    client slows the reading from Ollama.
+    without the server's address, and logged in full at warning level. Buffering is bounded: a slow client slows
+    the reading from Ollama.
 
     Raises ``RequestError`` for an unknown ``format`` or a ``keepalive`` that is not positive (closing ``stream``
     first); ``asyncio.CancelledError`` when aiohttp cancels the handler.

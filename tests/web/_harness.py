@@ -24,6 +24,15 @@ from ollama_lite.web import CLIENT, client_context, relay
 #: How long a test waits for something that should happen at once; the scripted streams run far longer.
 PATIENCE = 10.0
 MESSAGES = [{'role': 'user', 'content': 'Hi'}]
+#: Every chunk the handler's shape saw, when the query asks to count.
+SHAPED = web.AppKey('shaped', list)
+#: What ran after relay returned: the path and query of each such request.
+AFTER = web.AppKey('after', list)
+#: A client of a port where nothing listens (the discard port), with no retries.
+DOWN = web.AppKey('down', AsyncClient)
+#: A client that gives up when the emulator is silent for 0.2 s.
+IMPATIENT = web.AppKey('impatient', AsyncClient)
+_CLIENTS = {'': CLIENT, 'down': DOWN, 'impatient': IMPATIENT}
 
 
 @dataclass
@@ -35,6 +44,7 @@ class Relay:
     port: int
     app: web.Application
     shaped: List[Any]
+    after: List[str]
 
     async def wait_disconnect(self) -> RecordedRequest:
         """The model request, once the emulator saw its client (the relay) leave; fails after PATIENCE."""
@@ -60,7 +70,7 @@ async def wait_for(probe: Any, what: str, patience: float = PATIENCE) -> Any:
 
 
 async def _handler(request: web.Request) -> web.StreamResponse:
-    client = request.app[DOWN if request.query.get('down') else CLIENT]
+    client = request.app[_CLIENTS[request.query.get('client', '')]]
     query = request.query
     shaped: List[Any] = request.app[SHAPED]
     model = query.get('model', 'qwen3')
@@ -79,14 +89,21 @@ async def _handler(request: web.Request) -> web.StreamResponse:
         return chunk.message.content
 
     shape = count if query.get('count') else None
-    return await relay(
+    response = await relay(
         request, source, format=query.get('format', 'text'), shape=shape, keepalive=float(query.get('keepalive', 15))
     )
+    request.app[AFTER].append(request.path_qs)
+    return response
 
 
-SHAPED = web.AppKey('shaped', list)
-#: A client of a port where nothing listens (the discard port), with no retries.
-DOWN = web.AppKey('down', AsyncClient)
+async def _naive(request: web.Request) -> web.StreamResponse:
+    # The handler the README showed before relay existed: write each chunk's content, rely on aiohttp.
+    response = web.StreamResponse(headers={'Content-Type': 'text/plain; charset=utf-8'})
+    await response.prepare(request)
+    async with await request.app[CLIENT].chat('qwen3', MESSAGES, stream=True) as stream:
+        async for chunk in stream:
+            await response.write((chunk.message.content or '').encode())
+    return response
 
 
 @contextlib.asynccontextmanager
@@ -95,15 +112,23 @@ async def running_relay(*, handler_cancellation: bool = False, token_delay: floa
     emu = Emulator(models=['qwen3', 'llama3.2'], token_delay=token_delay)
     async with emu.running_async() as url:
         app = web.Application()
-        app.cleanup_ctx.extend([client_context(url), client_context('http://127.0.0.1:9', key=DOWN, retries=0)])
+        app.cleanup_ctx.extend(
+            [
+                client_context(url),
+                client_context('http://127.0.0.1:9', key=DOWN, retries=0),
+                client_context(url, key=IMPATIENT, timeout=(5, 0.2), retries=0),
+            ]
+        )
         app[SHAPED] = []
+        app[AFTER] = []
         app.router.add_get('/ask', _handler)
+        app.router.add_get('/naive', _naive)
         runner = web.AppRunner(app, handler_cancellation=handler_cancellation, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, '127.0.0.1', 0)
         await site.start()
         try:
-            yield Relay(emu, url, runner.addresses[0][1], app, app[SHAPED])
+            yield Relay(emu, url, runner.addresses[0][1], app, app[SHAPED], app[AFTER])
         finally:
             await runner.cleanup()
 

@@ -7,6 +7,7 @@ relay leave within a bounded wait; the latency itself is measured by ``bench/web
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import subprocess
@@ -212,10 +213,23 @@ async def test_error_before_the_stream_opens_reaches_the_browser() -> None:
 
 async def test_an_unreachable_server_is_named_without_its_address() -> None:
     async with running_relay() as r:
-        browser = await Browser.get(r.port, '/ask?format=ndjson&down=1')
+        browser = await Browser.get(r.port, '/ask?format=ndjson&client=down')
         pieces, _ = await browser.chunks()
         browser.leave()
     assert json_lines(b''.join(pieces)) == [{'error': 'the model server cannot be reached'}]
+
+
+async def test_a_broken_reply_and_a_timeout_are_named_without_the_address() -> None:
+    async with running_relay() as r:
+        r.emulator.reply(Reply.text('a b c').cut_after(1), Reply.text('a b c').paced(2))
+        browser = await Browser.get(r.port, '/ask?format=ndjson')
+        broken, _ = await browser.chunks()
+        browser.leave()
+        browser = await Browser.get(r.port, '/ask?format=ndjson&client=impatient')
+        slow, _ = await browser.chunks()
+        browser.leave()
+    assert json_lines(b''.join(broken))[1:] == [{'error': 'the model server sent an incomplete or invalid reply'}]
+    assert json_lines(b''.join(slow))[1:] == [{'error': 'the model server did not answer in time'}]
 
 
 async def test_unknown_format_raises_request_error_and_closes_the_stream() -> None:
@@ -292,6 +306,46 @@ async def test_leaving_while_a_write_is_blocked_stops_the_model(
         await r.wait_disconnect()
         assert len(r.shaped) < BIG_WORDS
     assert_quiet_departure(logs)
+
+
+async def test_code_after_relay_runs_unless_handler_cancellation_is_on(cancellation: bool) -> None:
+    async with running_relay(handler_cancellation=cancellation) as r:
+        r.emulator.reply(MID_PAUSE, Reply.text('done quickly'))
+        browser = await Browser.get(r.port, '/ask?format=text&opened=1')
+        assert await browser.chunk() == b'First'
+        browser.leave()
+        await r.wait_disconnect()
+        browser = await Browser.get(r.port, '/ask?format=text&second=1')
+        assert (await browser.chunks())[1]
+        browser.leave()
+        await wait_for(lambda: '/ask?format=text&second=1' in r.after, 'the second handler to finish')
+    assert ('/ask?format=text&opened=1' in r.after) is not cancellation
+
+
+def test_aiohttp_handler_cancellation_is_off_by_default() -> None:
+    assert inspect.signature(web.run_app).parameters['handler_cancellation'].default is False
+    assert inspect.signature(web.Server).parameters['handler_cancellation'].default is False
+
+
+async def test_without_relay_a_handler_notices_a_departure_only_when_a_write_fails() -> None:
+    async with running_relay() as r:
+        r.emulator.reply(Reply.text('Never said.', thinking=' '.join(['hmm'] * 40)).paced(0.05))  # 2 s of thinking
+        browser = await Browser.get(r.port, '/naive')
+        request = await wait_for(lambda: r.emulator.last_request, 'the model request')
+        browser.leave()
+        await asyncio.sleep(1.0)  # the relay notices within 25 ms; this handler writes nothing while it thinks
+        assert not request.client_disconnected
+        await r.wait_disconnect()  # the first content token's write failed
+
+
+async def test_without_relay_aiohttp_logs_a_traceback_when_the_write_fails(logs: pytest.LogCaptureFixture) -> None:
+    async with running_relay() as r:
+        r.emulator.reply(Reply.text(' '.join(['word'] * 1000)).paced(0.02))
+        browser = await Browser.get(r.port, '/naive')
+        await browser.chunk()
+        browser.leave()
+        await r.wait_disconnect()
+        await wait_for(lambda: [x for x in logs.records if x.name == 'aiohttp.server' and x.exc_info], 'a traceback')
 
 
 # --- back-pressure -------------------------------------------------------------------------------------------
