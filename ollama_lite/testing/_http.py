@@ -10,6 +10,7 @@ import asyncio
 import json
 import math
 import re
+import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Set
 
 from aiohttp import http_exceptions, web
@@ -47,6 +48,9 @@ _GO_FIELDS: Dict[str, type] = {
     'info': dict, '_debug_render_only': bool,
 }  # fmt: skip
 _GO_NAMES = {str: 'string', list: '[]', dict: 'map', bool: 'bool', int: 'int'}
+# How often a scripted pause looks at the connection: aiohttp tells a handler nothing of a client that left
+# (unless handler cancellation is on), so a pause checks the transport in steps this long.
+_WATCH_STEP = 0.005
 
 
 class State:
@@ -306,8 +310,8 @@ async def deliver(
     A scripted ``reply`` may replace the body (an error or raw JSON), delay the headers, pace the lines, end the
     stream with an error line, or cut the connection.
     """
-    if reply is not None and reply.headers_delay:
-        await asyncio.sleep(reply.headers_delay)
+    if reply is not None and reply.headers_delay and not await _pause(request, reply.headers_delay):
+        return web.Response()
     if reply is not None and reply.error_message is not None:
         return json_response({'error': reply.error_message}, reply.status)
     if reply is not None and reply.body is not None:
@@ -335,19 +339,42 @@ async def _stream(
     limit = min(n for n in (len(lines), error_after, cut_after) if n is not None)
     try:
         for index, line in enumerate(lines[:limit]):
-            if index and pause:
-                await asyncio.sleep(pause)
+            if index and pause and not await _pause(request, pause):
+                return response
             # One write per line: aiohttp sends each as its own chunk at once, so clients see lines as they come.
             await response.write(go_json(line) + b'\n')
         if cut_after is not None and (error_after is None or cut_after <= error_after):
             _cut(request)
         elif error_after is not None:
             await response.write(go_json({'error': reply.error_after_message}) + b'\n')
-    except (ConnectionResetError, asyncio.CancelledError) as exc:
-        recorded(request).client_disconnected = True
+    except (ConnectionError, asyncio.CancelledError) as exc:
+        # ConnectionError: aiohttp raises a bare one when the client leaves while a write waits to drain.
+        _record_disconnect(request)
         if isinstance(exc, asyncio.CancelledError):
             raise
     return response
+
+
+async def _pause(request: web.Request, seconds: float) -> bool:
+    """Wait ``seconds``; return ``False`` early, the disconnect recorded, when the client goes away meanwhile."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            _record_disconnect(request)
+            return False
+        left = deadline - loop.time()
+        if left <= 0:
+            return True
+        await asyncio.sleep(min(left, _WATCH_STEP))
+
+
+def _record_disconnect(request: web.Request) -> None:
+    entry = recorded(request)
+    if not entry.client_disconnected:
+        entry.client_disconnected = True
+        entry.disconnected_at = time.monotonic()
 
 
 def _cut(request: web.Request) -> None:

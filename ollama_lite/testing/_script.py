@@ -152,7 +152,9 @@ class RecordedRequest:
 
     ``body`` is the parsed JSON (``None`` when the body was empty, not JSON, or longer than the log keeps),
     ``raw`` the bytes as sent, cut to the log's body limit (``truncated`` then tells). ``client_disconnected``
-    turns true when the client went away before a streamed reply ended.
+    turns true when the client went away before a streamed or delayed reply ended, and ``disconnected_at``
+    holds the ``time.monotonic()`` at which the emulator noticed (it watches the connection while it pauses,
+    so a client that leaves during a delay or a slow stream is seen at once).
     """
 
     method: str
@@ -163,6 +165,7 @@ class RecordedRequest:
     raw: bytes
     client_disconnected: bool = field(default=False)
     truncated: bool = field(default=False)
+    disconnected_at: Optional[float] = field(default=None)
 
 
 class Script:

@@ -1,0 +1,421 @@
+"""Relay a model's stream from an aiohttp web handler to the browser, and stop the model when the browser leaves.
+
+::
+
+    from aiohttp import web
+    from ollama_lite.web import CLIENT, client_context, relay
+
+    async def ask(request: web.Request) -> web.StreamResponse:
+        messages = [{'role': 'user', 'content': request.query.get('q', 'Why is the sky blue?')}]
+        return await relay(request, request.app[CLIENT].chat('qwen3', messages, stream=True), format='sse')
+
+    app = web.Application()
+    app.cleanup_ctx.append(client_context('http://127.0.0.1:11434'))
+    app.router.add_get('/ask', ask)
+
+aiohttp tells a handler nothing when its client leaves (handler cancellation is off by default since aiohttp
+3.9), and while the model thinks or pauses nothing is written that could fail, so a naive relay keeps the
+model generating for a browser that is gone. :func:`relay` watches the connection itself and closes the
+Ollama stream as soon as it drops. Importing this module needs aiohttp; ``import ollama_lite`` never imports it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import (
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Dict,
+    List,
+    Optional,
+    Tuple,
+    Type,
+    Union,
+)
+
+from aiohttp import web
+
+from ._async import AsyncClient, AsyncStream
+from ._errors import ConnectError, ProtocolError, RequestError, RequestTimeout, ResponseError
+from ._types import ChatResponse
+
+__all__ = ['CLIENT', 'FORMATS', 'client_context', 'relay']
+
+#: The application key under which :func:`client_context` stores the app's :class:`~ollama_lite.AsyncClient`.
+CLIENT = web.AppKey('ollama_lite.client', AsyncClient)
+
+#: The formats :func:`relay` speaks.
+FORMATS = ('text', 'ndjson', 'sse')
+
+#: What a caller may hand :func:`relay`: a stream, or the awaitable that opens one (``client.chat(..., stream=True)``).
+StreamSource = Union[AsyncStream[Any], Awaitable[AsyncStream[Any]]]
+#: Turns one chunk into what is sent for it (``None``: nothing); see :func:`relay`.
+Shape = Callable[[Any], Any]
+
+_log = logging.getLogger(__name__)
+
+# How often the connections being relayed are looked at. aiohttp offers no event for a client that left
+# (its wait_for_disconnection() existed only in 3.10.0 and 3.10.1), so one timer per event loop checks every
+# relayed transport; a tick costs microseconds per connection, and a browser that leaves is noticed within it.
+_WATCH_INTERVAL = 0.025
+# The reconnection delay an EventSource is given. A reconnect would ask for a new answer, so pages close the
+# EventSource on the done and error events; this only spaces out retries after a network failure.
+_SSE_RETRY_MS = 5000
+_OLLAMA_ERRORS: Tuple[Type[Exception], ...] = (RequestError, ResponseError, ConnectError, RequestTimeout, ProtocolError)
+
+
+def client_context(
+    host: Optional[str] = None,
+    *,
+    session: Optional[web.AppKey[Any]] = None,
+    key: web.AppKey[AsyncClient] = CLIENT,
+    **client_kwargs: Any,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A ``cleanup_ctx`` entry that gives the app one :class:`~ollama_lite.AsyncClient`, stored under ``key``.
+
+    Without ``session`` the client makes its own ``aiohttp.ClientSession`` in the app's loop and closes it when
+    the app shuts down. With ``session``, the app key of an ``aiohttp.ClientSession`` the app already holds (set
+    by an earlier ``cleanup_ctx`` or startup handler), the client shares that session and leaves it open.
+    ``host`` and ``client_kwargs`` go to ``AsyncClient``, which raises ``TypeError`` for an unknown argument
+    when the app starts.
+
+    Example: ``app.cleanup_ctx.append(client_context('http://gpu-box:11434', timeout=(5, 300)))``
+    """
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        shared = app[session] if session is not None else None
+        client = AsyncClient(host, session=shared, **client_kwargs)
+        app[key] = client
+        try:
+            yield
+        finally:
+            await client.close()
+
+    return context
+
+
+async def relay(
+    request: web.BaseRequest,
+    stream: StreamSource,
+    *,
+    format: str = 'text',
+    shape: Optional[Shape] = None,
+    keepalive: float = 15.0,
+) -> web.StreamResponse:
+    """Stream a chat or generate reply to the client of ``request``; return the finished response.
+
+    ``stream`` is an ``AsyncStream`` or the awaitable that opens one (``client.chat(..., stream=True)``
+    unawaited), which lets the browser's departure cancel a request still waiting for the model to load. The
+    relay closes the stream in every case; it owns neither the client nor its session. ``format``:
+
+    - ``'text'``: the content tokens as ``text/plain; charset=utf-8`` (thinking and tool calls are left out);
+    - ``'ndjson'``: each chunk as the JSON line Ollama sent, ``application/x-ndjson``;
+    - ``'sse'``: Server-Sent Events (``text/event-stream``): a ``retry:`` hint, then events named ``thinking``,
+      ``content`` (data: the piece as a JSON string), ``tool_calls`` (data: the JSON list), ``done`` (data: the
+      final chunk as JSON) and ``error``, and a ``: keep-alive`` comment after ``keepalive`` seconds of silence.
+
+    ``shape`` replaces what a chunk turns into: a ``str`` for ``'text'``, any JSON value for ``'ndjson'`` (one
+    line) and ``'sse'`` (an event named ``chunk``, or ``done`` for the final chunk); ``None`` sends nothing for
+    that chunk (the final chunk's ``done`` event is sent even then).
+
+    When the client goes away (the page closed, ``EventSource.close()``, the network gone), whether or not
+    aiohttp's handler cancellation is on, the Ollama stream is closed within about 25 ms, so the model stops
+    generating, and one line is logged at debug level. An Ollama error before or during the stream reaches the
+    client in the chosen format: an ``error`` event ``{"error": ...}``, an NDJSON ``{"error": ...}`` line, or for
+    ``'text'`` a last line ``[error] ...`` followed by a cut connection, so that HTTP clients also see the
+    answer as incomplete. What the model server said is passed on; a connection failure or timeout is named
+    without the server's address, and logged in full at warning level. Buffering is bounded: a slow client slows
+    the reading from Ollama.
+
+    Raises ``RequestError`` for an unknown ``format`` or a ``keepalive`` that is not positive (closing ``stream``
+    first); ``asyncio.CancelledError`` when aiohttp cancels the handler.
+    """
+    try:
+        framing = _framing(format, shape, keepalive)
+    except RequestError:
+        await _discard(stream)
+        raise
+    response = web.StreamResponse(headers=_headers(framing))
+    if request.version >= (1, 1):
+        response.enable_chunked_encoding()
+    watch = _Watch.of(asyncio.get_running_loop())
+    gone = watch.add(request)
+    pump = asyncio.ensure_future(_pump(request, response, stream, framing))
+    try:
+        await asyncio.wait({pump, gone}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        await _stop(pump, stream)
+        _log.debug('%s %s: handler cancelled; the Ollama stream is closed', request.method, request.path)
+        raise
+    finally:
+        watch.discard(gone)
+    if not pump.done():
+        await _stop(pump, stream)
+        _left(request)
+        return response
+    try:
+        pump.result()
+    except _ClientGone:
+        _left(request)
+    return response
+
+
+def _left(request: web.BaseRequest) -> None:
+    _log.debug('%s %s: the client went away; the Ollama stream is closed', request.method, request.path)
+
+
+async def _stop(pump: asyncio.Future[None], stream: StreamSource) -> None:
+    # Cancelling the pump cancels its read, which closes the stream's connection; the Ollama server sees the
+    # disconnect at once. _discard covers a source the pump never got to open.
+    pump.cancel()
+    await asyncio.wait({pump})
+    if not pump.cancelled():
+        pump.exception()  # retrieved: the failure was the departure itself, already being reported
+    await _discard(stream)
+
+
+async def _discard(stream: StreamSource) -> None:
+    if isinstance(stream, AsyncStream):
+        await stream.aclose()
+    elif asyncio.iscoroutine(stream):
+        stream.close()
+    elif isinstance(stream, asyncio.Future):
+        stream.cancel()
+
+
+class _ClientGone(Exception):
+    """A write failed because the client's connection is gone."""
+
+
+async def _pump(
+    request: web.BaseRequest, response: web.StreamResponse, source: StreamSource, framing: _Framing
+) -> None:
+    await _write(response, framing.opening(), request)
+    try:
+        stream = source if isinstance(source, AsyncStream) else await _next(source, response, framing, request)
+        async with stream:
+            while True:
+                try:
+                    chunk = await _next(stream.__anext__(), response, framing, request)
+                except StopAsyncIteration:
+                    break
+                data = framing.chunk(chunk)
+                if data:
+                    await response.write(data)
+    except _OLLAMA_ERRORS as error:
+        _log.warning('%s %s: the Ollama stream failed: %s', request.method, request.path, error)
+        await _write(response, framing.error(_public_message(error)), request)
+        if framing.cut_on_error and request.transport is not None:
+            # Without the terminating chunk the reply is visibly incomplete to any HTTP client.
+            request.transport.close()
+            return
+    except ConnectionError as error:
+        raise _ClientGone() from error
+    await _write(response, b'', request, eof=True)
+
+
+async def _write(response: web.StreamResponse, data: bytes, request: web.BaseRequest, *, eof: bool = False) -> None:
+    try:
+        if not response.prepared:
+            await response.prepare(request)
+        if eof:
+            await response.write_eof()
+        elif data:
+            await response.write(data)
+    except ConnectionError as error:
+        raise _ClientGone() from error
+
+
+async def _next(
+    pending: Awaitable[Any], response: web.StreamResponse, framing: _Framing, request: web.BaseRequest
+) -> Any:
+    """Await ``pending``, writing the keep-alive comment whenever ``framing.keepalive`` seconds pass silently."""
+    if framing.keepalive is None:
+        return await pending
+    task = asyncio.ensure_future(pending)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=framing.keepalive)
+            if done:
+                return task.result()
+            await _write(response, framing.keepalive_comment, request)
+    except BaseException:
+        task.cancel()
+        await asyncio.wait({task})
+        if not task.cancelled() and task.exception() is None:
+            # The stream opened just as the relay was stopped: close it rather than leave it to the collector.
+            await _discard(task.result())
+        raise
+
+
+def _public_message(error: Exception) -> str:
+    """What the browser is told: the model server's own words, or the kind of failure without addresses."""
+    if isinstance(error, ResponseError):
+        return error.error
+    if isinstance(error, RequestError):
+        return str(error)
+    if isinstance(error, ConnectError):
+        return 'the model server cannot be reached'
+    if isinstance(error, RequestTimeout):
+        return 'the model server did not answer in time'
+    return 'the model server sent an incomplete or invalid reply'
+
+
+def _pieces(chunk: Any) -> Tuple[str, str, List[Any]]:
+    """A chunk's thinking, content and tool calls, for chat and generate chunks alike."""
+    holder = chunk.message if isinstance(chunk, ChatResponse) else chunk
+    content = holder.content if isinstance(chunk, ChatResponse) else chunk.response
+    calls = [call.to_dict() for call in holder.tool_calls or []]
+    return holder.thinking or '', content or '', calls
+
+
+def _json(value: Any) -> str:
+    # Compact and one line: json escapes CR and LF inside strings, which SSE would take for line ends.
+    return json.dumps(value, ensure_ascii=False, separators=(',', ':'))
+
+
+class _Framing:
+    """How one format frames chunks, errors and keep-alives."""
+
+    content_type = ''
+    keepalive: Optional[float] = None
+    keepalive_comment = b''
+    cut_on_error = False
+
+    def __init__(self, shape: Optional[Shape]) -> None:
+        self.shape = shape
+
+    def opening(self) -> bytes:
+        return b''
+
+    def chunk(self, chunk: Any) -> bytes:
+        raise NotImplementedError
+
+    def error(self, message: str) -> bytes:
+        raise NotImplementedError
+
+
+class _Text(_Framing):
+    content_type = 'text/plain; charset=utf-8'
+    cut_on_error = True
+
+    def chunk(self, chunk: Any) -> bytes:
+        text = self.shape(chunk) if self.shape is not None else _pieces(chunk)[1]
+        return text.encode() if text else b''
+
+    def error(self, message: str) -> bytes:
+        return f'\n[error] {message}\n'.encode()
+
+
+class _NDJSON(_Framing):
+    content_type = 'application/x-ndjson'
+
+    def chunk(self, chunk: Any) -> bytes:
+        value = self.shape(chunk) if self.shape is not None else chunk.to_dict()
+        return b'' if value is None else (_json(value) + '\n').encode()
+
+    def error(self, message: str) -> bytes:
+        return (_json({'error': message}) + '\n').encode()
+
+
+class _SSE(_Framing):
+    content_type = 'text/event-stream'
+    keepalive_comment = b': keep-alive\n\n'
+
+    def __init__(self, shape: Optional[Shape], keepalive: float) -> None:
+        super().__init__(shape)
+        self.keepalive = keepalive
+
+    def opening(self) -> bytes:
+        return f'retry: {_SSE_RETRY_MS}\n\n'.encode()
+
+    def chunk(self, chunk: Any) -> bytes:
+        done = bool(chunk.done)
+        if self.shape is not None:
+            value = self.shape(chunk)
+            if value is None and not done:
+                return b''
+            return _event('done' if done else 'chunk', _json(value))
+        thinking, content, calls = _pieces(chunk)
+        events = [
+            _event(name, _json(value))
+            for name, value in (('thinking', thinking), ('content', content), ('tool_calls', calls))
+            if value
+        ]
+        if done:
+            events.append(_event('done', _json(chunk.to_dict())))
+        return b''.join(events)
+
+    def error(self, message: str) -> bytes:
+        return _event('error', _json({'error': message}))
+
+
+def _event(name: str, data: str) -> bytes:
+    return f'event: {name}\ndata: {data}\n\n'.encode()
+
+
+def _headers(framing: _Framing) -> Dict[str, str]:
+    # X-Accel-Buffering: nginx, the usual proxy in front of aiohttp, would otherwise hold the tokens back.
+    return {'Content-Type': framing.content_type, 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no'}
+
+
+def _framing(format: str, shape: Optional[Shape], keepalive: float) -> _Framing:
+    if not (isinstance(keepalive, (int, float)) and keepalive > 0):
+        raise RequestError(f'keepalive must be a positive number of seconds, got {keepalive!r}')
+    if format == 'text':
+        return _Text(shape)
+    if format == 'ndjson':
+        return _NDJSON(shape)
+    if format == 'sse':
+        return _SSE(shape, keepalive)
+    raise RequestError(f'format must be one of {", ".join(map(repr, FORMATS))}, got {format!r}')
+
+
+class _Watch:
+    """One timer per event loop that resolves a future when the connection of a relayed request drops."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._waiting: Dict[asyncio.Future[None], web.BaseRequest] = {}
+        self._timer: Optional[asyncio.TimerHandle] = None
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> _Watch:
+        watch = _WATCHES.get(loop)
+        if watch is None:
+            watch = _WATCHES[loop] = cls(loop)
+        return watch
+
+    def add(self, request: web.BaseRequest) -> asyncio.Future[None]:
+        gone: asyncio.Future[None] = self._loop.create_future()
+        self._waiting[gone] = request
+        if self._timer is None:
+            self._timer = self._loop.call_later(_WATCH_INTERVAL, self._tick)
+        return gone
+
+    def discard(self, gone: asyncio.Future[None]) -> None:
+        self._waiting.pop(gone, None)
+        if not self._waiting:
+            # Nothing left to watch: drop the timer and this loop's entry, so a closed loop is not kept.
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            _WATCHES.pop(self._loop, None)
+
+    def _tick(self) -> None:
+        self._timer = None
+        for gone, request in list(self._waiting.items()):
+            transport = request.transport
+            if transport is None or transport.is_closing():
+                del self._waiting[gone]
+                if not gone.done():
+                    gone.set_result(None)
+        if self._waiting:
+            self._timer = self._loop.call_later(_WATCH_INTERVAL, self._tick)
+
+
+_WATCHES: Dict[asyncio.AbstractEventLoop, _Watch] = {}
