@@ -686,6 +686,16 @@ def check_blob_exists(status: int) -> bool:
     return status == 200
 
 
+def blob_exists_reply(status: int, body: bytes) -> bool:
+    """Read the reply to ``HEAD /api/blobs/<digest>`` asked on its own: 200 has it, 404 lacks it, and
+    anything else raises ``ResponseError``, since the caller asked a question that needs a true answer."""
+    if status == 200:
+        return True
+    if status == 404:
+        return False
+    raise error_from_reply(status, body)
+
+
 def check_blob_created(status: int, body: bytes) -> None:
     """Read the reply to the upload: 200/201 is done, anything else raises ``ResponseError``."""
     if status >= 400:

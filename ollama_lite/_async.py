@@ -1209,5 +1209,5 @@ class AsyncClient:
         Raises ``RequestError`` for a digest not of that form and ``ResponseError`` when the server refuses.
         """
         url = self._config.url(_api.blob_path(_api.need_digest(digest)))
-        head = await self._open('HEAD', url, None)
-        return _api.check_blob_exists(head.status, await self._read(head, url))
+        head = await self._open('HEAD', url, None, repeatable=_api.BLOB_REPEATABLE)
+        return _api.blob_exists_reply(head.status, await self._read(head, url))

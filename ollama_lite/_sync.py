@@ -1058,5 +1058,5 @@ class Client:
         Raises ``RequestError`` for a digest not of that form and ``ResponseError`` when the server refuses.
         """
         url = self._config.url(_api.blob_path(_api.need_digest(digest)))
-        head = self._open('HEAD', url, None)
-        return _api.check_blob_exists(head.status_code, self._read(head, url))
+        head = self._open('HEAD', url, None, repeatable=_api.BLOB_REPEATABLE)
+        return _api.blob_exists_reply(head.status_code, self._read(head, url))
