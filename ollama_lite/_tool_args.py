@@ -50,10 +50,10 @@ class Parameters:
     def __init__(self, func: Callable[..., Any], schema: Optional[_Schema] = None) -> None:
         try:
             signature: Optional[inspect.Signature] = inspect.signature(func)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError) as exc:  # which of the two depends on the Python version
             if schema is None:
-                raise
-            signature = None  # a builtin: every argument goes by keyword, as the schema names them
+                raise TypeError(f'cannot read the signature of {func!r}: {exc}') from None
+            signature = None  # as some C functions: every argument goes by keyword, as the schema names them
         self._params: List[_Param] = []
         self._extra_ok = signature is None
         if signature is not None:

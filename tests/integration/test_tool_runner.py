@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Dict, List, Optional, Tuple, TypeVar
 
 import pytest
 
@@ -51,6 +51,23 @@ def add(a: int, b: int) -> int:
     return a + b
 
 
+T = TypeVar('T')
+
+
+def run_async(coro: Awaitable[T]) -> T:
+    """``coro`` run to the end in a loop of its own, as ``asyncio.run`` would, but leaving the current loop set.
+
+    asyncio.run replaces the current loop and drops it unclosed, which pytest-asyncio (on Python 3.8) leaves
+    set after each async test: the dropped loop's sockets would then be reported as leaked.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
 def run_tools(transport: str, url: str, *args: Any, **kwargs: Any) -> ToolRun:
     if transport == 'sync':
         with ollama.Client(url) as client:
@@ -60,7 +77,7 @@ def run_tools(transport: str, url: str, *args: Any, **kwargs: Any) -> ToolRun:
         async with ollama.AsyncClient(url) as client:
             return await client.run_tools('llama3.2', *args, **kwargs)
 
-    return asyncio.run(run())
+    return run_async(run())
 
 
 def stream_tools(transport: str, url: str, *args: Any, **kwargs: Any) -> Tuple[List[Any], ToolRun]:
@@ -74,7 +91,7 @@ def stream_tools(transport: str, url: str, *args: Any, **kwargs: Any) -> Tuple[L
             async with await client.run_tools('llama3.2', *args, stream=True, **kwargs) as stream:
                 return [item async for item in stream], stream.run
 
-    return asyncio.run(run())
+    return run_async(run())
 
 
 def chat_bodies(url: EmulatorURL) -> List[Dict[str, Any]]:
@@ -361,7 +378,7 @@ def test_chat_options_go_with_every_round_and_the_answer_is_parsed(
         run = client.run_tools(
             'qwen3', [QUESTION], [get_weather], think=True, format=Answer, options={'temperature': 0},
             keep_alive='5m',
-        ) if transport == 'sync' else asyncio.run(_async_options_run(ollama_emulator))  # fmt: skip
+        ) if transport == 'sync' else run_async(_async_options_run(ollama_emulator))  # fmt: skip
 
     assert run.parsed == Answer('Paris', 21)
     for body in chat_bodies(ollama_emulator):
@@ -445,7 +462,7 @@ def test_a_streamed_run_sends_its_first_request_at_the_call(ollama_emulator: Emu
                 async with ollama.AsyncClient(ollama_emulator) as client:
                     await client.run_tools('nope', [QUESTION], [add], stream=True)
 
-            asyncio.run(call())
+            run_async(call())
     assert caught.value.status_code == 404
 
 
@@ -570,7 +587,7 @@ def test_async_calls_of_one_reply_run_together_and_answer_in_the_models_order(
             return await client.run_tools('llama3.2', [QUESTION], [first, second], on_error='raise')
 
     ollama_emulator.emulator.reply(Reply.tool_calls([('first', {}), ('second', {})]), Reply.text('ok'))
-    run = asyncio.run(main())
+    run = run_async(main())
     assert finished == ['second', 'first']
     sent = chat_bodies(ollama_emulator)[-1]['messages']
     assert [(m['tool_name'], m['content']) for m in sent[2:]] == [('first', 'one'), ('second', 'two')]
