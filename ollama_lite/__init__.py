@@ -23,16 +23,6 @@ from ._errors import (
 from ._schema import json_schema
 from ._structured import StructuredOutputError, parse
 from ._sync import Client, Stream
-from ._tool_runner import (
-    MaxRoundsError,
-    ToolCallError,
-    ToolCallEvent,
-    ToolCallRecord,
-    ToolResultEvent,
-    ToolRun,
-    ToolRunError,
-    ToolRunStream,
-)
 from ._types import (
     ChatResponse,
     EmbeddingsResponse,
@@ -60,6 +50,16 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._async import AsyncClient, AsyncStream
+    from ._tool_runner import (
+        MaxRoundsError,
+        ToolCallError,
+        ToolCallEvent,
+        ToolCallRecord,
+        ToolResultEvent,
+        ToolRun,
+        ToolRunError,
+        ToolRunStream,
+    )
     from ._tool_runner_async import AsyncToolRunStream
 
 __all__ = [
@@ -138,6 +138,12 @@ _FUNCTIONS = frozenset(
         'ps', 'web_search', 'web_fetch', 'run_tools',
     }
 )  # fmt: skip
+_TOOL_RUNNER = frozenset(
+    {
+        'MaxRoundsError', 'ToolCallError', 'ToolCallEvent', 'ToolCallRecord', 'ToolResultEvent', 'ToolRun',
+        'ToolRunError', 'ToolRunStream',
+    }
+)  # fmt: skip
 _default_client: Optional[Client] = None
 
 if TYPE_CHECKING:
@@ -176,8 +182,12 @@ def __getattr__(name: str) -> Any:
                 f'ollama_lite.{name} needs aiohttp: install it with  pip install "ollama-lite[async]"'
             ) from None
         return getattr(_async, name)
+    if name in _TOOL_RUNNER:
+        # Loaded on first use (the runner and its argument checks cost a few ms), like run_tools itself.
+        from . import _tool_runner
+
+        return getattr(_tool_runner, name)
     if name == 'AsyncToolRunStream':
-        # asyncio only, no aiohttp; still loaded on first use, so ``import ollama_lite`` stays light.
         from ._tool_runner_async import AsyncToolRunStream
 
         return AsyncToolRunStream

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import enum
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -742,3 +744,12 @@ def test_the_module_level_function_uses_the_default_client(
     run = ollama.run_tools('llama3.2', [QUESTION], [add])
     assert (run.calls[0].content, run.final.message.content) == ('5', '5')
     ollama._default_client.close()  # type: ignore[union-attr]
+
+
+def test_the_runner_loads_on_first_use_not_with_the_package() -> None:
+    code = (
+        'import sys, ollama_lite; loaded = [m for m in sys.modules if "_tool" in m or m == "asyncio"]; '
+        'ollama_lite.ToolRun; ollama_lite.Client().run_tools; print(loaded, "ollama_lite._tool_runner" in sys.modules)'
+    )
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == '[] True'
