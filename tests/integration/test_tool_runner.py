@@ -614,6 +614,20 @@ def test_plain_functions_of_one_reply_run_together_in_threads(ollama_emulator: E
     assert threading.get_ident() not in threads
 
 
+@pytest.mark.parametrize(('parallel', 'in_callers_thread'), [(True, False), (False, True)])
+def test_with_client_a_single_call_runs_where_several_would(
+    ollama_emulator: EmulatorURL, parallel: bool, in_callers_thread: bool
+) -> None:
+    def where() -> bool:
+        """Whether this runs in the test's thread."""
+        return threading.get_ident() == caller
+
+    caller = threading.get_ident()
+    ollama_emulator.emulator.reply(Reply.tool_call('where'), Reply.text('ok'))
+    run = run_tools('sync', ollama_emulator, [QUESTION], [where], parallel=parallel)
+    assert run.calls[0].result is in_callers_thread
+
+
 @pytest.mark.parametrize('transport', TRANSPORTS)
 def test_parallel_false_runs_the_calls_one_at_a_time(ollama_emulator: EmulatorURL, transport: str) -> None:
     running = []
