@@ -330,7 +330,7 @@ class _Pending:
         return self._record(error=self.error)
 
     def raised(self, exc: Exception, duration: float) -> ToolCallRecord:
-        error = f'{self.name} raised {type(exc).__name__}: {exc}'
+        error = f'{self.name} raised {type(exc).__name__}' + (f': {exc}' if str(exc) else '')
         return self._record(error=error, exception=exc, duration=duration)
 
     def returned(self, result: Any, duration: float) -> ToolCallRecord:

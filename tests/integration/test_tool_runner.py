@@ -139,8 +139,10 @@ def test_two_calls_in_one_reply_then_the_answer(ollama_emulator: EmulatorURL, tr
         ),
         Reply.text('Sunny in Paris; 1 + 2 = 3.'),
     )
-    run = run_tools(transport, ollama_emulator, [QUESTION], [get_weather, add])
+    given = [QUESTION]
+    run = run_tools(transport, ollama_emulator, given, [get_weather, add])
 
+    assert given == [QUESTION]  # the caller's list is left as it was
     assert run.final.message.content == 'Sunny in Paris; 1 + 2 = 3.'
     assert [r.message.thinking for r in run] == ['Two tools.', None]
     assert [(c.name, c.arguments, c.result, c.error) for c in run.calls] == [
@@ -207,24 +209,38 @@ def explode(reason: str) -> str:
     ('call', 'error'),
     [
         (('explode', {'reason': 'rain'}), 'explode raised Boom: no luck with rain'),
+        (('explode', {'reason': ''}), 'explode raised Boom: no luck with '),
+        (('fail', {}), "fail raised KeyError: 'missing'"),
+        (('fail_quietly', {}), 'fail_quietly raised RuntimeError'),
         (
             ('add', {'a': 1, 'b': 'two'}),
             'the arguments do not fit add: argument b: expected an integer, got a string "two"',
         ),
         (('add', {'a': 1}), "the arguments do not fit add: missing required argument 'b'"),
-        (('divide', {'a': 1}), "there is no tool named 'divide'; the tools are 'explode', 'add'"),
+        (
+            ('divide', {'a': 1}),
+            "there is no tool named 'divide'; the tools are 'explode', 'add', 'fail', 'fail_quietly'",
+        ),
     ],
-    ids=['the-function-raises', 'wrong-argument-type', 'missing-argument', 'unknown-tool'],
+    ids=[
+        'the-function-raises',
+        'raises-with-empty-text',
+        'raises-key-error',
+        'raises-without-text',
+        'wrong-argument-type',
+        'missing-argument',
+        'unknown-tool',
+    ],
 )
 def test_a_failing_call_is_reported_to_the_model_as_the_tool_result(
     ollama_emulator: EmulatorURL, transport: str, call: Tuple[str, Dict[str, Any]], error: str
 ) -> None:
     ollama_emulator.emulator.reply(Reply.tool_calls([call, ('add', {'a': 2, 'b': 2})]), Reply.text('Sorry.'))
-    run = run_tools(transport, ollama_emulator, [QUESTION], [explode, add])
+    run = run_tools(transport, ollama_emulator, [QUESTION], [explode, add, fail, fail_quietly])
 
     failed, fine = run.calls
     assert (failed.ok, failed.error, failed.content, failed.result) == (False, error, f'Error: {error}', None)
-    assert isinstance(failed.exception, Boom) == (call[0] == 'explode')
+    assert (failed.exception is not None) == ('raised' in error)
     assert (fine.ok, fine.content) == (True, '4')
     sent = chat_bodies(ollama_emulator)[-1]['messages']
     assert [(m['role'], m.get('tool_name'), m['content']) for m in sent[2:]] == [
@@ -233,6 +249,16 @@ def test_a_failing_call_is_reported_to_the_model_as_the_tool_result(
     ]
     assert [m['tool_call_id'] for m in sent[2:]] == ids_of(run, 0)
     assert run.final.message.content == 'Sorry.'
+
+
+def fail() -> None:
+    """Fails with a KeyError."""
+    raise KeyError('missing')
+
+
+def fail_quietly() -> None:
+    """Fails without a message."""
+    raise RuntimeError
 
 
 @pytest.mark.parametrize('transport', TRANSPORTS)
