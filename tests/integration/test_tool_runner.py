@@ -26,6 +26,7 @@ from ollama_lite import (
     Tool,
     ToolCallError,
     ToolCallEvent,
+    ToolResultEvent,
     ToolRun,
 )
 from ollama_lite.testing import EmulatorURL, Reply
@@ -232,11 +233,17 @@ def explode(reason: str) -> str:
         'unknown-tool',
     ],
 )
+@pytest.mark.parametrize('streamed', [False, True], ids=['whole', 'streamed'])
 def test_a_failing_call_is_reported_to_the_model_as_the_tool_result(
-    ollama_emulator: EmulatorURL, transport: str, call: Tuple[str, Dict[str, Any]], error: str
+    ollama_emulator: EmulatorURL, transport: str, call: Tuple[str, Dict[str, Any]], error: str, streamed: bool
 ) -> None:
     ollama_emulator.emulator.reply(Reply.tool_calls([call, ('add', {'a': 2, 'b': 2})]), Reply.text('Sorry.'))
-    run = run_tools(transport, ollama_emulator, [QUESTION], [explode, add, fail, fail_quietly])
+    tools = [explode, add, fail, fail_quietly]
+    if streamed:
+        items, run = stream_tools(transport, ollama_emulator, [QUESTION], tools)
+        assert [i.call for i in items if isinstance(i, ToolResultEvent)] == run.calls
+    else:
+        run = run_tools(transport, ollama_emulator, [QUESTION], tools)
 
     failed, fine = run.calls
     assert (failed.ok, failed.error, failed.content, failed.result) == (False, error, f'Error: {error}', None)
@@ -276,6 +283,19 @@ def test_on_error_raise_raises_with_the_run_and_sends_nothing_more(
     assert error.call.name == 'explode'
     assert [c.name for c in error.run.calls] == ['add', 'explode']
     assert error.run.messages[-1].role == 'assistant'
+    assert len(chat_bodies(ollama_emulator)) == 1
+
+
+def test_a_streamed_run_with_on_error_raise_yields_the_results_then_raises(ollama_emulator: EmulatorURL) -> None:
+    ollama_emulator.emulator.reply(Reply.tool_calls([('add', {'a': 1, 'b': 1}), ('explode', {'reason': 'fog'})]))
+    items: List[Any] = []
+    with ollama.Client(ollama_emulator) as client:
+        stream = client.run_tools('llama3.2', [QUESTION], [explode, add], stream=True, on_error='raise')
+        with pytest.raises(ToolCallError) as caught:
+            items.extend(stream)
+    results = [i.call for i in items if isinstance(i, ToolResultEvent)]
+    assert [(r.name, r.ok) for r in results] == [('add', True), ('explode', False)]
+    assert caught.value.run is stream.run
     assert len(chat_bodies(ollama_emulator)) == 1
 
 
