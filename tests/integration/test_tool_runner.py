@@ -706,6 +706,7 @@ def test_functions_see_the_callers_context_variables(ollama_emulator: EmulatorUR
     REQUEST_ID.set('req-7')
     run = run_tools(transport, ollama_emulator, [QUESTION], [whoami])
     assert [c.content for c in run.calls] == ['req-7', 'req-7']
+    assert len({c.id for c in run.calls}) == 2  # the same call twice in one reply: two ids, two results
 
 
 def test_async_and_plain_functions_mix(ollama_emulator: EmulatorURL) -> None:
