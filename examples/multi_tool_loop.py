@@ -1,4 +1,7 @@
-"""An agent loop: keep running the tools the model asks for until it answers in words (at most 5 rounds)."""
+"""An agent loop: keep running the tools the model asks for until it answers in words (at most 5 rounds).
+
+The loop written out by hand, as the official example does; tool_runner.py gets the same from run_tools.
+"""
 
 import ollama_lite as ollama
 

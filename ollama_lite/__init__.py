@@ -25,16 +25,6 @@ from ._errors import (
 from ._schema import json_schema
 from ._structured import StructuredOutputError, parse
 from ._sync import Client, Stream
-from ._tool_runner import (
-    MaxRoundsError,
-    ToolCallError,
-    ToolCallEvent,
-    ToolCallRecord,
-    ToolResultEvent,
-    ToolRun,
-    ToolRunError,
-    ToolRunStream,
-)
 from ._types import (
     ChatResponse,
     CloudStatus,
@@ -68,6 +58,16 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._async import AsyncClient, AsyncStream
+    from ._tool_runner import (
+        MaxRoundsError,
+        ToolCallError,
+        ToolCallEvent,
+        ToolCallRecord,
+        ToolResultEvent,
+        ToolRun,
+        ToolRunError,
+        ToolRunStream,
+    )
     from ._tool_runner_async import AsyncToolRunStream
 
 __all__ = [
@@ -164,6 +164,12 @@ _FUNCTIONS = frozenset(
         'model_recommendations', 'heartbeat', 'is_running', 'blob_exists', 'run_tools',
     }
 )  # fmt: skip
+_TOOL_RUNNER = frozenset(
+    {
+        'MaxRoundsError', 'ToolCallError', 'ToolCallEvent', 'ToolCallRecord', 'ToolResultEvent', 'ToolRun',
+        'ToolRunError', 'ToolRunStream',
+    }
+)  # fmt: skip
 _default_client: Optional[Client] = None
 
 if TYPE_CHECKING:
@@ -211,8 +217,12 @@ def __getattr__(name: str) -> Any:
                 f'ollama_lite.{name} needs aiohttp: install it with  pip install "ollama-lite[async]"'
             ) from None
         return getattr(_async, name)
+    if name in _TOOL_RUNNER:
+        # Loaded on first use (the runner and its argument checks cost a few ms), like run_tools itself.
+        from . import _tool_runner
+
+        return getattr(_tool_runner, name)
     if name == 'AsyncToolRunStream':
-        # asyncio only, no aiohttp; still loaded on first use, so ``import ollama_lite`` stays light.
         from ._tool_runner_async import AsyncToolRunStream
 
         return AsyncToolRunStream

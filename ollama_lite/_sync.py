@@ -736,9 +736,11 @@ class Client:
         sent with every round. Returns a ``ToolRun``, or with ``stream=True`` a ``ToolRunStream`` of chunks
         and tool events. Each call's arguments are checked against the tool's schema first; a call that
         fails is reported to the model as its result (``on_error='raise'``: raises ``ToolCallError``). The
-        calls of one reply run in threads at once unless ``parallel=False``. Raises ``MaxRoundsError`` when
+        calls of one reply run at once, each in a worker thread; with ``parallel=False`` one by one in the
+        calling thread. Raises ``MaxRoundsError`` when
         the model still asks for tools after ``max_rounds`` replies, ``RequestError`` for tools that cannot
-        be run, and what :meth:`chat` raises.
+        be run, ``TypeError`` for a function that cannot be described or an unknown chat option, and what
+        :meth:`chat` raises.
 
         >>> client.run_tools('llama3.2', [{'role': 'user', 'content': 'Weather in Paris?'}], [get_weather]).final
         """

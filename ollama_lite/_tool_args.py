@@ -50,10 +50,10 @@ class Parameters:
     def __init__(self, func: Callable[..., Any], schema: Optional[_Schema] = None) -> None:
         try:
             signature: Optional[inspect.Signature] = inspect.signature(func)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError) as exc:  # which of the two depends on the Python version
             if schema is None:
-                raise
-            signature = None  # a builtin: every argument goes by keyword, as the schema names them
+                raise TypeError(f'cannot read the signature of {func!r}: {exc}') from None
+            signature = None  # as some C functions: every argument goes by keyword, as the schema names them
         self._params: List[_Param] = []
         self._extra_ok = signature is None
         if signature is not None:
@@ -104,7 +104,7 @@ class Parameters:
                 problems.append(f'unexpected argument {name!r}')
                 continue
             try:
-                checked[name] = check(value, schema or {}, name)
+                checked[name] = _check(value, schema or {}, name, lenient=True)
             except _Mismatch as exc:
                 problems.append(f'argument {exc.path}: {exc.reason}')
         if not problems:
@@ -136,15 +136,11 @@ class Parameters:
 # --- The check ----------------------------------------------------------------------------------------
 
 
-def check(value: Any, schema: _Schema, path: str) -> Any:
-    """``value`` checked against ``schema``, with strings read as the type the schema asks for.
+def _check(value: Any, schema: _Schema, path: str, *, lenient: bool) -> Any:
+    """``value`` checked against ``schema``; with ``lenient``, strings read as the type the schema asks for.
 
     Raises ``_Mismatch`` naming the path of the value that does not fit.
     """
-    return _check(value, schema, path, lenient=True)
-
-
-def _check(value: Any, schema: _Schema, path: str, *, lenient: bool) -> Any:
     if 'anyOf' in schema and isinstance(schema['anyOf'], Sequence):
         value = _any_of(value, schema['anyOf'], path, lenient)
     types = schema.get('type')
@@ -168,7 +164,7 @@ def _any_of(value: Any, options: Sequence[Any], path: str, lenient: bool) -> Any
                     return _check(value, option, path, lenient=lenient_try)
                 except _Mismatch:
                     continue
-    wanted = ', '.join(_describe(o) for o in options if isinstance(o, Mapping))
+    wanted = ' or '.join(_describe(o) for o in options if isinstance(o, Mapping))
     raise _Mismatch(path, f'expected {wanted}, {_got(value)}')
 
 

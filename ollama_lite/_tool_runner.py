@@ -330,7 +330,7 @@ class _Pending:
         return self._record(error=self.error)
 
     def raised(self, exc: Exception, duration: float) -> ToolCallRecord:
-        error = f'{self.name} raised {type(exc).__name__}: {exc}'
+        error = f'{self.name} raised {type(exc).__name__}' + (f': {exc}' if str(exc) else '')
         return self._record(error=error, exception=exc, duration=duration)
 
     def returned(self, result: Any, duration: float) -> ToolCallRecord:
@@ -500,8 +500,10 @@ def _streamed(chat: Callable[..., Any], loop: _Loop, chunks: Any) -> Generator[T
 
 
 def _run_calls(loop: _Loop, pending: List[_Pending]) -> List[ToolCallRecord]:
-    if loop.parallel and len(pending) > 1:
-        from concurrent.futures import ThreadPoolExecutor  # only a run that needs threads pays the import
+    if loop.parallel:
+        # A single call runs in a worker thread too: a function tied to the caller's thread (an sqlite
+        # connection, say) then fails on its first call, not only on the first reply that asks for two.
+        from concurrent.futures import ThreadPoolExecutor  # only a run that calls tools pays the import
 
         with ThreadPoolExecutor(max_workers=len(pending), thread_name_prefix='ollama_lite-tool') as pool:
             # Each call sees the caller's context variables, as it would running in the caller's thread.

@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import enum
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Dict, List, Optional, Tuple, TypeVar
 
 import pytest
 
@@ -24,6 +26,7 @@ from ollama_lite import (
     Tool,
     ToolCallError,
     ToolCallEvent,
+    ToolResultEvent,
     ToolRun,
 )
 from ollama_lite.testing import EmulatorURL, Reply
@@ -51,6 +54,23 @@ def add(a: int, b: int) -> int:
     return a + b
 
 
+T = TypeVar('T')
+
+
+def run_async(coro: Awaitable[T]) -> T:
+    """``coro`` run to the end in a loop of its own, as ``asyncio.run`` would, but leaving the current loop set.
+
+    asyncio.run replaces the current loop and drops it unclosed, which pytest-asyncio (on Python 3.8) leaves
+    set after each async test: the dropped loop's sockets would then be reported as leaked.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
 def run_tools(transport: str, url: str, *args: Any, **kwargs: Any) -> ToolRun:
     if transport == 'sync':
         with ollama.Client(url) as client:
@@ -60,7 +80,7 @@ def run_tools(transport: str, url: str, *args: Any, **kwargs: Any) -> ToolRun:
         async with ollama.AsyncClient(url) as client:
             return await client.run_tools('llama3.2', *args, **kwargs)
 
-    return asyncio.run(run())
+    return run_async(run())
 
 
 def stream_tools(transport: str, url: str, *args: Any, **kwargs: Any) -> Tuple[List[Any], ToolRun]:
@@ -74,7 +94,7 @@ def stream_tools(transport: str, url: str, *args: Any, **kwargs: Any) -> Tuple[L
             async with await client.run_tools('llama3.2', *args, stream=True, **kwargs) as stream:
                 return [item async for item in stream], stream.run
 
-    return asyncio.run(run())
+    return run_async(run())
 
 
 def chat_bodies(url: EmulatorURL) -> List[Dict[str, Any]]:
@@ -120,8 +140,10 @@ def test_two_calls_in_one_reply_then_the_answer(ollama_emulator: EmulatorURL, tr
         ),
         Reply.text('Sunny in Paris; 1 + 2 = 3.'),
     )
-    run = run_tools(transport, ollama_emulator, [QUESTION], [get_weather, add])
+    given = [QUESTION]
+    run = run_tools(transport, ollama_emulator, given, [get_weather, add])
 
+    assert given == [QUESTION]  # the caller's list is left as it was
     assert run.final.message.content == 'Sunny in Paris; 1 + 2 = 3.'
     assert [r.message.thinking for r in run] == ['Two tools.', None]
     assert [(c.name, c.arguments, c.result, c.error) for c in run.calls] == [
@@ -188,24 +210,44 @@ def explode(reason: str) -> str:
     ('call', 'error'),
     [
         (('explode', {'reason': 'rain'}), 'explode raised Boom: no luck with rain'),
+        (('explode', {'reason': ''}), 'explode raised Boom: no luck with '),
+        (('fail', {}), "fail raised KeyError: 'missing'"),
+        (('fail_quietly', {}), 'fail_quietly raised RuntimeError'),
         (
             ('add', {'a': 1, 'b': 'two'}),
             'the arguments do not fit add: argument b: expected an integer, got a string "two"',
         ),
         (('add', {'a': 1}), "the arguments do not fit add: missing required argument 'b'"),
-        (('divide', {'a': 1}), "there is no tool named 'divide'; the tools are 'explode', 'add'"),
+        (
+            ('divide', {'a': 1}),
+            "there is no tool named 'divide'; the tools are 'explode', 'add', 'fail', 'fail_quietly'",
+        ),
     ],
-    ids=['the-function-raises', 'wrong-argument-type', 'missing-argument', 'unknown-tool'],
+    ids=[
+        'the-function-raises',
+        'raises-with-empty-text',
+        'raises-key-error',
+        'raises-without-text',
+        'wrong-argument-type',
+        'missing-argument',
+        'unknown-tool',
+    ],
 )
+@pytest.mark.parametrize('streamed', [False, True], ids=['whole', 'streamed'])
 def test_a_failing_call_is_reported_to_the_model_as_the_tool_result(
-    ollama_emulator: EmulatorURL, transport: str, call: Tuple[str, Dict[str, Any]], error: str
+    ollama_emulator: EmulatorURL, transport: str, call: Tuple[str, Dict[str, Any]], error: str, streamed: bool
 ) -> None:
     ollama_emulator.emulator.reply(Reply.tool_calls([call, ('add', {'a': 2, 'b': 2})]), Reply.text('Sorry.'))
-    run = run_tools(transport, ollama_emulator, [QUESTION], [explode, add])
+    tools = [explode, add, fail, fail_quietly]
+    if streamed:
+        items, run = stream_tools(transport, ollama_emulator, [QUESTION], tools)
+        assert [i.call for i in items if isinstance(i, ToolResultEvent)] == run.calls
+    else:
+        run = run_tools(transport, ollama_emulator, [QUESTION], tools)
 
     failed, fine = run.calls
     assert (failed.ok, failed.error, failed.content, failed.result) == (False, error, f'Error: {error}', None)
-    assert isinstance(failed.exception, Boom) == (call[0] == 'explode')
+    assert (failed.exception is not None) == ('raised' in error)
     assert (fine.ok, fine.content) == (True, '4')
     sent = chat_bodies(ollama_emulator)[-1]['messages']
     assert [(m['role'], m.get('tool_name'), m['content']) for m in sent[2:]] == [
@@ -214,6 +256,16 @@ def test_a_failing_call_is_reported_to_the_model_as_the_tool_result(
     ]
     assert [m['tool_call_id'] for m in sent[2:]] == ids_of(run, 0)
     assert run.final.message.content == 'Sorry.'
+
+
+def fail() -> None:
+    """Fails with a KeyError."""
+    raise KeyError('missing')
+
+
+def fail_quietly() -> None:
+    """Fails without a message."""
+    raise RuntimeError
 
 
 @pytest.mark.parametrize('transport', TRANSPORTS)
@@ -231,6 +283,19 @@ def test_on_error_raise_raises_with_the_run_and_sends_nothing_more(
     assert error.call.name == 'explode'
     assert [c.name for c in error.run.calls] == ['add', 'explode']
     assert error.run.messages[-1].role == 'assistant'
+    assert len(chat_bodies(ollama_emulator)) == 1
+
+
+def test_a_streamed_run_with_on_error_raise_yields_the_results_then_raises(ollama_emulator: EmulatorURL) -> None:
+    ollama_emulator.emulator.reply(Reply.tool_calls([('add', {'a': 1, 'b': 1}), ('explode', {'reason': 'fog'})]))
+    items: List[Any] = []
+    with ollama.Client(ollama_emulator) as client:
+        stream = client.run_tools('llama3.2', [QUESTION], [explode, add], stream=True, on_error='raise')
+        with pytest.raises(ToolCallError) as caught:
+            items.extend(stream)
+    results = [i.call for i in items if isinstance(i, ToolResultEvent)]
+    assert [(r.name, r.ok) for r in results] == [('add', True), ('explode', False)]
+    assert caught.value.run is stream.run
     assert len(chat_bodies(ollama_emulator)) == 1
 
 
@@ -361,7 +426,7 @@ def test_chat_options_go_with_every_round_and_the_answer_is_parsed(
         run = client.run_tools(
             'qwen3', [QUESTION], [get_weather], think=True, format=Answer, options={'temperature': 0},
             keep_alive='5m',
-        ) if transport == 'sync' else asyncio.run(_async_options_run(ollama_emulator))  # fmt: skip
+        ) if transport == 'sync' else run_async(_async_options_run(ollama_emulator))  # fmt: skip
 
     assert run.parsed == Answer('Paris', 21)
     for body in chat_bodies(ollama_emulator):
@@ -445,7 +510,7 @@ def test_a_streamed_run_sends_its_first_request_at_the_call(ollama_emulator: Emu
                 async with ollama.AsyncClient(ollama_emulator) as client:
                     await client.run_tools('nope', [QUESTION], [add], stream=True)
 
-            asyncio.run(call())
+            run_async(call())
     assert caught.value.status_code == 404
 
 
@@ -570,7 +635,7 @@ def test_async_calls_of_one_reply_run_together_and_answer_in_the_models_order(
             return await client.run_tools('llama3.2', [QUESTION], [first, second], on_error='raise')
 
     ollama_emulator.emulator.reply(Reply.tool_calls([('first', {}), ('second', {})]), Reply.text('ok'))
-    run = asyncio.run(main())
+    run = run_async(main())
     assert finished == ['second', 'first']
     sent = chat_bodies(ollama_emulator)[-1]['messages']
     assert [(m['tool_name'], m['content']) for m in sent[2:]] == [('first', 'one'), ('second', 'two')]
@@ -593,6 +658,20 @@ def test_plain_functions_of_one_reply_run_together_in_threads(ollama_emulator: E
     run = run_tools(transport, ollama_emulator, [QUESTION], [meet], on_error='raise')
     assert [c.content for c in run.calls] == ['a', 'b']
     assert threading.get_ident() not in threads
+
+
+@pytest.mark.parametrize(('parallel', 'in_callers_thread'), [(True, False), (False, True)])
+def test_with_client_a_single_call_runs_where_several_would(
+    ollama_emulator: EmulatorURL, parallel: bool, in_callers_thread: bool
+) -> None:
+    def where() -> bool:
+        """Whether this runs in the test's thread."""
+        return threading.get_ident() == caller
+
+    caller = threading.get_ident()
+    ollama_emulator.emulator.reply(Reply.tool_call('where'), Reply.text('ok'))
+    run = run_tools('sync', ollama_emulator, [QUESTION], [where], parallel=parallel)
+    assert run.calls[0].result is in_callers_thread
 
 
 @pytest.mark.parametrize('transport', TRANSPORTS)
@@ -627,6 +706,7 @@ def test_functions_see_the_callers_context_variables(ollama_emulator: EmulatorUR
     REQUEST_ID.set('req-7')
     run = run_tools(transport, ollama_emulator, [QUESTION], [whoami])
     assert [c.content for c in run.calls] == ['req-7', 'req-7']
+    assert len({c.id for c in run.calls}) == 2  # the same call twice in one reply: two ids, two results
 
 
 def test_async_and_plain_functions_mix(ollama_emulator: EmulatorURL) -> None:
@@ -725,3 +805,12 @@ def test_the_module_level_function_uses_the_default_client(
     run = ollama.run_tools('llama3.2', [QUESTION], [add])
     assert (run.calls[0].content, run.final.message.content) == ('5', '5')
     ollama._default_client.close()  # type: ignore[union-attr]
+
+
+def test_the_runner_loads_on_first_use_not_with_the_package() -> None:
+    code = (
+        'import sys, ollama_lite; loaded = [m for m in sys.modules if "_tool" in m or m == "asyncio"]; '
+        'ollama_lite.ToolRun; ollama_lite.Client().run_tools; print(loaded, "ollama_lite._tool_runner" in sys.modules)'
+    )
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == '[] True'

@@ -118,7 +118,7 @@ def test_a_string_that_spells_the_type_asked_for_is_read_as_it(name: str, sent: 
         ('level', 4, 'argument level: expected one of [1, 2, 3], got a number 4'),
         ('place', {'zip': 1}, 'argument place.city: missing required field'),
         ('place', {'city': 5}, 'argument place.city: expected a string, got a number 5'),
-        ('maybe', 'null', 'argument maybe: expected an integer, null, got a string "null"'),
+        ('maybe', 'null', 'argument maybe: expected an integer or null, got a string "null"'),
         ('pair', [1, 'a', 'b'], 'argument pair: expected at most 2 items, got 3'),
         ('table', {'x': 'y'}, 'argument table.x: expected a number'),
     ],
@@ -211,7 +211,7 @@ def test_a_tool_given_with_its_own_schema_is_checked_against_that_schema(argumen
         ({}, "missing required argument 'city'"),
         ({'city': 'Rome', 'units': 'k'}, "argument units: expected one of ['c', 'f', None]"),
         ({'city': 'Rome', 'strict': {'b': 1}}, 'argument strict.b: unexpected field'),
-        ({'city': 'Rome', 'choice': 'x'}, 'argument choice: expected an integer, an array, got a string "x"'),
+        ({'city': 'Rome', 'choice': 'x'}, 'argument choice: expected an integer or an array, got a string "x"'),
         ({'city': 'Rome', 'unique': [1, 1]}, 'argument unique: expected unique items'),
     ],
 )
