@@ -147,38 +147,39 @@ async def relay(
     pump = asyncio.ensure_future(_pump(request, response, stream, framing))
     try:
         await asyncio.wait({pump, gone}, return_when=asyncio.FIRST_COMPLETED)
+        if not pump.done():
+            await _stop(pump)
+            _left(request, 'the client went away')
+        else:
+            try:
+                pump.result()
+            except _ClientGone:
+                _left(request, 'the client went away')
     except asyncio.CancelledError:
-        await _stop(pump, stream)
-        _log.debug('%s %s: handler cancelled; the Ollama stream is closed', request.method, request.path)
+        await _stop(pump)
+        _left(request, 'the handler was cancelled')
         raise
     finally:
         watch.discard(gone)
-    if not pump.done():
-        await _stop(pump, stream)
-        _left(request)
-        return response
-    try:
-        pump.result()
-    except _ClientGone:
-        _left(request)
+        # Covers a source the pump never got to open; closing an opened stream again is harmless.
+        await _discard(stream)
     return response
 
 
-def _left(request: web.BaseRequest) -> None:
-    _log.debug('%s %s: the client went away; the Ollama stream is closed', request.method, request.path)
+def _left(request: web.BaseRequest, why: str) -> None:
+    _log.debug('%s %s: %s; the Ollama stream is closed', request.method, request.path, why)
 
 
-async def _stop(pump: asyncio.Future[None], stream: StreamSource) -> None:
-    # Cancelling the pump cancels its read, which closes the stream's connection; the Ollama server sees the
-    # disconnect at once. _discard covers a source the pump never got to open.
+async def _stop(pump: asyncio.Future[None]) -> None:
+    # Cancelling the pump cancels its read, which closes the stream's connection: the Ollama server sees the
+    # disconnect at once.
     pump.cancel()
     await asyncio.wait({pump})
     if not pump.cancelled():
-        pump.exception()  # retrieved: the failure was the departure itself, already being reported
-    await _discard(stream)
+        pump.exception()  # retrieved: the failure was the departure itself, reported by the caller
 
 
-async def _discard(stream: StreamSource) -> None:
+async def _discard(stream: Any) -> None:
     if isinstance(stream, AsyncStream):
         await stream.aclose()
     elif asyncio.iscoroutine(stream):
@@ -203,9 +204,7 @@ async def _pump(
                     chunk = await _next(stream.__anext__(), response, framing, request)
                 except StopAsyncIteration:
                     break
-                data = framing.chunk(chunk)
-                if data:
-                    await response.write(data)
+                await _write(response, framing.chunk(chunk), request)
     except _OLLAMA_ERRORS as error:
         _log.warning('%s %s: the Ollama stream failed: %s', request.method, request.path, error)
         await _write(response, framing.error(_public_message(error)), request)
@@ -213,8 +212,6 @@ async def _pump(
             # Without the terminating chunk the reply is visibly incomplete to any HTTP client.
             request.transport.close()
             return
-    except ConnectionError as error:
-        raise _ClientGone() from error
     await _write(response, b'', request, eof=True)
 
 
@@ -238,10 +235,7 @@ async def _next(
         return await pending
     task = asyncio.ensure_future(pending)
     try:
-        while True:
-            done, _ = await asyncio.wait({task}, timeout=framing.keepalive)
-            if done:
-                return task.result()
+        while not (await asyncio.wait({task}, timeout=framing.keepalive))[0]:
             await _write(response, framing.keepalive_comment, request)
     except BaseException:
         task.cancel()
@@ -250,6 +244,7 @@ async def _next(
             # The stream opened just as the relay was stopped: close it rather than leave it to the collector.
             await _discard(task.result())
         raise
+    return task.result()
 
 
 def _public_message(error: Exception) -> str:

@@ -204,7 +204,7 @@ async def test_ndjson_error_line_mid_stream() -> None:
     assert lines[1:] == [{'error': 'model runner crashed'}]
 
 
-async def test_text_error_is_a_last_line_and_an_incomplete_body() -> None:
+async def test_text_error_is_a_last_line_and_an_incomplete_body(logs: pytest.LogCaptureFixture) -> None:
     async with running_relay() as r:
         r.emulator.reply(Reply.text('a b c d').error_after(2, 'model runner crashed'))
         browser = await Browser.get(r.port, '/ask?format=text')
@@ -212,6 +212,7 @@ async def test_text_error_is_a_last_line_and_an_incomplete_body() -> None:
         browser.leave()
     assert pieces == [b'a', b' b', b'\n[error] model runner crashed\n']
     assert not complete  # no terminating chunk: an HTTP client sees the answer is cut short
+    assert not [record for record in logs.records if record.exc_info], logs.text
 
 
 async def test_error_before_the_stream_opens_reaches_the_browser() -> None:
