@@ -23,12 +23,12 @@ from ollama_lite import AsyncClient, RequestError
 from ollama_lite.testing import Reply
 from ollama_lite.web import CLIENT, client_context, relay
 from tests.web._harness import (
-    PATIENCE,
     Browser,
     direct_lines,
     events,
     json_lines,
     running_relay,
+    until_stalled,
     wait_for,
     without_time,
 )
@@ -313,7 +313,7 @@ async def test_leaving_while_a_write_is_blocked_stops_the_model(
         r.emulator.reply(BIG)
         browser = await Browser.get(r.port, '/ask?format=text&count=1&sndbuf=1', rcvbuf=4096)
         await wait_for(lambda: len(r.shaped) > 4, 'the relay to read some chunks')
-        await _until_stalled(r.shaped)
+        await until_stalled(r.shaped)
         browser.leave()
         await r.wait_disconnect()
         assert len(r.shaped) < BIG_WORDS
@@ -379,25 +379,11 @@ async def test_one_browser_leaving_stops_only_its_own_stream() -> None:
 # --- back-pressure -------------------------------------------------------------------------------------------
 
 
-async def _until_stalled(counted: List[Any]) -> int:
-    """Wait until ``counted`` stops growing for half a second; return its length then."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + PATIENCE
-    last, since = -1, loop.time()
-    while loop.time() < deadline:
-        if len(counted) != last:
-            last, since = len(counted), loop.time()
-        elif loop.time() - since > 0.5:
-            return last
-        await asyncio.sleep(0.02)
-    raise AssertionError(f'the relay kept reading from Ollama while the browser read nothing ({len(counted)} chunks)')
-
-
 async def test_a_paused_browser_pauses_the_reading_from_ollama() -> None:
     async with running_relay() as r:
         r.emulator.reply(BIG)
         browser = await Browser.get(r.port, '/ask?format=text&count=1&sndbuf=1', rcvbuf=4096)
-        stalled = await _until_stalled(r.shaped)
+        stalled = await until_stalled(r.shaped)
         # What the relay took from Ollama while the browser read nothing: a few MB of socket buffers at most.
         assert stalled * 8000 < 2_000_000, stalled
         pieces, complete = await browser.chunks()  # the browser reads again: the rest flows, nothing lost
