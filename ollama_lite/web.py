@@ -52,9 +52,9 @@ CLIENT = web.AppKey('ollama_lite.client', AsyncClient)
 FORMATS = ('text', 'ndjson', 'sse')
 
 #: What a caller may hand :func:`relay`: a stream, or the awaitable that opens one (``client.chat(..., stream=True)``).
-StreamSource = Union[AsyncStream[Any], Awaitable[AsyncStream[Any]]]
+_StreamSource = Union[AsyncStream[Any], Awaitable[AsyncStream[Any]]]
 #: Turns one chunk into what is sent for it (``None``: nothing); see :func:`relay`.
-Shape = Callable[[Any], Any]
+_Shape = Callable[[Any], Any]
 
 _log = logging.getLogger(__name__)
 
@@ -100,10 +100,10 @@ def client_context(
 
 async def relay(
     request: web.BaseRequest,
-    stream: StreamSource,
+    stream: _StreamSource,
     *,
     format: str = 'text',
-    shape: Optional[Shape] = None,
+    shape: Optional[_Shape] = None,
     keepalive: float = 15.0,
 ) -> web.StreamResponse:
     """Stream a chat or generate reply to the client of ``request``; return the finished response.
@@ -193,7 +193,7 @@ class _ClientGone(Exception):
 
 
 async def _pump(
-    request: web.BaseRequest, response: web.StreamResponse, source: StreamSource, framing: _Framing
+    request: web.BaseRequest, response: web.StreamResponse, source: _StreamSource, framing: _Framing
 ) -> None:
     await _write(response, framing.opening(), request)
     try:
@@ -281,7 +281,7 @@ class _Framing:
     keepalive_comment = b''
     cut_on_error = False
 
-    def __init__(self, shape: Optional[Shape]) -> None:
+    def __init__(self, shape: Optional[_Shape]) -> None:
         self.shape = shape
 
     def opening(self) -> bytes:
@@ -321,7 +321,7 @@ class _SSE(_Framing):
     content_type = 'text/event-stream'
     keepalive_comment = b': keep-alive\n\n'
 
-    def __init__(self, shape: Optional[Shape], keepalive: float) -> None:
+    def __init__(self, shape: Optional[_Shape], keepalive: float) -> None:
         super().__init__(shape)
         self.keepalive = keepalive
 
@@ -358,7 +358,7 @@ def _headers(framing: _Framing) -> Dict[str, str]:
     return {'Content-Type': framing.content_type, 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no'}
 
 
-def _framing(format: str, shape: Optional[Shape], keepalive: float) -> _Framing:
+def _framing(format: str, shape: Optional[_Shape], keepalive: float) -> _Framing:
     if not (isinstance(keepalive, (int, float)) and keepalive > 0):
         raise RequestError(f'keepalive must be a positive number of seconds, got {keepalive!r}')
     if format == 'text':
