@@ -144,7 +144,7 @@ async def test_sse_tool_calls_event() -> None:
 
 async def test_sse_keep_alive_comment_while_the_model_loads_and_pauses() -> None:
     async with running_relay() as r:
-        r.emulator.reply(Reply.text('One two').delayed(0.5).paced(0.5))
+        r.emulator.reply(Reply.text('One two').delayed(0.3).paced(0.3))
         browser = await Browser.get(r.port, '/ask?format=sse&keepalive=0.05')
         pieces, complete = await browser.chunks()
         browser.leave()
@@ -341,11 +341,11 @@ def test_aiohttp_handler_cancellation_is_off_by_default() -> None:
 
 async def test_without_relay_a_handler_notices_a_departure_only_when_a_write_fails() -> None:
     async with running_relay() as r:
-        r.emulator.reply(Reply.text('Never said.', thinking=' '.join(['hmm'] * 40)).paced(0.05))  # 2 s of thinking
+        r.emulator.reply(Reply.text('Never said.', thinking=' '.join(['hmm'] * 24)).paced(0.05))  # 1.2 s of thinking
         browser = await Browser.get(r.port, '/naive')
         request = await wait_for(lambda: r.emulator.last_request, 'the model request')
         browser.leave()
-        await asyncio.sleep(1.0)  # the relay notices within 25 ms; this handler writes nothing while it thinks
+        await asyncio.sleep(0.5)  # the relay notices within 25 ms; this handler writes nothing while it thinks
         assert not request.client_disconnected
         await r.wait_disconnect()  # the first content token's write failed
 
@@ -362,7 +362,7 @@ async def test_without_relay_aiohttp_logs_a_traceback_when_the_write_fails(logs:
 
 async def test_one_browser_leaving_stops_only_its_own_stream() -> None:
     async with running_relay(token_delay=0.01) as r:
-        r.emulator.reply(*[Reply.text(' '.join(['word'] * 100))] * 2, LONG_THINKING)
+        r.emulator.reply(*[Reply.text(' '.join(['word'] * 40))] * 2, LONG_THINKING)
         staying = [await Browser.get(r.port, '/ask?format=sse') for _ in range(2)]
         leaving = await Browser.get(r.port, '/ask?format=sse')
         await wait_for(lambda: len(r.emulator.requests) == 3, 'three model requests')
