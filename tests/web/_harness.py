@@ -84,6 +84,12 @@ async def wait_for(probe: Any, what: str, patience: float = PATIENCE) -> Any:
 
 
 async def _handler(request: web.Request) -> web.StreamResponse:
+    """``/ask``: relay a chat (``endpoint=generate``: a generate) of ``model`` (default qwen3) in ``format``.
+
+    ``client`` picks ``down`` or ``impatient`` instead of the app's client; ``opened`` hands relay the opened
+    stream instead of the call; ``count`` passes a shape that records each chunk; ``sndbuf`` shrinks the send
+    buffer towards the browser; ``keepalive`` is relay's.
+    """
     client = request.app[_CLIENTS[request.query.get('client', '')]]
     query = request.query
     shaped: List[Any] = request.app[SHAPED]
