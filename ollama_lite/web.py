@@ -123,8 +123,8 @@ async def relay(
     that chunk (the final chunk's ``done`` event is sent even then).
 
     When the client goes away (the page closed, ``EventSource.close()``, the network gone), whether or not
-    aiohttp's handler cancellation is on, the Ollama stream is closed within about 25 ms, so the model stops
-    generating, and one line is logged at debug level. An Ollama error before or during the stream reaches the
+    aiohttp's handler cancellation is on, the Ollama stream is closed within tens of milliseconds, so the model
+    stops generating, and one line is logged at debug level. An Ollama error before or during the stream reaches the
     client in the chosen format: an ``error`` event ``{"error": ...}``, an NDJSON ``{"error": ...}`` line, or for
     ``'text'`` a last line ``[error] ...`` followed by a cut connection, so that HTTP clients also see the
     answer as incomplete. What the model server said is passed on; a connection failure or timeout is named
