@@ -354,7 +354,8 @@ def _event(name: str, data: str) -> bytes:
 
 
 def _headers(framing: _Framing) -> Dict[str, str]:
-    # X-Accel-Buffering: nginx, the usual proxy in front of aiohttp, would otherwise hold the tokens back.
+    # X-Accel-Buffering: nginx, the usual proxy in front of aiohttp, would otherwise buffer the whole reply, reading
+    # it from the relay (and so from Ollama) however slowly the browser reads.
     return {'Content-Type': framing.content_type, 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no'}
 
 
