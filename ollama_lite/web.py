@@ -52,9 +52,9 @@ CLIENT = web.AppKey('ollama_lite.client', AsyncClient)
 FORMATS = ('text', 'ndjson', 'sse')
 
 #: What a caller may hand :func:`relay`: a stream, or the awaitable that opens one (``client.chat(..., stream=True)``).
-StreamSource = Union[AsyncStream[Any], Awaitable[AsyncStream[Any]]]
+_StreamSource = Union[AsyncStream[Any], Awaitable[AsyncStream[Any]]]
 #: Turns one chunk into what is sent for it (``None``: nothing); see :func:`relay`.
-Shape = Callable[[Any], Any]
+_Shape = Callable[[Any], Any]
 
 _log = logging.getLogger(__name__)
 
@@ -100,10 +100,10 @@ def client_context(
 
 async def relay(
     request: web.BaseRequest,
-    stream: StreamSource,
+    stream: _StreamSource,
     *,
     format: str = 'text',
-    shape: Optional[Shape] = None,
+    shape: Optional[_Shape] = None,
     keepalive: float = 15.0,
 ) -> web.StreamResponse:
     """Stream a chat or generate reply to the client of ``request``; return the finished response.
@@ -123,8 +123,8 @@ async def relay(
     that chunk (the final chunk's ``done`` event is sent even then).
 
     When the client goes away (the page closed, ``EventSource.close()``, the network gone), whether or not
-    aiohttp's handler cancellation is on, the Ollama stream is closed within about 25 ms, so the model stops
-    generating, and one line is logged at debug level. An Ollama error before or during the stream reaches the
+    aiohttp's handler cancellation is on, the Ollama stream is closed within tens of milliseconds, so the model
+    stops generating, and one line is logged at debug level. An Ollama error before or during the stream reaches the
     client in the chosen format: an ``error`` event ``{"error": ...}``, an NDJSON ``{"error": ...}`` line, or for
     ``'text'`` a last line ``[error] ...`` followed by a cut connection, so that HTTP clients also see the
     answer as incomplete. What the model server said is passed on; a connection failure or timeout is named
@@ -147,38 +147,39 @@ async def relay(
     pump = asyncio.ensure_future(_pump(request, response, stream, framing))
     try:
         await asyncio.wait({pump, gone}, return_when=asyncio.FIRST_COMPLETED)
+        if not pump.done():
+            await _stop(pump)
+            _left(request, 'the client went away')
+        else:
+            try:
+                pump.result()
+            except _ClientGone:
+                _left(request, 'the client went away')
     except asyncio.CancelledError:
-        await _stop(pump, stream)
-        _log.debug('%s %s: handler cancelled; the Ollama stream is closed', request.method, request.path)
+        await _stop(pump)
+        _left(request, 'the handler was cancelled')
         raise
     finally:
         watch.discard(gone)
-    if not pump.done():
-        await _stop(pump, stream)
-        _left(request)
-        return response
-    try:
-        pump.result()
-    except _ClientGone:
-        _left(request)
+        # Covers a source the pump never got to open; closing an opened stream again is harmless.
+        await _discard(stream)
     return response
 
 
-def _left(request: web.BaseRequest) -> None:
-    _log.debug('%s %s: the client went away; the Ollama stream is closed', request.method, request.path)
+def _left(request: web.BaseRequest, why: str) -> None:
+    _log.debug('%s %s: %s; the Ollama stream is closed', request.method, request.path, why)
 
 
-async def _stop(pump: asyncio.Future[None], stream: StreamSource) -> None:
-    # Cancelling the pump cancels its read, which closes the stream's connection; the Ollama server sees the
-    # disconnect at once. _discard covers a source the pump never got to open.
+async def _stop(pump: asyncio.Future[None]) -> None:
+    # Cancelling the pump cancels its read, which closes the stream's connection: the Ollama server sees the
+    # disconnect at once.
     pump.cancel()
     await asyncio.wait({pump})
     if not pump.cancelled():
-        pump.exception()  # retrieved: the failure was the departure itself, already being reported
-    await _discard(stream)
+        pump.exception()  # retrieved: the failure was the departure itself, reported by the caller
 
 
-async def _discard(stream: StreamSource) -> None:
+async def _discard(stream: Any) -> None:
     if isinstance(stream, AsyncStream):
         await stream.aclose()
     elif asyncio.iscoroutine(stream):
@@ -192,7 +193,7 @@ class _ClientGone(Exception):
 
 
 async def _pump(
-    request: web.BaseRequest, response: web.StreamResponse, source: StreamSource, framing: _Framing
+    request: web.BaseRequest, response: web.StreamResponse, source: _StreamSource, framing: _Framing
 ) -> None:
     await _write(response, framing.opening(), request)
     try:
@@ -203,9 +204,7 @@ async def _pump(
                     chunk = await _next(stream.__anext__(), response, framing, request)
                 except StopAsyncIteration:
                     break
-                data = framing.chunk(chunk)
-                if data:
-                    await response.write(data)
+                await _write(response, framing.chunk(chunk), request)
     except _OLLAMA_ERRORS as error:
         _log.warning('%s %s: the Ollama stream failed: %s', request.method, request.path, error)
         await _write(response, framing.error(_public_message(error)), request)
@@ -213,8 +212,6 @@ async def _pump(
             # Without the terminating chunk the reply is visibly incomplete to any HTTP client.
             request.transport.close()
             return
-    except ConnectionError as error:
-        raise _ClientGone() from error
     await _write(response, b'', request, eof=True)
 
 
@@ -238,10 +235,7 @@ async def _next(
         return await pending
     task = asyncio.ensure_future(pending)
     try:
-        while True:
-            done, _ = await asyncio.wait({task}, timeout=framing.keepalive)
-            if done:
-                return task.result()
+        while not (await asyncio.wait({task}, timeout=framing.keepalive))[0]:
             await _write(response, framing.keepalive_comment, request)
     except BaseException:
         task.cancel()
@@ -250,6 +244,7 @@ async def _next(
             # The stream opened just as the relay was stopped: close it rather than leave it to the collector.
             await _discard(task.result())
         raise
+    return task.result()
 
 
 def _public_message(error: Exception) -> str:
@@ -286,7 +281,7 @@ class _Framing:
     keepalive_comment = b''
     cut_on_error = False
 
-    def __init__(self, shape: Optional[Shape]) -> None:
+    def __init__(self, shape: Optional[_Shape]) -> None:
         self.shape = shape
 
     def opening(self) -> bytes:
@@ -326,7 +321,7 @@ class _SSE(_Framing):
     content_type = 'text/event-stream'
     keepalive_comment = b': keep-alive\n\n'
 
-    def __init__(self, shape: Optional[Shape], keepalive: float) -> None:
+    def __init__(self, shape: Optional[_Shape], keepalive: float) -> None:
         super().__init__(shape)
         self.keepalive = keepalive
 
@@ -359,11 +354,12 @@ def _event(name: str, data: str) -> bytes:
 
 
 def _headers(framing: _Framing) -> Dict[str, str]:
-    # X-Accel-Buffering: nginx, the usual proxy in front of aiohttp, would otherwise hold the tokens back.
+    # X-Accel-Buffering: nginx, the usual proxy in front of aiohttp, would otherwise buffer the whole reply, reading
+    # it from the relay (and so from Ollama) however slowly the browser reads.
     return {'Content-Type': framing.content_type, 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no'}
 
 
-def _framing(format: str, shape: Optional[Shape], keepalive: float) -> _Framing:
+def _framing(format: str, shape: Optional[_Shape], keepalive: float) -> _Framing:
     if not (isinstance(keepalive, (int, float)) and keepalive > 0):
         raise RequestError(f'keepalive must be a positive number of seconds, got {keepalive!r}')
     if format == 'text':

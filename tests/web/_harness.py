@@ -51,6 +51,20 @@ class Relay:
         return await wait_for(lambda: _disconnected(self.emulator), 'the emulator to see the relay disconnect')
 
 
+async def until_stalled(counted: List[Any]) -> int:
+    """Wait until ``counted`` stops growing for half a second; return its length then."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + PATIENCE
+    last, since = -1, loop.time()
+    while loop.time() < deadline:
+        if len(counted) != last:
+            last, since = len(counted), loop.time()
+        elif loop.time() - since > 0.5:
+            return last
+        await asyncio.sleep(0.02)
+    raise AssertionError(f'the relay kept reading from Ollama while the browser read nothing ({len(counted)} chunks)')
+
+
 def _disconnected(emu: Emulator) -> Optional[RecordedRequest]:
     request = emu.last_request
     return request if request is not None and request.client_disconnected else None
@@ -70,6 +84,12 @@ async def wait_for(probe: Any, what: str, patience: float = PATIENCE) -> Any:
 
 
 async def _handler(request: web.Request) -> web.StreamResponse:
+    """``/ask``: relay a chat (``endpoint=generate``: a generate) of ``model`` (default qwen3) in ``format``.
+
+    ``client`` picks ``down`` or ``impatient`` instead of the app's client; ``opened`` hands relay the opened
+    stream instead of the call; ``count`` passes a shape that records each chunk; ``sndbuf`` shrinks the send
+    buffer towards the browser; ``keepalive`` is relay's.
+    """
     client = request.app[_CLIENTS[request.query.get('client', '')]]
     query = request.query
     shaped: List[Any] = request.app[SHAPED]

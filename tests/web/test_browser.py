@@ -33,7 +33,10 @@ pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason='chromium is not installed (apt-get install chromium; .ci/run installs it)'
 )
 
-THINKING = 'The sky looks blue because air scatters short wavelengths more than long ones.'
+THINKING = (
+    'The sky looks blue because air scatters the short wavelengths of sunlight much more than the long ones;'
+    ' say so simply.'
+)  # 20 tokens: a second of thinking
 ANSWER = ' '.join(['Sunlight', 'meets', 'the', 'air', 'and', 'blue', 'light', 'scatters', 'most.'] * 60)  # 27 s
 
 

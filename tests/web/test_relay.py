@@ -23,12 +23,12 @@ from ollama_lite import AsyncClient, RequestError
 from ollama_lite.testing import Reply
 from ollama_lite.web import CLIENT, client_context, relay
 from tests.web._harness import (
-    PATIENCE,
     Browser,
     direct_lines,
     events,
     json_lines,
     running_relay,
+    until_stalled,
     wait_for,
     without_time,
 )
@@ -95,6 +95,17 @@ async def test_ndjson_is_each_chunk_as_ollama_sent_it(endpoint: str) -> None:
     assert [without_time(line) for line in json_lines(b''.join(pieces))] == [without_time(s) for s in sent]
 
 
+async def test_sse_of_a_generate_stream() -> None:
+    async with running_relay() as r:
+        r.emulator.reply(Reply.text('Blue light.', thinking='Physics.'))
+        browser = await Browser.get(r.port, '/ask?format=sse&endpoint=generate')
+        pieces, _ = await browser.chunks()
+        browser.leave()
+    framed = events(b''.join(pieces))
+    assert framed[1:-1] == [('thinking', '"Physics."'), ('content', '"Blue"'), ('content', '" light."')]
+    assert json.loads(framed[-1][1])['done'] is True and framed[-1][0] == 'done'
+
+
 async def test_sse_names_thinking_content_and_done() -> None:
     async with running_relay() as r:
         r.emulator.reply(Reply.text('Paris\nis "lovely".', thinking='Easy one.'))
@@ -133,7 +144,7 @@ async def test_sse_tool_calls_event() -> None:
 
 async def test_sse_keep_alive_comment_while_the_model_loads_and_pauses() -> None:
     async with running_relay() as r:
-        r.emulator.reply(Reply.text('One two').delayed(0.5).paced(0.5))
+        r.emulator.reply(Reply.text('One two').delayed(0.3).paced(0.3))
         browser = await Browser.get(r.port, '/ask?format=sse&keepalive=0.05')
         pieces, complete = await browser.chunks()
         browser.leave()
@@ -193,7 +204,7 @@ async def test_ndjson_error_line_mid_stream() -> None:
     assert lines[1:] == [{'error': 'model runner crashed'}]
 
 
-async def test_text_error_is_a_last_line_and_an_incomplete_body() -> None:
+async def test_text_error_is_a_last_line_and_an_incomplete_body(logs: pytest.LogCaptureFixture) -> None:
     async with running_relay() as r:
         r.emulator.reply(Reply.text('a b c d').error_after(2, 'model runner crashed'))
         browser = await Browser.get(r.port, '/ask?format=text')
@@ -201,6 +212,7 @@ async def test_text_error_is_a_last_line_and_an_incomplete_body() -> None:
         browser.leave()
     assert pieces == [b'a', b' b', b'\n[error] model runner crashed\n']
     assert not complete  # no terminating chunk: an HTTP client sees the answer is cut short
+    assert not [record for record in logs.records if record.exc_info], logs.text
 
 
 async def test_error_before_the_stream_opens_reaches_the_browser() -> None:
@@ -301,7 +313,7 @@ async def test_leaving_while_a_write_is_blocked_stops_the_model(
         r.emulator.reply(BIG)
         browser = await Browser.get(r.port, '/ask?format=text&count=1&sndbuf=1', rcvbuf=4096)
         await wait_for(lambda: len(r.shaped) > 4, 'the relay to read some chunks')
-        await _until_stalled(r.shaped)
+        await until_stalled(r.shaped)
         browser.leave()
         await r.wait_disconnect()
         assert len(r.shaped) < BIG_WORDS
@@ -329,11 +341,11 @@ def test_aiohttp_handler_cancellation_is_off_by_default() -> None:
 
 async def test_without_relay_a_handler_notices_a_departure_only_when_a_write_fails() -> None:
     async with running_relay() as r:
-        r.emulator.reply(Reply.text('Never said.', thinking=' '.join(['hmm'] * 40)).paced(0.05))  # 2 s of thinking
+        r.emulator.reply(Reply.text('Never said.', thinking=' '.join(['hmm'] * 24)).paced(0.05))  # 1.2 s of thinking
         browser = await Browser.get(r.port, '/naive')
         request = await wait_for(lambda: r.emulator.last_request, 'the model request')
         browser.leave()
-        await asyncio.sleep(1.0)  # the relay notices within 25 ms; this handler writes nothing while it thinks
+        await asyncio.sleep(0.5)  # the relay notices within 25 ms; this handler writes nothing while it thinks
         assert not request.client_disconnected
         await r.wait_disconnect()  # the first content token's write failed
 
@@ -348,30 +360,32 @@ async def test_without_relay_aiohttp_logs_a_traceback_when_the_write_fails(logs:
         await wait_for(lambda: [x for x in logs.records if x.name == 'aiohttp.server' and x.exc_info], 'a traceback')
 
 
+async def test_one_browser_leaving_stops_only_its_own_stream() -> None:
+    async with running_relay(token_delay=0.01) as r:
+        r.emulator.reply(*[Reply.text(' '.join(['word'] * 40))] * 2, LONG_THINKING)
+        staying = [await Browser.get(r.port, '/ask?format=sse') for _ in range(2)]
+        leaving = await Browser.get(r.port, '/ask?format=sse')
+        await wait_for(lambda: len(r.emulator.requests) == 3, 'three model requests')
+        await leaving.until(b'event: thinking')
+        leaving.leave()
+        gone = await wait_for(lambda: [q for q in r.emulator.requests if q.client_disconnected], 'a departure')
+        for browser in staying:
+            pieces, complete = await browser.chunks()
+            browser.leave()
+            assert complete and events(b''.join(pieces))[-1][0] == 'done'
+    assert len(gone) == 1 and not any(q.client_disconnected for q in r.emulator.requests if q is not gone[0])
+
+
 # --- back-pressure -------------------------------------------------------------------------------------------
-
-
-async def _until_stalled(counted: List[Any]) -> int:
-    """Wait until ``counted`` stops growing for half a second; return its length then."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + PATIENCE
-    last, since = -1, loop.time()
-    while loop.time() < deadline:
-        if len(counted) != last:
-            last, since = len(counted), loop.time()
-        elif loop.time() - since > 0.5:
-            return last
-        await asyncio.sleep(0.02)
-    raise AssertionError(f'the relay kept reading from Ollama while the browser read nothing ({len(counted)} chunks)')
 
 
 async def test_a_paused_browser_pauses_the_reading_from_ollama() -> None:
     async with running_relay() as r:
         r.emulator.reply(BIG)
         browser = await Browser.get(r.port, '/ask?format=text&count=1&sndbuf=1', rcvbuf=4096)
-        stalled = await _until_stalled(r.shaped)
+        stalled = await until_stalled(r.shaped)
         # What the relay took from Ollama while the browser read nothing: a few MB of socket buffers at most.
-        assert stalled * 8000 < 6_000_000, stalled
+        assert stalled * 8000 < 2_000_000, stalled
         pieces, complete = await browser.chunks()  # the browser reads again: the rest flows, nothing lost
         browser.leave()
     assert complete
