@@ -344,7 +344,9 @@ async def signout(request: web.Request) -> web.StreamResponse:
     reply = emu.script.take(request.path)
     if _completes(reply):
         emu.user = None
-    return await deliver(request, reply, single=web.Response(body=b'null', content_type='application/json'))
+    return await deliver(
+        request, reply, single=web.Response(body=b'null', content_type='application/json', charset='utf-8')
+    )
 
 
 def signed_in_user(name: str, email: str, plan: str) -> Dict[str, Any]:
