@@ -781,10 +781,9 @@ class AsyncClient:
         and ``ResponseError`` when the server refuses it.
         """
         digest = await asyncio.to_thread(_api.blob_digest, path)
-        url = self._config.url(_api.blob_path(digest))
-        head = await self._open('HEAD', url, None)
-        if _api.check_blob_exists(head.status, await self._read(head, url)):
+        if await self.blob_exists(digest):
             return digest
+        url = self._config.url(_api.blob_path(digest))
         upload = await self._open('POST', url, lambda: _file_pieces(path), _api.BLOB_CONTENT_TYPE)
         _api.check_blob_created(upload.status, await self._read(upload, url))
         return digest

@@ -745,10 +745,9 @@ class Client:
         ``FileNotFoundError`` for a missing file and ``ResponseError`` when the server refuses it.
         """
         digest = _api.blob_digest(path)
-        url = self._config.url(_api.blob_path(digest))
-        head = self._open('HEAD', url, None)
-        if _api.check_blob_exists(head.status_code, self._read(head, url)):
+        if self.blob_exists(digest):
             return digest
+        url = self._config.url(_api.blob_path(digest))
         upload = self._open('POST', url, lambda: open(path, 'rb'), _api.BLOB_CONTENT_TYPE)  # noqa: SIM115 - closed by _open
         _api.check_blob_created(upload.status_code, self._read(upload, url))
         return digest
