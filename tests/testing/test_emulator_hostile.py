@@ -103,6 +103,35 @@ def test_a_deep_tool_schema_is_a_400(ollama_emulator: EmulatorURL) -> None:
     assert status == 400 and 'tools' in message
 
 
+@pytest.mark.parametrize(
+    'schema',
+    [
+        {'anyOf': 5},
+        {'properties': {'a': 5}},
+        {'type': 5},
+        {'type': 'array', 'minItems': 1e9},
+        {'type': 'string', 'minLength': 10**9},  # a gigabyte of "x", were it generated
+        {'type': 'array', 'minItems': -1},
+        {'type': 'number', 'minimum': 1e308, 'multipleOf': 1e-308},
+        {'format': {'a': 1}},
+        {'enum': 5},
+    ],
+)
+@pytest.mark.parametrize('where', ['format', 'tools'])
+def test_a_schema_the_emulator_cannot_follow_is_a_400(ollama_emulator: EmulatorURL, schema: Any, where: str) -> None:
+    body: Any = {**CHAT, 'format': schema}
+    if where == 'tools':
+        body = {**CHAT, 'tools': [{'type': 'function', 'function': {'name': 'f', 'parameters': schema}}]}
+    status, message = _error(requests.post(f'{ollama_emulator}/api/chat', json=body))
+    assert status == 400 and message.startswith(('invalid format', 'invalid tool'))
+
+
+@pytest.mark.parametrize('tools', [[5], [{'function': 5}], ['get_weather']])
+def test_tools_that_are_not_tool_objects_are_a_400(ollama_emulator: EmulatorURL, tools: Any) -> None:
+    status, message = _error(requests.post(f'{ollama_emulator}/api/chat', json={**CHAT, 'tools': tools}))
+    assert status == 400 and 'api.Tool' in message
+
+
 def test_format_empty_string_and_json_are_fine(ollama_emulator: EmulatorURL) -> None:
     for fmt in ('', 'json', None, {'type': 'object'}):
         assert requests.post(f'{ollama_emulator}/api/chat', json={**CHAT, 'format': fmt}).status_code == 200
