@@ -620,18 +620,12 @@ def _need_cloud_key(config: ClientConfig, what: str) -> None:
 
 def web_search(config: ClientConfig, query: str, max_results: int = 3) -> Call[WebSearchResponse]:
     _need_cloud_key(config, 'web search')
-    if not isinstance(query, str) or not query.strip():
-        raise RequestError('web_search needs a non-empty query')
-    if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= 10:
-        raise RequestError(f'max_results must be a whole number from 1 to 10; got {max_results!r}')
-    return Call(WEB_SEARCH, _body(WebSearchRequest(query=query, max_results=max_results)))
+    return Call(WEB_SEARCH, _body(_search_args('web_search', query, max_results)))
 
 
 def web_fetch(config: ClientConfig, url: str) -> Call[WebFetchResponse]:
     _need_cloud_key(config, 'web fetch')
-    if not isinstance(url, str) or not url.strip():
-        raise RequestError('web_fetch needs a non-empty url')
-    return Call(WEB_FETCH, _body(WebFetchRequest(url=url)))
+    return Call(WEB_FETCH, _body(_fetch_args('web_fetch', url)))
 
 
 # --- Blobs: a HEAD to ask, a POST of the file's bytes to upload -------------------------------------

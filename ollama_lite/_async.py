@@ -1139,7 +1139,7 @@ class AsyncClient:
     async def status(self) -> ServerStatusResponse:
         """Whether the server's cloud features are on, and if off, what turned them off (``GET /api/status``).
 
-        >>> await client.status().cloud.disabled
+        >>> (await client.status()).cloud.disabled
         """
         return await self._one(_api.status())
 

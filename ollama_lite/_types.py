@@ -438,10 +438,10 @@ class GenerateResponse(_GenerateStats):
     context: Optional[List[int]] = None
     tool_calls: Optional[List[ToolCall]] = None
     logprobs: Optional[List[Logprob]] = None
-    debug_info: Optional[DebugInfo] = json_name('_debug_info', default=None)
     image: Optional[str] = None
     completed: Optional[int] = None
     total: Optional[int] = None
+    debug_info: Optional[DebugInfo] = json_name('_debug_info', default=None)
 
 
 @dataclass

@@ -5,6 +5,7 @@ The model endpoints (generate, chat, embed) live in :mod:`._inference`; plumbing
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import uuid
@@ -104,6 +105,8 @@ async def show(request: web.Request) -> web.StreamResponse:
     emu = state(request)
     body = decode_body(request, 'ShowRequest')
     model = find_model(emu.registry, model_field(body))
+    if body.get('system'):  # the model as a request with that system prompt would run it, as Ollama shows it
+        model = dataclasses.replace(model, system=body['system'])
     single = model.show(verbose=bool(body.get('verbose')))
     return await deliver(request, emu.script.take(request.path), single=single)
 
@@ -341,7 +344,9 @@ async def signout(request: web.Request) -> web.StreamResponse:
     reply = emu.script.take(request.path)
     if _completes(reply):
         emu.user = None
-    return await deliver(request, reply, single=web.Response(body=b'null', content_type='application/json'))
+    return await deliver(
+        request, reply, single=web.Response(body=b'null', content_type='application/json', charset='utf-8')
+    )
 
 
 def signed_in_user(name: str, email: str, plan: str) -> Dict[str, Any]:

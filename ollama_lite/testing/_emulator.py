@@ -116,7 +116,8 @@ class Emulator:
 
     @property
     def requests(self) -> List[RecordedRequest]:
-        """Every request received so far, oldest first (method, path, query, headers, parsed JSON body)."""
+        """The requests received, oldest first (method, path, query, headers, parsed JSON body): the last
+        ``request_log_size`` of them, each body cut to ``request_log_body_bytes``."""
         return self._state.script.requests
 
     @property

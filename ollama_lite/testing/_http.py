@@ -36,6 +36,7 @@ MAX_DEPTH = 100
 #: The default cap on a request body: aiohttp refuses more with 413 before reading it into memory.
 MAX_BODY = 64 * 1024 * 1024
 _SURROGATE = re.compile('[\ud800-\udfff]')
+_SURROGATE_ESCAPE = re.compile(r'\\u[dD][89a-fA-F]')
 _JSON_TYPES = {dict: 'object', list: 'array', str: 'string', bool: 'bool', int: 'number', float: 'number'}
 # The Go type each request field has in Ollama's api package, for its "cannot unmarshal" messages.
 _GO_FIELDS: Dict[str, type] = {
@@ -170,8 +171,9 @@ def parse_json(raw: bytes) -> Any:
         text = raw.decode('utf-8')
     except UnicodeDecodeError:
         text = raw.decode('utf-8', 'replace')  # Go keeps going with U+FFFD too
-    if _too_deep(text):
-        raise ApiError(400, "invalid character '[' exceeded max depth" if '[' in text else 'exceeded max depth')
+    bracket = _too_deep(text)
+    if bracket is not None:
+        raise ApiError(400, f"invalid character '{bracket}' exceeded max depth")
     try:
         value = json.loads(text, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_parse_constant)
     except _BadNumber as exc:
@@ -181,13 +183,15 @@ def parse_json(raw: bytes) -> Any:
         if position >= len(text.rstrip()):
             raise ApiError(400, 'unexpected EOF') from None
         raise ApiError(400, f"invalid character '{text[position]}' looking for beginning of value") from None
-    return _without_surrogates(value)
+    # Only a \uD800-\uDFFF escape can leave a lone surrogate; most bodies need no walk at all.
+    return _without_surrogates(value) if _SURROGATE_ESCAPE.search(text) else value
 
 
-def _too_deep(text: str) -> bool:
-    """Whether brackets outside strings nest deeper than :data:`MAX_DEPTH`, found without recursion."""
+def _too_deep(text: str) -> Optional[str]:
+    """The bracket at which brackets outside strings nest deeper than :data:`MAX_DEPTH`, found without recursion
+    (``None``: not too deep)."""
     if text.count('[') + text.count('{') <= MAX_DEPTH:
-        return False
+        return None
     depth, in_string, escaped = 0, False, False
     for char in text:
         if in_string:
@@ -202,10 +206,10 @@ def _too_deep(text: str) -> bool:
         elif char in '[{':
             depth += 1
             if depth > MAX_DEPTH:
-                return True
+                return char
         elif char in ']}':
             depth -= 1
-    return False
+    return None
 
 
 def _clean(text: str) -> str:
@@ -267,7 +271,7 @@ def find_model(registry: Registry, name: str) -> Model:
 def middleware(script: Script) -> Middleware:
     """Record every request, turn :class:`ApiError` into Ollama's error body and unknown routes into gin's 404.
 
-    The log keeps the parsed body and at most ``script.max_body_logged`` bytes of the raw one; a client that goes
+    The log keeps the parsed body and at most ``script.log_body_bytes`` bytes of the raw one; a client that goes
     away while sending its body ends the request quietly.
     """
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 from aiohttp import web
 
@@ -16,8 +16,10 @@ from . import _replies
 from ._clock import now_ns, rfc3339
 from ._http import ApiError, State, decode_body, deliver, find_model, json_response, model_field, state
 from ._registry import Model, keep_alive_ns
+from ._schema import schema_problem
 from ._script import Reply
 
+T = TypeVar('T')
 _THINK_LEVELS = ('high', 'medium', 'low', 'max')
 # The Go kind of each option Ollama's api.Options reads (Options.FromMap); any other key is ignored, as there.
 _OPTION_KINDS: Dict[str, str] = {
@@ -96,7 +98,7 @@ async def chat(request: web.Request) -> web.StreamResponse:
     tools = body.get('tools') or []
     if tools and 'tools' not in turn.model.capabilities:
         raise ApiError(400, f'{turn.model.name.full} does not support tools')
-    _check_depth(tools, 'tools')
+    _check_tools(tools)
     if body.get('_debug_render_only'):
         rendered = ''.join(f'{m.get("role")}: {m.get("content") or ""}\n' for m in messages)
         images = sum(len(m.get('images') or []) for m in messages)
@@ -128,11 +130,28 @@ def _check_depth(value: Any, what: str) -> None:
 
 
 def _check_format(value: Any) -> None:
-    """Accept what Ollama's runner accepts: nothing, ``""``, ``"json"`` or a JSON object (a schema)."""
-    if value is None or value in ('', 'json') or isinstance(value, Mapping):
-        _check_depth(value, 'format')
+    """Accept what Ollama's runner accepts: nothing, ``""``, ``"json"`` or a JSON object (a schema), and of schemas
+    those the emulator can write a document for."""
+    if value is None or value in ('', 'json'):
         return
-    raise ApiError(400, _format_error(value))
+    if not isinstance(value, Mapping):
+        raise ApiError(400, _format_error(value))
+    _check_depth(value, 'format')
+    if schema_problem(value) is not None:
+        raise ApiError(400, _format_error(value))
+
+
+def _check_tools(tools: Any) -> None:
+    """Tools as Go reads ``[]api.Tool``: objects whose function is an object with a usable parameter schema."""
+    _check_depth(tools, 'tools')
+    for tool in tools:
+        function = tool.get('function') if isinstance(tool, Mapping) else None
+        if not isinstance(tool, Mapping) or (function is not None and not isinstance(function, Mapping)):
+            raise ApiError(400, 'json: cannot unmarshal value into Go struct field ChatRequest.tools of type api.Tool')
+        parameters = (function or {}).get('parameters')
+        problem = None if parameters is None else schema_problem(parameters)
+        if problem is not None:
+            raise ApiError(400, f'invalid tool parameters: {problem}')
 
 
 def _format_error(value: Any) -> str:
@@ -347,17 +366,25 @@ def _output(
     if turn.think:
         output.thinking = _replies.thinking_reply(turn.prompt, turn.think)
     last_role = messages[-1].get('role') if messages else None
-    call = _replies.tool_call(tools) if tools and last_role != 'tool' else None
+    call = _generated(lambda: _replies.tool_call(tools), 'tools') if tools and last_role != 'tool' else None
     fmt = turn.body.get('format')
     if call is not None:
         output.calls = [_call(call['name'], call['arguments'], 0)]
     elif last_role == 'tool':
         output.content = _replies.tool_result_reply(messages)
     elif fmt == 'json' or isinstance(fmt, Mapping):
-        output.content = _replies.json_reply(turn.prompt, fmt)
+        output.content = _generated(lambda: _replies.json_reply(turn.prompt, fmt), 'format')
     else:
         output.content, output.done_reason = _limited(_replies.text_reply(turn.name, turn.prompt), turn.body)
     return output
+
+
+def _generated(make: Callable[[], T], what: str) -> T:
+    # A schema that passed schema_problem can still defeat arithmetic (bounds near a float's limits).
+    try:
+        return make()
+    except (ArithmeticError, RecursionError):
+        raise ApiError(400, f'invalid {what}: no value fits its schema') from None
 
 
 def _limited(text: str, body: Mapping[str, Any]) -> Tuple[str, str]:

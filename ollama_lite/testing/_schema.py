@@ -44,6 +44,83 @@ _TYPE_OF_KEYWORD = (
 
 Schema = Union[Mapping[str, Any], bool]
 
+#: The most items, characters or properties a schema may ask the generator for; a test never needs more, and a
+#: request for a billion must not take the emulator's memory.
+MAX_GENERATED = 4096
+_SUBSCHEMA_LISTS = ('anyOf', 'oneOf', 'allOf', 'prefixItems')
+_SUBSCHEMA_MAPS = ('properties', '$defs', 'definitions', 'patternProperties', 'dependentSchemas')
+_SUBSCHEMAS = ('items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains', 'propertyNames')
+_COUNTS = ('minItems', 'maxItems', 'minLength', 'maxLength', 'minProperties', 'maxProperties')
+_NUMBERS = ('minimum', 'maximum', 'multipleOf', 'exclusiveMinimum', 'exclusiveMaximum')
+_STRINGS = ('$ref', 'format', 'pattern', 'title', 'description')
+
+
+def schema_problem(schema: Any) -> Optional[str]:
+    """What makes ``schema`` one the generator cannot follow (a keyword of the wrong type, a count beyond
+    :data:`MAX_GENERATED`), or ``None``; walked without recursion."""
+    pending = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, bool):
+            continue
+        if not isinstance(node, Mapping):
+            return f'a schema is an object or a boolean, not {_json_kind(node)}'
+        problem = _keyword_problem(node)
+        if problem is not None:
+            return problem
+        for key in _SUBSCHEMA_LISTS:
+            value = node.get(key)
+            if value is not None and not isinstance(value, list):
+                return f'{key} must be an array of schemas'
+            pending.extend(value or ())
+        for key in _SUBSCHEMA_MAPS:
+            value = node.get(key)
+            if value is not None and not isinstance(value, Mapping):
+                return f'{key} must be an object of schemas'
+            pending.extend((value or {}).values())
+        pending.extend(node[key] for key in _SUBSCHEMAS if node.get(key) is not None)
+    return None
+
+
+def _keyword_problem(node: Mapping[str, Any]) -> Optional[str]:
+    for key in _COUNTS:
+        value = node.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return f'{key} must be a whole number of 0 or more, not {value!r}'
+        if key.startswith('min') and value > MAX_GENERATED:
+            return f'{key} {value} asks for more than the emulator generates ({MAX_GENERATED})'
+    for key in _NUMBERS:
+        value = node.get(key)
+        number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if value is not None and not number and not (key.startswith('exclusive') and isinstance(value, bool)):
+            return f'{key} must be a number, not {value!r}'
+    if isinstance(node.get('multipleOf'), (int, float)) and node['multipleOf'] <= 0:
+        return 'multipleOf must be more than 0'
+    kind = node.get('type')
+    if kind is not None and not isinstance(kind, str) and not _strings(kind):
+        return 'type must be a string or an array of strings'
+    for key in _STRINGS:
+        if node.get(key) is not None and not isinstance(node[key], str):
+            return f'{key} must be a string'
+    for key in ('enum', 'required'):
+        if node.get(key) is not None and not isinstance(node[key], list):
+            return f'{key} must be an array'
+    return None
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return 'an array'
+    if isinstance(value, str):
+        return 'a string'
+    return 'null' if value is None else 'a number'
+
 
 def example_for(schema: Schema) -> Any:
     """Return a JSON-compatible value that validates against ``schema``.

@@ -32,6 +32,7 @@ EXPECTED = {
     'multimodal.py': '',
     'ps.py': 'in VRAM until',
     'pull.py': 'success',
+    'server_status.py': 'not signed in: open https://ollama.com/connect?',
     'show.py': 'capabilities:',
     'structured_outputs.py': 'Country(name=',
     'thinking.py': '[high]',
@@ -51,13 +52,27 @@ def url() -> Iterator[EmulatorURL]:
         yield running
 
 
-@pytest.mark.parametrize('path', EXAMPLES, ids=[p.name for p in EXAMPLES])
-def test_example_runs(url: EmulatorURL, path: Path) -> None:
+def test_server_status_signed_in(url: EmulatorURL) -> None:
+    url.emulator.sign_in('ada')
+    try:
+        done = _run(url, ROOT / 'examples' / 'server_status.py')
+    finally:
+        url.emulator.sign_out()
+    assert 'signed in as ada (free plan)' in done.stdout and '- ' in done.stdout
+
+
+def _run(url: EmulatorURL, path: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, OLLAMA_HOST=url, PYTHONPATH=str(ROOT))
     env.pop('OLLAMA_API_KEY', None)
     done = subprocess.run(
         [sys.executable, str(path)], capture_output=True, text=True, timeout=60, env=env, cwd=ROOT, check=False
     )
     assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.mark.parametrize('path', EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_runs(url: EmulatorURL, path: Path) -> None:
+    done = _run(url, path)
     assert done.stdout.strip()
     assert EXPECTED[path.name] in done.stdout

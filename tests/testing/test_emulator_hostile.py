@@ -103,6 +103,35 @@ def test_a_deep_tool_schema_is_a_400(ollama_emulator: EmulatorURL) -> None:
     assert status == 400 and 'tools' in message
 
 
+@pytest.mark.parametrize(
+    'schema',
+    [
+        {'anyOf': 5},
+        {'properties': {'a': 5}},
+        {'type': 5},
+        {'type': 'array', 'minItems': 1e9},
+        {'type': 'string', 'minLength': 10**9},  # a gigabyte of "x", were it generated
+        {'type': 'array', 'minItems': -1},
+        {'type': 'number', 'minimum': 1e308, 'multipleOf': 1e-308},
+        {'format': {'a': 1}},
+        {'enum': 5},
+    ],
+)
+@pytest.mark.parametrize('where', ['format', 'tools'])
+def test_a_schema_the_emulator_cannot_follow_is_a_400(ollama_emulator: EmulatorURL, schema: Any, where: str) -> None:
+    body: Any = {**CHAT, 'format': schema}
+    if where == 'tools':
+        body = {**CHAT, 'tools': [{'type': 'function', 'function': {'name': 'f', 'parameters': schema}}]}
+    status, message = _error(requests.post(f'{ollama_emulator}/api/chat', json=body))
+    assert status == 400 and message.startswith(('invalid format', 'invalid tool'))
+
+
+@pytest.mark.parametrize('tools', [[5], [{'function': 5}], ['get_weather']])
+def test_tools_that_are_not_tool_objects_are_a_400(ollama_emulator: EmulatorURL, tools: Any) -> None:
+    status, message = _error(requests.post(f'{ollama_emulator}/api/chat', json={**CHAT, 'tools': tools}))
+    assert status == 400 and 'api.Tool' in message
+
+
 def test_format_empty_string_and_json_are_fine(ollama_emulator: EmulatorURL) -> None:
     for fmt in ('', 'json', None, {'type': 'object'}):
         assert requests.post(f'{ollama_emulator}/api/chat', json={**CHAT, 'format': fmt}).status_code == 200
@@ -141,7 +170,7 @@ def test_a_body_over_the_cap_is_a_413_with_an_error_body() -> None:
 
 
 def _open_stream(port: int) -> socket.socket:
-    sock = socket.create_connection(('127.0.0.1', port), timeout=5)
+    sock = socket.create_connection(('127.0.0.1', port), timeout=30)
     body = b'{"model": "qwen3", "messages": [{"role": "user", "content": "Tell me a long story"}]}'
     head = b'POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n'
     sock.sendall(head % len(body) + body)
@@ -154,7 +183,7 @@ def test_many_clients_leaving_at_once_log_no_traceback(caplog: pytest.LogCapture
     caplog.set_level(logging.DEBUG)
     with emulator.running() as url:
         socks: List[socket.socket] = [_open_stream(url.port) for _ in range(30)]
-        half_sent = socket.create_connection(('127.0.0.1', url.port), timeout=5)
+        half_sent = socket.create_connection(('127.0.0.1', url.port), timeout=30)
         half_sent.sendall(b'POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"model"')
         socks.append(half_sent)
         for i, sock in enumerate(socks):
@@ -165,7 +194,7 @@ def test_many_clients_leaving_at_once_log_no_traceback(caplog: pytest.LogCapture
             closer.start()
         for closer in closers:
             closer.join(5)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             streams = [r for r in emulator.requests if r.path == '/api/chat' and r.body is not None]
             if len(streams) == 30 and all(r.client_disconnected for r in streams):

@@ -134,6 +134,12 @@ def test_debug_render_only_returns_the_prompt_and_no_answer(ollama_emulator: Emu
     assert ('message' in reply) == (path == '/api/chat')
 
 
+def test_show_with_a_system_prompt_shows_it(ollama_emulator: EmulatorURL) -> None:
+    shown = requests.post(f'{ollama_emulator}/api/show', json={'model': 'qwen3', 'system': 'Be brief.'}).json()
+    assert shown['system'] == 'Be brief.' and 'SYSTEM' in shown['modelfile'] and 'Be brief.' in shown['modelfile']
+    assert 'system' not in requests.post(f'{ollama_emulator}/api/show', json={'model': 'qwen3'}).json()
+
+
 def test_the_new_request_fields_are_type_checked(ollama_emulator: EmulatorURL) -> None:
     reply = requests.post(f'{ollama_emulator}/api/create', json={'model': 'x', 'from': 'qwen3', 'draft_files': 'no'})
     assert reply.json() == {

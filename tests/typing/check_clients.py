@@ -34,6 +34,16 @@ def sync_client(client: ollama.Client) -> None:
     assert_type(client.create_blob('f'), str)
     assert_type(client.web_search('q'), ollama.WebSearchResponse)
     assert_type(client.web_fetch('u'), ollama.WebFetchResponse)
+    assert_type(client.server_web_search('q'), ollama.WebSearchResponse)
+    assert_type(client.server_web_fetch('u'), ollama.WebFetchResponse)
+    assert_type(client.status().cloud, 'ollama.CloudStatus | None')
+    assert_type(client.whoami(), ollama.UserResponse)
+    assert_type(client.signout(), ollama.StatusResponse)
+    assert_type(client.model_recommendations(), ollama.ModelRecommendationsResponse)
+    assert_type(client.is_running(), bool)
+    assert_type(client.heartbeat(), str)
+    assert_type(client.blob_exists('sha256:x'), bool)
+    assert_type(client.chat('m', _debug_render_only=True).debug_info, 'ollama.DebugInfo | None')
     flag: bool = bool(client)
     assert_type(client.chat('m', stream=flag), 'ollama.ChatResponse | ollama.Stream[ollama.ChatResponse]')
 
@@ -51,12 +61,19 @@ async def async_client(client: ollama.AsyncClient) -> None:
     assert_type(await client.embed('m', 'a'), ollama.EmbedResponse)
     assert_type(await client.list(), ollama.ListResponse)
     assert_type(await client.create_blob('f'), str)
+    assert_type(await client.status(), ollama.ServerStatusResponse)
+    assert_type(await client.whoami(), ollama.UserResponse)
+    assert_type(await client.server_web_search('q'), ollama.WebSearchResponse)
+    assert_type(await client.is_running(), bool)
+    assert_type(await client.blob_exists('sha256:x'), bool)
 
 
 def module_functions() -> None:
     assert_type(ollama.chat('m'), ollama.ChatResponse)
     assert_type(ollama.chat('m', stream=True), ollama.Stream[ollama.ChatResponse])
     assert_type(ollama.list(), ollama.ListResponse)
+    assert_type(ollama.status(), ollama.ServerStatusResponse)
+    assert_type(ollama.is_running(), bool)
 
 
 def mapping_access(r: ollama.ChatResponse) -> None:

@@ -150,6 +150,14 @@ async def test_server_web_fetch_sends_no_api_key(transport: str, monkeypatch: py
 
 
 @pytest.mark.parametrize('transport', TRANSPORTS)
+async def test_other_routes_still_get_the_api_key(transport: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As the official client does: a :cloud model on the configured host may need it.
+    monkeypatch.setenv('OLLAMA_API_KEY', 'sk-secret-key-1234')
+    _, (_, headers) = await exchange(transport, lambda c: c.status(), 'GET', '/api/status', body={'cloud': {}})
+    assert headers['authorization'] == 'Bearer sk-secret-key-1234'
+
+
+@pytest.mark.parametrize('transport', TRANSPORTS)
 async def test_relay_keeps_an_authorization_the_caller_passed(transport: str) -> None:
     # An Authorization in headers= may be for a proxy in front of Ollama: it is the caller's, not the API key.
     _, (_, headers) = await exchange(
