@@ -101,11 +101,12 @@ def test_trust_env_false_ignores_proxy_variables(recorder: Recorder, monkeypatch
     with ollama.Client('http://ollama.invalid:11434', retries=0) as client:
         client.ps()
     assert len(recorder.take()) == 1
-    with (
-        ollama.Client('http://ollama.invalid:11434', trust_env=False, retries=0) as client,
-        pytest.raises(ollama.ConnectError),
-    ):
-        client.ps()
+    client = ollama.Client('http://ollama.invalid:11434', trust_env=False, retries=0)
+    try:
+        with pytest.raises(ollama.ConnectError):
+            client.ps()
+    finally:
+        client.close()
     assert recorder.take() == []
 
 
