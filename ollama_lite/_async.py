@@ -175,6 +175,10 @@ def _release(session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop) ->
     if loop.is_running() and not _in_loop(loop):
         loop.call_soon_threadsafe(_release, session, loop)
         return
+    if not loop.is_running() and not loop.is_closed() and not _in_any_loop():
+        # A loop kept open but idle: close as close() would, so no task is left pending on it.
+        loop.run_until_complete(session.close())
+        return
     connector = session.connector
     session.detach()
     if connector is not None and not connector.closed:
@@ -193,6 +197,14 @@ def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
         return asyncio.get_running_loop() is loop
     except RuntimeError:
         return False
+
+
+def _in_any_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class AsyncStream(AsyncIterator[R]):

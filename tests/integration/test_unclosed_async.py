@@ -19,7 +19,7 @@ from tests.compat._recorder import Recorder
 ROOT = Path(__file__).resolve().parents[2]
 
 # Each script leaves an AsyncClient unclosed in another way: alive at exit after asyncio.run, dropped while
-# its loop runs, dropped after its loop closed.
+# its loop runs, while its loop is open but idle, after its loop closed.
 SCRIPTS = {
     'alive-at-exit': """
 client = ollama_lite.AsyncClient(URL)
@@ -35,6 +35,16 @@ async def main():
     gc.collect()
     await asyncio.sleep(0)
 asyncio.run(main())
+""",
+    'dropped-while-its-loop-is-idle': """
+loop = asyncio.new_event_loop()
+async def main():
+    client = ollama_lite.AsyncClient(URL)
+    print((await client.list()).models[0].model)
+    return client
+client = loop.run_until_complete(main())
+del client
+gc.collect()
 """,
     'dropped-after-its-loop': """
 async def main():
