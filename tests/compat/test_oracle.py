@@ -503,6 +503,8 @@ REQUESTS: List[Case] = [
     ('create/messages-dicts', 'create', ('new',), {'from_': 'm', 'messages': [USER, {'role': 'assistant', 'content': 'x'}]}),  # noqa: E501
     ('create/messages-Message', 'create', ('new',), {'from_': 'm', 'messages': [Of('Message', USER)]}),
     ('create/messages-empty', 'create', ('new',), {'from_': 'm', 'messages': []}),
+    ('create/messages-empty-content', 'create', ('new',), {'from_': 'm', 'messages': [{'role': 'assistant', 'content': ''}]}),  # noqa: E501
+    ('create/messages-tool-calls', 'create', ('new',), {'from_': 'm', 'messages': [USER, ASSISTANT_CALL]}),
     ('create/stream', 'create', ('new',), {'from_': 'm', 'stream': True}),
     ('create/all', 'create', ('new', 'q8_0', 'm', MODELFILE_FILES, MODELFILE_FILES, 't', 'MIT', 's', OPTIONS, [USER]), {}),  # noqa: E501
     ('create/all-stream', 'create', ('new',), {'from_': 'm', 'system': 's', 'license': ['a'], 'stream': True}),
