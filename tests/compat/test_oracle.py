@@ -116,6 +116,12 @@ DIFFERENCES: List[Difference] = [
         'an error message is never empty', ('reply/error-empty-*',),
     ),
     Difference(
+        'a reply without a field the official types require (`ShowResponse.model_info`, `ChatResponse.message`, '
+        '`ListResponse.models`, `EmbedResponse.embeddings`)',
+        'pydantic `ValidationError`', 'the reply, the field `None` or empty (`[]`, an empty assistant message)',
+        'servers of other ages leave fields out; what a reply lacks stays empty', ('reply/missing-required-*',),
+    ),
+    Difference(
         'a 200 reply whose body is `{"error": ...}`', 'pydantic `ValidationError` about missing fields',
         '`ResponseError` with the server\'s message (`status_code` -1)',
         'the server\'s words reach the user', ('reply/error-in-200*',),
@@ -773,7 +779,11 @@ REPLIES: List[Case] = [
     ('reply/chat-tool-calls', 'chat', ('m', [USER]), {}, (faults.json_reply({**CHAT, 'message': CALLS}),)),
     ('reply/chat-null-fields', 'chat', ('m', [USER]), {}, (faults.json_reply({**CHAT, 'done_reason': None, 'message': {'role': 'assistant', 'content': None, 'thinking': None}}),)),  # noqa: E501
     ('reply/chat-absent-fields', 'chat', ('m', [USER]), {}, (faults.json_reply({'message': {'role': 'assistant'}}),)),
+    ('reply/chat-thinking', 'chat', ('m', [USER]), {'think': True}, (faults.json_reply({**CHAT, 'message': {'role': 'assistant', 'content': 'x', 'thinking': 'hm'}}),)),  # noqa: E501
+    ('reply/chat-logprobs', 'chat', ('m', [USER]), {'logprobs': True}, (faults.json_reply({**CHAT, 'logprobs': [{'token': 'Hi', 'logprob': -0.5, 'top_logprobs': [{'token': 'Hi', 'logprob': -0.5}]}]}),)),  # noqa: E501
+    ('reply/chat-unicode', 'chat', ('m', [USER]), {}, (faults.json_reply({**CHAT, 'message': {'role': 'assistant', 'content': 'héllo 🦙'}}),)),  # noqa: E501
     ('reply/generate', 'generate', ('m', 'hi'), {}, (faults.json_reply(GENERATE),)),
+    ('reply/generate-image', 'generate', ('m', 'a cat'), {}, (faults.json_reply({'model': 'm', 'image': 'aGk=', 'done': True}),)),  # noqa: E501
     ('reply/generate-null-fields', 'generate', ('m', 'hi'), {}, (faults.json_reply({'response': 'x', 'thinking': None, 'context': None}),)),  # noqa: E501
     ('reply/embed', 'embed', ('m', 'x'), {}, (faults.json_reply({'model': 'm', 'embeddings': [[0.5, 0.25]]}),)),
     ('reply/embeddings', 'embeddings', ('m', 'x'), {}, (faults.json_reply({'embedding': [0.5, 0.25]}),)),
@@ -781,6 +791,12 @@ REPLIES: List[Case] = [
     ('reply/list-empty', 'list', (), {}, (faults.json_reply({'models': []}),)),
     ('reply/list-null-details', 'list', (), {}, (faults.json_reply({'models': [{'model': 'm', 'details': None}]}),)),
     ('reply/ps', 'ps', (), {}, (faults.json_reply(PS),)),
+    ('reply/ps-empty', 'ps', (), {}, (faults.json_reply({'models': []}),)),
+    ('reply/missing-required-show-model-info', 'show', ('m',), {}, (faults.json_reply({'modelfile': 'FROM m'}),)),
+    ('reply/missing-required-chat-message', 'chat', ('m', [USER]), {}, (faults.json_reply({'model': 'm', 'done': True}),)),  # noqa: E501
+    ('reply/missing-required-list-models', 'list', (), {}, (faults.json_reply({}),)),
+    ('reply/missing-required-embed-embeddings', 'embed', ('m', 'x'), {}, (faults.json_reply({'model': 'm'}),)),
+    ('reply/pull-progress', 'pull', ('m',), {}, (faults.json_reply({'status': 'success', 'digest': 'd', 'total': 5, 'completed': 5}),)),  # noqa: E501
     ('reply/show', 'show', ('m',), {}, (faults.json_reply(SHOW),)),
     ('reply/pull', 'pull', ('m',), {}, (faults.json_reply({'status': 'success'}),)),
     ('reply/create', 'create', ('m',), {'from_': 'x'}, (faults.json_reply({'status': 'success'}),)),
