@@ -537,6 +537,9 @@ REQUESTS: List[Case] = [
     ('auth/env', 'chat', ('m', [USER]), {}, {'env': {'OLLAMA_API_KEY': 'k'}}),
     ('auth/header-beats-env', 'ps', (), {}, {'headers': {'authorization': 'Basic x'}, 'env': {'OLLAMA_API_KEY': 'k'}}),
     ('headers/custom', 'generate', ('m', 'hi'), {}, {'headers': {'X-Trace': '1'}}),
+    ('connection/httpx-settings', 'list', (), {}, {'verify': False, 'trust_env': False, 'follow_redirects': True, 'timeout': httpx.Timeout(5.0, read=60.0)}),  # noqa: E501
+    ('connection/limits', 'ps', (), {}, {'limits': httpx.Limits(max_connections=4, max_keepalive_connections=2)}),
+    ('connection/timeout-none', 'chat', ('m', [USER]), {'stream': True}, {'timeout': None}),
     ('bad/model-empty', 'generate', ('',), {}),
     ('bad/chat-model-empty', 'chat', ('', [USER]), {}),
     ('bad/message-no-role', 'chat', ('m', [{'content': 'x'}]), {}),
