@@ -115,3 +115,13 @@ def test_session_settings_need_our_own_session() -> None:
         ollama.Client(session=requests.Session(), trust_env=False)
     with pytest.raises(TypeError, match='session='):
         ollama.AsyncClient(session=object(), limits=httpx.Limits(max_connections=1))  # type: ignore[arg-type]
+
+
+async def test_verify_path_becomes_a_context_with_those_cas(tmp_path: Any) -> None:
+    import certifi
+
+    async with ollama.AsyncClient(verify=certifi.where()) as client:
+        context = client._send_kwargs['ssl']
+        assert isinstance(context, ssl.SSLContext) and context.cert_store_stats()['x509_ca'] > 0
+    async with ollama.AsyncClient(verify=str(tmp_path)) as client:  # a directory of CA files
+        assert isinstance(client._send_kwargs['ssl'], ssl.SSLContext)
