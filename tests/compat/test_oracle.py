@@ -573,6 +573,16 @@ def test_case_names_are_unique_and_every_difference_is_used() -> None:
             assert any(fnmatch.fnmatchcase(n, pattern) for n in names), f'{pattern} ({d.what}) matches no case'
 
 
+def test_the_table_decides_which_mismatches_are_expected() -> None:
+    _check('generate/prompt', ['same'], {'lite': ['same']})
+    with pytest.raises(AssertionError, match='lists no reason'):
+        _check('generate/prompt', ['theirs'], {'lite': ['ours']})
+    with pytest.raises(AssertionError, match='listed as a difference but there is none'):
+        _check('generate/format-class', ['same'], {'lite': ['same']})
+    with pytest.raises(AssertionError, match='differs beyond'):
+        _check('create_blob/path', [], {'lite': ['not what the difference explains']})
+
+
 # --- Running a request case --------------------------------------------------------------------------------
 
 
