@@ -310,9 +310,12 @@ def _without_empty(msg: Message) -> Message:
     return out
 
 
-def messages_of(messages: Optional[Sequence[Union[Mapping[str, Any], Message]]]) -> Optional[List[Message]]:
-    """Check and normalise chat messages: dicts or ``Message``; images become base64; empty fields
-    (``content=''``, ``images=[]``) are left out, byte for byte as the official client sends them."""
+def messages_of(
+    messages: Optional[Sequence[Union[Mapping[str, Any], Message]]], skip_empty: bool = True
+) -> Optional[List[Message]]:
+    """Check and normalise chat messages: dicts or ``Message``; images become base64; with ``skip_empty``
+    empty fields (``content=''``, ``images=[]``) are left out, byte for byte as the official client's chat
+    sends them (its create sends messages as given)."""
     if messages is None:
         return None
     if isinstance(messages, (str, bytes, Mapping, Message)):
@@ -339,7 +342,7 @@ def messages_of(messages: Optional[Sequence[Union[Mapping[str, Any], Message]]])
             msg = dataclasses.replace(msg, images=images)
             if extra:
                 msg._extra = dict(extra)
-        out.append(_without_empty(msg))
+        out.append(_without_empty(msg) if skip_empty else msg)
     return out
 
 
@@ -515,7 +518,7 @@ def create(
         license=license,
         system=system,
         parameters=_options(parameters, 'parameters'),
-        messages=messages_of(messages),
+        messages=messages_of(messages, skip_empty=False),
         quantize=quantize,
         renderer=renderer,
         parser=parser,

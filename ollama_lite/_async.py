@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import weakref
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -288,6 +289,50 @@ async def _file_pieces(path: Any) -> AsyncGenerator[bytes, None]:
             yield piece
 
 
+def _release(session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop) -> None:
+    """Close the own session of an ``AsyncClient`` that was dropped (or is alive at exit) unclosed.
+
+    The official client's users never close their ``AsyncClient`` (its README does not, nor does
+    langchain for a model's lifetime); aiohttp would then print "Unclosed client session" and
+    "Unclosed connector" at exit. Everything here is synchronous, so it works from a finalizer, in a
+    loop that is running, stopped or already closed: the connector closes its connections (through
+    the loop while it is open) and the session is detached from it, which marks it closed.
+    """
+    if loop.is_running() and not _in_loop(loop):
+        loop.call_soon_threadsafe(_release, session, loop)
+        return
+    if not loop.is_running() and not loop.is_closed() and not _in_any_loop():
+        # A loop kept open but idle: close as close() would, so no task is left pending on it.
+        loop.run_until_complete(session.close())
+        return
+    connector = session.connector
+    session.detach()
+    if connector is not None and not connector.closed:
+        # close() returns an awaitable that warns unless awaited; the closing itself is already done
+        # (or handed to a task on the loop), so start it once and let it go.
+        steps = connector.close().__await__()
+        try:
+            steps.send(None)
+        except StopIteration:
+            return
+        steps.close()
+
+
+def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+def _in_any_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class AsyncStream(AsyncIterator[R]):
     """The chunks of a streamed reply, typed, each as soon as its line arrives.
 
@@ -400,14 +445,16 @@ class AsyncClient:
     between stream chunks too. ``retries`` extra attempts are made for refused connections and
     429/502/503/504 replies. ``session`` is an ``aiohttp.ClientSession`` of yours, used as it is and never
     closed here; without one the client makes its own on first use, in the running event loop, so an
-    ``AsyncClient`` may be built outside any loop. ``ssl``, ``proxy``, ``proxy_auth`` and ``auth``
-    (``aiohttp.BasicAuth`` or a ``(user, password)`` pair, replacing any Authorization header) reach every
-    request; ``limit`` (default 100) and ``limit_per_host`` (default none) size the connection pool of the
-    client's own session and ``trust_env`` lets it read proxy settings from the environment. The official
-    client's (httpx's) names work too: ``verify`` (bool, CA bundle path or ``ssl.SSLContext``), ``cert``,
-    ``proxy``/``proxies``, ``limits`` (its ``max_connections`` is ``limit``) and a ``timeout`` with
-    ``connect``/``read`` attributes; httpx options aiohttp has no use for (``transport``, ``mounts``,
-    ``http2``, ``event_hooks``, ...) raise ``TypeError`` saying what to use instead.
+    ``AsyncClient`` may be built outside any loop, and one never closed (as the official client's users
+    often leave it) releases that session quietly when collected or at exit. ``ssl``, ``proxy``,
+    ``proxy_auth`` and ``auth`` (``aiohttp.BasicAuth`` or a ``(user, password)`` pair, replacing any
+    Authorization header) reach every request; ``limit`` (default 100) and ``limit_per_host`` (default
+    none) size the connection pool of the client's own session and ``trust_env`` lets it read proxy
+    settings from the environment. The official client's (httpx's) names work too: ``verify`` (bool,
+    CA bundle path or ``ssl.SSLContext``), ``cert``, ``proxy``/``proxies``, ``limits`` (its
+    ``max_connections`` is ``limit``) and a ``timeout`` with ``connect``/``read`` attributes; httpx
+    options aiohttp has no use for (``transport``, ``mounts``, ``http2``, ``event_hooks``, ...) raise
+    ``TypeError`` saying what to use instead.
     ``strict_streams=True`` makes a stream whose body ends without its final line raise
     ``IncompleteStreamError`` rather than end quietly (see ``Client``).
 
@@ -459,6 +506,7 @@ class AsyncClient:
         self._session = session
         self._owns_session = session is None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._finalizer: Optional[weakref.finalize[..., AsyncClient]] = None
         self._closed = False
         self._session_kwargs = {k: kwargs[k] for k in _SESSION_KWARGS if k in kwargs}
         # Everything a request needs besides its method, URL, body and headers, prepared once.
@@ -509,6 +557,8 @@ class AsyncClient:
             )
             self._session = session
             self._loop = loop
+            # Closes the session quietly if the client is collected, or alive at exit, without close().
+            self._finalizer = weakref.finalize(self, _release, session, loop)
         elif self._loop is not None and self._loop is not loop:
             raise RuntimeError(
                 'this AsyncClient was first used in another event loop and its connections belong to it; '
@@ -614,6 +664,8 @@ class AsyncClient:
         Closing twice is harmless; a closed client refuses further requests.
         """
         self._closed = True
+        if self._finalizer is not None:
+            self._finalizer.detach()
         session, self._session = self._session, None
         if self._owns_session and session is not None:
             await session.close()

@@ -10,6 +10,7 @@ meaning there raise a ``TypeError`` that says what to use instead.
 
 from __future__ import annotations
 
+import os
 import ssl
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple
@@ -67,7 +68,11 @@ class Connection:
         if isinstance(self.verify, ssl.SSLContext):
             context = self.verify
         elif isinstance(self.verify, str):
-            context = ssl.create_default_context(cafile=self.verify)
+            # A CA bundle file, or a directory of CA files as requests also takes it.
+            if os.path.isdir(self.verify):
+                context = ssl.create_default_context(capath=self.verify)
+            else:
+                context = ssl.create_default_context(cafile=self.verify)
         else:
             context = ssl.create_default_context()
             if self.verify is False:

@@ -72,6 +72,16 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server: _Server
 
+    def setup(self) -> None:
+        super().setup()
+        with self.server.lock:
+            self.server.connections += 1
+
+    def finish(self) -> None:
+        super().finish()
+        with self.server.lock:
+            self.server.connections -= 1
+
     def log_message(self, format: str, *args: Any) -> None:  # the test output stays clean
         pass
 
@@ -127,10 +137,13 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     seen: List[Dict[str, Any]]
+    connections = 0
+    lock = threading.Lock()
 
 
 class Recorder:
-    """``url`` is where it listens; ``take()`` returns what arrived since the last call and forgets it."""
+    """``url`` is where it listens; ``take()`` returns what arrived since the last call and forgets it;
+    ``connections`` counts the connections clients hold open."""
 
     def __init__(self) -> None:
         self._server = _Server(('127.0.0.1', 0), _Handler)
@@ -149,6 +162,11 @@ class Recorder:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(10)
+
+    @property
+    def connections(self) -> int:
+        """How many client connections are open now."""
+        return self._server.connections
 
     def take(self) -> List[Dict[str, Any]]:
         seen, self._server.seen = self._server.seen, []

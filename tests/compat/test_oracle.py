@@ -17,19 +17,25 @@ Adding a case is one line in ``REQUESTS`` or ``REPLIES``.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import fnmatch
+import json
 import os
 import re
 import ssl
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import pytest
 
 import ollama_lite
+import ollama_lite._model
+import ollama_lite._types
 from ollama_lite import _api, _config
+from tests import _faults as faults
 from tests.compat._recorder import Recorder
 
 official = pytest.importorskip('ollama', reason='the official client is a test dependency (ollama-lite[test])')
@@ -83,27 +89,42 @@ DIFFERENCES: List[Difference] = [
     ),
     Difference(
         'unknown reply fields', 'dropped', 'kept (`r["new"]`, `dict(r)`, `model_dump()`)',
-        'a server upgrade never needs a client upgrade',
+        'a server upgrade never needs a client upgrade', ('reply/unknown-field*',),
     ),
     Difference(
         'when a stream sends its request', 'on first iteration', 'at the call; `Stream` has `close()` and `with`',
-        'errors such as 404 raise at the call; closing is explicit and immediate',
+        'errors such as 404 raise at the call; closing is explicit and immediate', ('reply/stream-status-*',),
     ),
     Difference(
-        'a stream cut at the transport level (chunked body without its last chunk, reset, short body)',
-        'may end quietly or raise an httpx error',
-        '`IncompleteStreamError` (a `ConnectionError`)',
-        'never a silently short answer',
+        'a reply cut at the transport level (chunked body without its last chunk, reset, short Content-Length)',
+        'an httpx error (`RemoteProtocolError`, `ReadError`)',
+        '`IncompleteStreamError` (a `ConnectionError`) naming the URL; the chunks before it are delivered',
+        'one documented error type for a broken connection', ('reply/cut-*',),
     ),
     Difference(
         'a body or line that is not JSON, an empty body', 'a bare `JSONDecodeError`',
         '`InvalidResponseError` (a `ValueError`, like `JSONDecodeError`) quoting it',
-        'one documented error type; old `except ValueError` still works',
+        'one documented error type; old `except ValueError` still works', ('reply/not-json*', 'reply/empty-body*'),
     ),
     Difference(
         'connection errors', 'plain `ConnectionError`',
         '`ConnectError`, `ReadTimeout`, … subclass the builtin `ConnectionError`/`TimeoutError`, naming the URL',
-        'catch what you can handle; old `except ConnectionError` still works',
+        'catch what you can handle; old `except ConnectionError` still works', ('reply/no-server*',),
+    ),
+    Difference(
+        'a failure status with an empty body', '`e.error` is `\'\'`', '`e.error` is `\'HTTP 500\'` (the status)',
+        'an error message is never empty', ('reply/error-empty-*',),
+    ),
+    Difference(
+        'a reply without a field the official types require (`ShowResponse.model_info`, `ChatResponse.message`, '
+        '`ListResponse.models`, `EmbedResponse.embeddings`)',
+        'pydantic `ValidationError`', 'the reply, the field `None` or empty (`[]`, an empty assistant message)',
+        'servers of other ages leave fields out; what a reply lacks stays empty', ('reply/missing-required-*',),
+    ),
+    Difference(
+        'a 200 reply whose body is `{"error": ...}`', 'pydantic `ValidationError` about missing fields',
+        '`ResponseError` with the server\'s message (`status_code` -1)',
+        'the server\'s words reach the user', ('reply/error-in-200*',),
     ),
     Difference(
         'timeouts and retries', 'no timeout, no retries',
@@ -132,7 +153,7 @@ DIFFERENCES: List[Difference] = [
     ),
     Difference(
         'tools from functions', 'every parameter `required`, lists without `items`',
-        'parameters with a default are optional; `items`, `enum`, nested schemas from the annotations',
+        'parameters with a default are optional; lists keep their `items` schema',
         'the model sees which arguments it may leave out, and of what type', ('chat/tools-function-*',),
     ),
     Difference(
@@ -144,13 +165,25 @@ DIFFERENCES: List[Difference] = [
     Difference(
         '`AsyncClient.web_search`/`web_fetch` without an API key', 'sent to ollama.com without a key (401)',
         'the sync client\'s `ValueError`, before anything is sent',
-        'the same call fails the same way in both clients', ('web_*/no-key/async',), lambda _: 'raises ValueError',
+        'the same call fails the same way in both clients', ('web_*/no-key/async', 'reply/web-*-no-key/async'),
     ),
     Difference(
         'extras', '—',
         '`version()`, `show(verbose=)`, `truncate=`/`shift=` on generate and chat, `renderer=`/`parser=` on '
-        'create, `session=`, `retries=`, `strict_streams=`',
+        'create, `session=`, `retries=`, `strict_streams=`; reply fields the official types lack '
+        '(`remote_model`, `ListResponse.Model.name`, `ShowResponse.tensors`, …) in attributes, `dict(r)` and '
+        '`model_dump()`',
         'every field the server speaks', ('*/extra-*', 'version*'),
+    ),
+    Difference(
+        '`\'k\' in obj` after `Obj(k=None)` or `obj.k = None`', '`True` (pydantic counts the field as set)',
+        '`False`; a `null` from the server and `obj[\'k\'] = None` do count as set, as in pydantic',
+        'no per-instance bookkeeping of constructor arguments on the decoding fast path',
+    ),
+    Difference(
+        'proxy settings from the environment in `AsyncClient`', 'read by default (`trust_env=True`)',
+        'read with `trust_env=True` (aiohttp\'s default is off; the sync `Client` reads them, as requests does)',
+        'an aiohttp server app\'s own proxy variables do not silently reroute its calls to Ollama',
     ),
     Difference(
         '`systemone` and `SystemOne*`', 'provided', 'not provided',
@@ -336,6 +369,7 @@ REQUESTS: List[Case] = [
     ('generate/think-low', 'generate', ('m', 'hi'), {'think': 'low'}),
     ('generate/think-medium', 'generate', ('m', 'hi'), {'think': 'medium'}),
     ('generate/think-high', 'generate', ('m', 'hi'), {'think': 'high'}),
+    ('generate/think-max', 'generate', ('m', 'hi'), {'think': 'max'}),
     ('generate/logprobs', 'generate', ('m', 'hi'), {'logprobs': True}),
     ('generate/top-logprobs', 'generate', ('m', 'hi'), {'logprobs': True, 'top_logprobs': 5}),
     ('generate/top-logprobs-zero', 'generate', ('m', 'hi'), {'top_logprobs': 0}),
@@ -402,6 +436,9 @@ REQUESTS: List[Case] = [
     ('chat/tools-array-items', 'chat', ('m', [USER]), {'tools': [TOOL_ARRAY]}),
     ('chat/tools-defs', 'chat', ('m', [USER]), {'tools': [TOOL_DEFS]}),
     ('chat/tools-nested-schema', 'chat', ('m', [USER]), {'tools': [TOOL_NESTED]}),
+    ('chat/tools-Tool-nested-schema', 'chat', ('m', [USER]), {'tools': [Of('Tool', TOOL_NESTED)]}),
+    ('chat/tools-Tool-enum', 'chat', ('m', [USER]), {'tools': [Of('Tool', TOOL_ENUM)]}),
+    ('chat/tools-Tool-array-items', 'chat', ('m', [USER]), {'tools': [Of('Tool', TOOL_ARRAY)]}),
     ('chat/tools-minimal', 'chat', ('m', [USER]), {'tools': [{'type': 'function', 'function': {'name': 'now'}}]}),
     ('chat/tools-function', 'chat', ('m', [USER]), {'tools': [add]}),
     ('chat/tools-function-default', 'chat', ('m', [USER]), {'tools': [greet]}),
@@ -476,6 +513,8 @@ REQUESTS: List[Case] = [
     ('create/messages-dicts', 'create', ('new',), {'from_': 'm', 'messages': [USER, {'role': 'assistant', 'content': 'x'}]}),  # noqa: E501
     ('create/messages-Message', 'create', ('new',), {'from_': 'm', 'messages': [Of('Message', USER)]}),
     ('create/messages-empty', 'create', ('new',), {'from_': 'm', 'messages': []}),
+    ('create/messages-empty-content', 'create', ('new',), {'from_': 'm', 'messages': [{'role': 'assistant', 'content': ''}]}),  # noqa: E501
+    ('create/messages-tool-calls', 'create', ('new',), {'from_': 'm', 'messages': [USER, ASSISTANT_CALL]}),
     ('create/stream', 'create', ('new',), {'from_': 'm', 'stream': True}),
     ('create/all', 'create', ('new', 'q8_0', 'm', MODELFILE_FILES, MODELFILE_FILES, 't', 'MIT', 's', OPTIONS, [USER]), {}),  # noqa: E501
     ('create/all-stream', 'create', ('new',), {'from_': 'm', 'system': 's', 'license': ['a'], 'stream': True}),
@@ -502,6 +541,9 @@ REQUESTS: List[Case] = [
     ('auth/env', 'chat', ('m', [USER]), {}, {'env': {'OLLAMA_API_KEY': 'k'}}),
     ('auth/header-beats-env', 'ps', (), {}, {'headers': {'authorization': 'Basic x'}, 'env': {'OLLAMA_API_KEY': 'k'}}),
     ('headers/custom', 'generate', ('m', 'hi'), {}, {'headers': {'X-Trace': '1'}}),
+    ('connection/httpx-settings', 'list', (), {}, {'verify': False, 'trust_env': False, 'follow_redirects': True, 'timeout': httpx.Timeout(5.0, read=60.0)}),  # noqa: E501
+    ('connection/limits', 'ps', (), {}, {'limits': httpx.Limits(max_connections=4, max_keepalive_connections=2)}),
+    ('connection/timeout-none', 'chat', ('m', [USER]), {'stream': True}, {'timeout': None}),
     ('bad/model-empty', 'generate', ('',), {}),
     ('bad/chat-model-empty', 'chat', ('', [USER]), {}),
     ('bad/message-no-role', 'chat', ('m', [{'content': 'x'}]), {}),
@@ -512,6 +554,13 @@ MODULE_FUNCTIONS = frozenset(
     {'generate', 'chat', 'embed', 'embeddings', 'pull', 'push', 'create', 'delete', 'list', 'copy', 'show', 'ps',
      'web_search', 'web_fetch'}
 )  # fmt: skip
+
+
+def _resolve_path(pkg: Any, path: str) -> Any:
+    obj = pkg
+    for part in path.split('.'):
+        obj = getattr(obj, part, None)
+    return obj
 
 
 def _case_id(case: Case) -> str:
@@ -526,6 +575,16 @@ def test_case_names_are_unique_and_every_difference_is_used() -> None:
     for d in DIFFERENCES:
         for pattern in d.cases:
             assert any(fnmatch.fnmatchcase(n, pattern) for n in names), f'{pattern} ({d.what}) matches no case'
+
+
+def test_the_table_decides_which_mismatches_are_expected() -> None:
+    _check('generate/prompt', ['same'], {'lite': ['same']})
+    with pytest.raises(AssertionError, match='lists no reason'):
+        _check('generate/prompt', ['theirs'], {'lite': ['ours']})
+    with pytest.raises(AssertionError, match='listed as a difference but there is none'):
+        _check('generate/format-class', ['same'], {'lite': ['same']})
+    with pytest.raises(AssertionError, match='differs beyond'):
+        _check('create_blob/path', [], {'lite': ['not what the difference explains']})
 
 
 # --- Running a request case --------------------------------------------------------------------------------
@@ -571,15 +630,19 @@ class _AsyncToRecorder(httpx.AsyncHTTPTransport):  # type: ignore[misc, name-def
         return await super().handle_async_request(request)
 
 
-@pytest.fixture
-def cloud_at_recorder(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
-    """ollama_lite's web_search/web_fetch go to the recorder instead of ollama.com (ours to patch; the
-    official client is redirected by a transport of its own public ``transport=`` argument)."""
-    monkeypatch.setattr(_config, 'CLOUD_ORIGIN', recorder.url)
+def _cloud_at(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ollama_lite's web_search/web_fetch go to ``url`` instead of ollama.com (ours to patch; the official
+    client is redirected by a transport given through its own public ``transport=`` argument)."""
+    monkeypatch.setattr(_config, 'CLOUD_ORIGIN', url)
     for name in ('WEB_SEARCH', 'WEB_FETCH'):
         endpoint = getattr(_api, name)
-        path = endpoint.path.replace('https://ollama.com', recorder.url)
+        path = endpoint.path.replace('https://ollama.com', url)
         monkeypatch.setattr(_api, name, _api.Endpoint(endpoint.name, endpoint.method, path, endpoint.reply))
+
+
+@pytest.fixture
+def cloud_at_recorder(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+    _cloud_at(recorder.url, monkeypatch)
 
 
 def _family(exc: BaseException) -> str:
@@ -697,7 +760,291 @@ async def test_request_async(case: Case, recorder: Recorder, monkeypatch: pytest
     _check(case[0] + '/async', theirs, out)
 
 
-REPLIES: List[Case] = []
+# --- The replies matrix: name, method, args, kwargs, the server's replies -----------------------------------
+
+CHAT = {'model': 'm', 'created_at': '2024-05-01T12:00:00Z', 'message': {'role': 'assistant', 'content': 'Hi'},
+        'done': True, 'done_reason': 'stop', 'total_duration': 5, 'eval_count': 3}  # fmt: skip
+CALLS = {'role': 'assistant', 'content': '', 'tool_calls': [{'function': {'name': 'add', 'arguments': {'a': 1}}}]}
+GENERATE = {'model': 'm', 'created_at': '2024-05-01T12:00:00Z', 'response': 'Hi', 'done': True, 'context': [1, 2]}
+LIST = {'models': [{'model': 'm:latest', 'name': 'm:latest', 'modified_at': '2024-05-01T12:00:00.123456Z',
+                    'size': 100, 'digest': 'abc', 'details': {'family': 'llama', 'parameter_size': '1B'}}]}  # fmt: skip
+PS = {'models': [{'model': 'm', 'name': 'm', 'size': 10, 'size_vram': 5, 'expires_at': '2024-05-01T12:00:00Z'}]}
+SHOW = {
+    'modelfile': 'FROM m',
+    'template': 't',
+    'parameters': 'stop x',
+    'model_info': {'general.architecture': 'x'},
+    'details': {'format': 'gguf'},
+    'capabilities': ['completion'],
+    'modified_at': '2024-05-01T12:00:00Z',
+}
+SEARCH = {'results': [{'title': 't', 'url': 'https://e.com', 'content': 'c'}]}
+HTML = b'<html><body><h1>502 Bad Gateway</h1></body></html>'
+KEY = {'headers': {'Authorization': 'Bearer k'}}
+
+
+def _chunked(*objs: Any) -> Any:
+    return faults.stream(faults.ndjson(*objs))
+
+
+def _line(text: str, done: bool = False) -> Dict[str, Any]:
+    return {'model': 'm', 'message': {'role': 'assistant', 'content': text}, 'done': done}
+
+
+REPLIES: List[Case] = [
+    ('reply/chat', 'chat', ('m', [USER]), {}, (faults.json_reply(CHAT),)),
+    ('reply/chat-tool-calls', 'chat', ('m', [USER]), {}, (faults.json_reply({**CHAT, 'message': CALLS}),)),
+    ('reply/chat-null-fields', 'chat', ('m', [USER]), {}, (faults.json_reply({**CHAT, 'done_reason': None, 'message': {'role': 'assistant', 'content': None, 'thinking': None}}),)),  # noqa: E501
+    ('reply/chat-absent-fields', 'chat', ('m', [USER]), {}, (faults.json_reply({'message': {'role': 'assistant'}}),)),
+    ('reply/chat-thinking', 'chat', ('m', [USER]), {'think': True}, (faults.json_reply({**CHAT, 'message': {'role': 'assistant', 'content': 'x', 'thinking': 'hm'}}),)),  # noqa: E501
+    ('reply/chat-logprobs', 'chat', ('m', [USER]), {'logprobs': True}, (faults.json_reply({**CHAT, 'logprobs': [{'token': 'Hi', 'logprob': -0.5, 'top_logprobs': [{'token': 'Hi', 'logprob': -0.5}]}]}),)),  # noqa: E501
+    ('reply/chat-unicode', 'chat', ('m', [USER]), {}, (faults.json_reply({**CHAT, 'message': {'role': 'assistant', 'content': 'héllo 🦙'}}),)),  # noqa: E501
+    ('reply/generate', 'generate', ('m', 'hi'), {}, (faults.json_reply(GENERATE),)),
+    ('reply/generate-image', 'generate', ('m', 'a cat'), {}, (faults.json_reply({'model': 'm', 'image': 'aGk=', 'done': True}),)),  # noqa: E501
+    ('reply/generate-null-fields', 'generate', ('m', 'hi'), {}, (faults.json_reply({'response': 'x', 'thinking': None, 'context': None}),)),  # noqa: E501
+    ('reply/embed', 'embed', ('m', 'x'), {}, (faults.json_reply({'model': 'm', 'embeddings': [[0.5, 0.25]]}),)),
+    ('reply/embeddings', 'embeddings', ('m', 'x'), {}, (faults.json_reply({'embedding': [0.5, 0.25]}),)),
+    ('reply/list', 'list', (), {}, (faults.json_reply(LIST),)),
+    ('reply/list-empty', 'list', (), {}, (faults.json_reply({'models': []}),)),
+    ('reply/list-null-details', 'list', (), {}, (faults.json_reply({'models': [{'model': 'm', 'details': None}]}),)),
+    ('reply/ps', 'ps', (), {}, (faults.json_reply(PS),)),
+    ('reply/ps-empty', 'ps', (), {}, (faults.json_reply({'models': []}),)),
+    ('reply/missing-required-show-model-info', 'show', ('m',), {}, (faults.json_reply({'modelfile': 'FROM m'}),)),
+    ('reply/missing-required-chat-message', 'chat', ('m', [USER]), {}, (faults.json_reply({'model': 'm', 'done': True}),)),  # noqa: E501
+    ('reply/missing-required-list-models', 'list', (), {}, (faults.json_reply({}),)),
+    ('reply/missing-required-embed-embeddings', 'embed', ('m', 'x'), {}, (faults.json_reply({'model': 'm'}),)),
+    ('reply/pull-progress', 'pull', ('m',), {}, (faults.json_reply({'status': 'success', 'digest': 'd', 'total': 5, 'completed': 5}),)),  # noqa: E501
+    ('reply/show', 'show', ('m',), {}, (faults.json_reply(SHOW),)),
+    ('reply/pull', 'pull', ('m',), {}, (faults.json_reply({'status': 'success'}),)),
+    ('reply/create', 'create', ('m',), {'from_': 'x'}, (faults.json_reply({'status': 'success'}),)),
+    ('reply/copy', 'copy', ('m', 'n'), {}, (faults.reply(200),)),
+    ('reply/delete', 'delete', ('m',), {}, (faults.reply(200),)),
+    ('reply/web-search', 'web_search', ('q',), {}, (faults.json_reply(SEARCH),), KEY),
+    ('reply/web-fetch', 'web_fetch', ('https://e.com',), {}, (faults.json_reply({'title': 't', 'content': 'c', 'links': None}),), KEY),  # noqa: E501
+    ('reply/web-search-no-key', 'web_search', ('q',), {}, (faults.json_reply({'error': 'unauthorized'}, 401),)),
+    ('reply/web-fetch-no-key', 'web_fetch', ('https://e.com',), {}, (faults.json_reply({'error': 'unauthorized'}, 401),)),  # noqa: E501
+    ('reply/unknown-field-chat', 'chat', ('m', [USER]), {}, (faults.json_reply({**CHAT, 'brand_new': {'x': 1}}),)),
+    ('reply/unknown-field-list', 'list', (), {}, (faults.json_reply({'models': [{'model': 'm', 'new': 1}]}),)),
+    ('reply/error-404', 'chat', ('m', [USER]), {}, (faults.json_reply({'error': "model 'm' not found"}, 404),)),
+    ('reply/error-400', 'generate', ('m', 'hi'), {}, (faults.json_reply({'error': 'invalid options'}, 400),)),
+    ('reply/error-500', 'show', ('m',), {}, (faults.json_reply({'error': 'boom'}, 500),)),
+    ('reply/error-copy-404', 'copy', ('m', 'n'), {}, (faults.json_reply({'error': 'not found'}, 404),)),
+    ('reply/error-delete-500', 'delete', ('m',), {}, (faults.reply(500, b'oops', content_type='text/plain'),)),
+    ('reply/error-html-502', 'list', (), {}, (faults.reply(502, HTML, content_type='text/html'),)),
+    ('reply/error-text-500', 'ps', (), {}, (faults.reply(500, b'Internal Server Error', content_type='text/plain'),)),
+    ('reply/error-empty-500', 'ps', (), {}, (faults.reply(500),)),
+    ('reply/error-in-200', 'chat', ('m', [USER]), {}, (faults.json_reply({'error': 'out of memory'}),)),
+    ('reply/empty-body', 'list', (), {}, (faults.reply(200),)),
+    ('reply/not-json', 'list', (), {}, (faults.reply(200, b'hello', content_type='text/plain'),)),
+    ('reply/stream-chat', 'chat', ('m', [USER]), {'stream': True}, (_chunked(_line('a'), _line('b'), _line('', True)),)),  # noqa: E501
+    ('reply/stream-generate', 'generate', ('m', 'hi'), {'stream': True}, (_chunked({'response': 'a', 'done': False}, {'response': '', 'done': True, 'context': [1]}),)),  # noqa: E501
+    ('reply/stream-pull', 'pull', ('m',), {'stream': True}, (_chunked({'status': 'pulling'}, {'status': 'downloading', 'completed': 1, 'total': 2}, {'status': 'success'}),)),  # noqa: E501
+    ('reply/stream-error-line', 'chat', ('m', [USER]), {'stream': True}, (_chunked(_line('a'), {'error': 'runner crashed'}),)),  # noqa: E501
+    ('reply/stream-without-done', 'chat', ('m', [USER]), {'stream': True}, (_chunked(_line('a'), _line('b')),)),
+    ('reply/stream-pull-without-success', 'pull', ('m',), {'stream': True}, (_chunked({'status': 'pulling'}),)),
+    ('reply/stream-empty', 'generate', ('m', 'hi'), {'stream': True}, (_chunked(),)),
+    ('reply/stream-last-line-without-newline', 'chat', ('m', [USER]), {'stream': True}, (faults.stream([b'{"message":{"role":"assistant","content":"a"},"done":true}']),)),  # noqa: E501
+    ('reply/stream-status-404', 'chat', ('m', [USER]), {'stream': True}, (faults.json_reply({'error': 'not found'}, 404),)),  # noqa: E501
+    ('reply/stream-status-500-text', 'pull', ('m',), {'stream': True}, (faults.reply(500, b'disk full', content_type='text/plain'),)),  # noqa: E501
+    ('reply/cut-chunked', 'chat', ('m', [USER]), {'stream': True}, (faults.cut(faults.ndjson(_line('a'))),)),
+    ('reply/cut-reset', 'chat', ('m', [USER]), {'stream': True}, ((*faults.stream(faults.ndjson(_line('a')), end=False), faults.Close(reset=True)),)),  # noqa: E501
+    ('reply/cut-short-content-length', 'list', (), {}, (faults.cut_body(json.dumps(LIST).encode(), 20),)),
+    ('reply/cut-stream-short-content-length', 'chat', ('m', [USER]), {'stream': True}, ((faults.Send(faults.head(200, {'Content-Type': 'application/x-ndjson', 'Content-Length': '500'}) + faults.ndjson(_line('a'))[0]), faults.Close()),)),  # noqa: E501
+    ('reply/no-server', 'list', (), {}, (), {'host': 'refused'}),
+]  # fmt: skip
+
+#: Our types and the official type each stands for (nested ones under the official client's names).
+_COUNTERPARTS = {
+    cls: theirs
+    for path in ('ListResponse.Model', 'ProcessResponse.Model', 'Message.ToolCall', 'Message.ToolCall.Function',
+                 'Tool.Function', 'Tool.Function.Parameters', 'Tool.Function.Parameters.Property',
+                 *(n for n, v in vars(official._types).items() if isinstance(v, type)))
+    for cls, theirs in [(_resolve_path(ollama_lite._types, path), _resolve_path(official._types, path))]
+    if isinstance(cls, type) and issubclass(cls, ollama_lite._model.Model)
+}  # fmt: skip
+
+
+def _official_fields(obj: Any) -> Optional[frozenset]:  # type: ignore[type-arg]
+    """The fields the official counterpart of our ``obj`` has; ours beyond them are "extras" above."""
+    theirs = _COUNTERPARTS.get(type(obj))
+    return frozenset(theirs.model_fields) if theirs is not None else None
+
+
+def _prune(data: Any, obj: Any) -> Any:
+    """``data`` (a dump of our ``obj``) without the fields the official types lack, walking ``obj`` alongside."""
+    if isinstance(obj, ollama_lite._model.Model) and isinstance(data, dict):
+        allowed = _official_fields(obj)
+        names = {f.name: f for f in dataclasses.fields(obj)}  # type: ignore[arg-type]
+        wire = {f.metadata.get(ollama_lite._model.JSON_NAME, f.name): f.name for f in names.values()}
+        out = {}
+        for key, value in data.items():
+            name = key if key in names else wire.get(key)
+            if name is not None and allowed is not None and name not in allowed:
+                continue
+            inner = getattr(obj, name) if name is not None else (obj._extra or {}).get(key)
+            out[key] = _prune(value, inner)
+        return out
+    if isinstance(data, list) and isinstance(obj, (list, tuple)) and len(data) == len(obj):
+        return [_prune(d, o) for d, o in zip(data, obj)]
+    if isinstance(data, dict) and isinstance(obj, dict):
+        return {k: _prune(v, obj.get(k)) for k, v in data.items()}
+    return data
+
+
+def _plain(value: Any) -> Any:
+    """A value user code would compare: models as ``dict(m)`` (ours without the extras), datetimes as text."""
+    if isinstance(value, pydantic.BaseModel):
+        return {k: _plain(v) for k, v in dict(value).items()}
+    if isinstance(value, ollama_lite._model.Model):
+        allowed = _official_fields(value)
+        names = {f.name for f in dataclasses.fields(value)}  # type: ignore[arg-type]
+        return {k: _plain(v) for k, v in dict(value).items() if allowed is None or k not in names or k in allowed}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)  # pydantic's ByteSize
+    return value
+
+
+def _try(read: Callable[[], Any], of: Any = None) -> Any:
+    """What ``read()`` gives user code; with ``of``, a dump of ``of`` pruned to the official fields."""
+    try:
+        value = read()
+    except Exception as exc:
+        return f'raises {type(exc).__name__}'
+    return _plain(_prune(value, of) if of is not None else value)
+
+
+def _observe(r: Any, fields: Sequence[str]) -> Dict[str, Any]:
+    """Everything user code can read of one reply."""
+    seen: Dict[str, Any] = {'type': type(r).__name__ if type(r).__name__ != 'ListModel' else 'Model'}
+    for f in fields:
+        seen[f] = (
+            _try(lambda: getattr(r, f)),  # noqa: B023 - called at once
+            _try(lambda: r[f]),  # noqa: B023
+            _try(lambda: r.get(f)),  # noqa: B023
+            _try(lambda: r.get(f, 'default')),  # noqa: B023
+            f in r,
+        )
+    first = fields[0] if fields else 'x'
+    seen['unknown'] = (_try(lambda: r['nope']), r.get('nope'), r.get('nope', 'default'), 'nope' in r)
+    seen['dict'] = _try(lambda: dict(r), r)
+    seen['dump'] = _try(r.model_dump, r)
+    seen['dump_json_mode'] = _try(lambda: r.model_dump(mode='json'), r)
+    seen['dump_exclude_none'] = _try(lambda: r.model_dump(exclude_none=True), r)
+    seen['dump_include'] = _try(lambda: r.model_dump(include={first}), r)
+    seen['dump_exclude'] = _try(lambda: r.model_dump(exclude={first}), r)
+    seen['dump_json'] = _try(lambda: json.loads(r.model_dump_json()), r)
+    seen['dump_json_exclude_none'] = _try(lambda: json.loads(r.model_dump_json(exclude_none=True)), r)
+    return seen
+
+
+def _fields_of(method: str) -> Sequence[str]:
+    reply = {'list': 'ListResponse', 'ps': 'ProcessResponse', 'show': 'ShowResponse', 'embed': 'EmbedResponse',
+             'embeddings': 'EmbeddingsResponse', 'pull': 'ProgressResponse', 'create': 'ProgressResponse',
+             'copy': 'StatusResponse', 'delete': 'StatusResponse', 'chat': 'ChatResponse',
+             'generate': 'GenerateResponse', 'web_search': 'WebSearchResponse',
+             'web_fetch': 'WebFetchResponse'}  # fmt: skip
+    return list(getattr(official, reply[method]).model_fields)
+
+
+def _error(exc: BaseException, when: str) -> Dict[str, Any]:
+    seen = {'raises': _family(exc), 'when': when, 'str': str(exc)}
+    if type(exc).__name__ == 'ResponseError':
+        seen.update(raises='ResponseError', error=getattr(exc, 'error', None), status_code=exc.status_code)  # type: ignore[attr-defined]
+    return seen
+
+
+def _reply_outcome(run: Callable[[], Any], fields: Sequence[str]) -> Any:
+    try:
+        result = run()
+    except Exception as exc:
+        return _error(exc, 'at the call')
+    if not isinstance(result, Iterator) and type(result).__name__ != 'Stream':
+        return _observe(result, fields)
+    chunks: List[Any] = []
+    try:
+        for chunk in result:
+            chunks.append(_observe(chunk, fields))
+    except Exception as exc:
+        return {'chunks': chunks, 'end': _error(exc, 'while iterating')}
+    return {'chunks': chunks, 'end': 'ends'}
+
+
+async def _areply_outcome(run: Callable[[], Any], fields: Sequence[str]) -> Any:
+    try:
+        result = await run()
+    except Exception as exc:
+        return _error(exc, 'at the call')
+    if not hasattr(result, '__aiter__'):
+        return _observe(result, fields)
+    chunks: List[Any] = []
+    try:
+        async for chunk in result:
+            chunks.append(_observe(chunk, fields))
+    except Exception as exc:
+        return {'chunks': chunks, 'end': _error(exc, 'while iterating')}
+    return {'chunks': chunks, 'end': 'ends'}
+
+
+@pytest.fixture(scope='module')
+def fault_server() -> Iterator[faults.FaultServer]:
+    server = faults.FaultServer().start()
+    yield server
+    server.stop()
+
+
+def _reply_setup(
+    case: Case, server: faults.FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> Tuple[str, Any, Any, Dict[str, Any], str]:
+    _, method, args, kwargs, _replies = case[:5]
+    client_kwargs = dict(case[5]) if len(case) > 5 else {}
+    host = client_kwargs.pop('host', None)
+    _cloud_at(server.url, monkeypatch)
+    if host == 'refused':
+        sock, port = faults.refused_port()
+        sock.close()  # nothing listens there now
+        return method, args, kwargs, client_kwargs, f'http://127.0.0.1:{port}'
+    return method, args, kwargs, client_kwargs, server.url
+
+
+@pytest.mark.parametrize('case', REPLIES, ids=_case_id)
+def test_reply_sync(case: Case, fault_server: faults.FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    method, args, kwargs, client_kwargs, url = _reply_setup(case, fault_server, monkeypatch)
+    out = {}
+    for pkg, label in ((official, 'ollama'), (ollama_lite, 'lite')):
+        fault_server.reset()
+        fault_server.script(*case[4])
+        # Retries are a listed difference of their own; here both clients make one attempt.
+        extra = {'transport': _ToRecorder(fault_server.url)} if pkg is official else {'retries': 0}
+        with pkg.Client(url, **client_kwargs, **extra) as client:
+            a, kw = resolve(args, pkg), resolve(kwargs, pkg)
+            out[label] = _reply_outcome(lambda: _consume_lazily(client, method, a, kw), _fields_of(method))  # noqa: B023
+    theirs = out.pop('ollama')
+    _check(case[0], theirs, out)
+
+
+@pytest.mark.parametrize('case', REPLIES, ids=_case_id)
+async def test_reply_async(case: Case, fault_server: faults.FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    method, args, kwargs, client_kwargs, url = _reply_setup(case, fault_server, monkeypatch)
+    out = {}
+    for pkg, label in ((official, 'ollama'), (ollama_lite, 'lite')):
+        fault_server.reset()
+        fault_server.script(*case[4])
+        extra = {'transport': _AsyncToRecorder(fault_server.url)} if pkg is official else {'retries': 0}
+        async with pkg.AsyncClient(url, **client_kwargs, **extra) as client:
+            a, kw = resolve(args, pkg), resolve(kwargs, pkg)
+            out[label] = await _areply_outcome(lambda: getattr(client, method)(*a, **kw), _fields_of(method))  # noqa: B023
+    theirs = out.pop('ollama')
+    _check(case[0] + '/async', theirs, out)
+
+
+def _consume_lazily(client: Any, method: str, args: Any, kwargs: Any) -> Any:
+    return getattr(client, method)(*args, **kwargs)
 
 
 # --- README ----------------------------------------------------------------------------------------------

@@ -101,11 +101,12 @@ def test_trust_env_false_ignores_proxy_variables(recorder: Recorder, monkeypatch
     with ollama.Client('http://ollama.invalid:11434', retries=0) as client:
         client.ps()
     assert len(recorder.take()) == 1
-    with (
-        ollama.Client('http://ollama.invalid:11434', trust_env=False, retries=0) as client,
-        pytest.raises(ollama.ConnectError),
-    ):
-        client.ps()
+    client = ollama.Client('http://ollama.invalid:11434', trust_env=False, retries=0)
+    try:
+        with pytest.raises(ollama.ConnectError):
+            client.ps()
+    finally:
+        client.close()
     assert recorder.take() == []
 
 
@@ -114,3 +115,13 @@ def test_session_settings_need_our_own_session() -> None:
         ollama.Client(session=requests.Session(), trust_env=False)
     with pytest.raises(TypeError, match='session='):
         ollama.AsyncClient(session=object(), limits=httpx.Limits(max_connections=1))  # type: ignore[arg-type]
+
+
+async def test_verify_path_becomes_a_context_with_those_cas(tmp_path: Any) -> None:
+    import certifi
+
+    async with ollama.AsyncClient(verify=certifi.where()) as client:
+        context = client._send_kwargs['ssl']
+        assert isinstance(context, ssl.SSLContext) and context.cert_store_stats()['x509_ca'] > 0
+    async with ollama.AsyncClient(verify=str(tmp_path)) as client:  # a directory of CA files
+        assert isinstance(client._send_kwargs['ssl'], ssl.SSLContext)
