@@ -11,6 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from ._names import InvalidName
 from ._registry import Model, Registry
@@ -155,7 +156,9 @@ def middleware(script: Script) -> Middleware:
             body = json.loads(raw) if raw else None
         except (UnicodeDecodeError, ValueError):
             body = None
-        entry = RecordedRequest(request.method, request.path, dict(request.query), request.headers.copy(), body, raw)
+        entry = RecordedRequest(
+            request.method, request.path, dict(request.query), CIMultiDict(request.headers), body, raw
+        )
         script.record(entry)
         request[_RECORD] = entry
         try:
