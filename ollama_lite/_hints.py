@@ -204,4 +204,5 @@ def _is_annotated_form(base: Any) -> bool:
 
 
 def _annotated(inner: Any, metadata: Tuple[Any, ...]) -> Any:
-    return _annotated_forms()[0][(inner, *metadata)]
+    args = (inner, *metadata)  # a subscript with * inside is Python 3.11+ syntax to type checkers
+    return _annotated_forms()[0][args]

@@ -225,12 +225,18 @@ def test_forward_references_inside_evaluated_annotations(tmp_path: Path) -> None
     import dataclasses
     from typing import Dict, List, Optional
 
+    try:
+        from typing import Annotated
+    except ImportError:  # Python 3.8
+        from typing_extensions import Annotated
+
     @dataclasses.dataclass
     class Box:
         items: List['Item']
         best: Optional['Item'] = None
         index: Dict[str, 'List[Item]'] = dataclasses.field(default_factory=dict)
         loose: 'int | None' = None
+        spare: Annotated[Optional['Item'], 'A second choice.'] = None
 
     @dataclasses.dataclass
     class Item:
@@ -240,7 +246,10 @@ def test_forward_references_inside_evaluated_annotations(tmp_path: Path) -> None
     try:
         box = ollama.parse(module.Box, '{"items": [{"label": "a"}], "best": {"label": "b"}, "index": {"k": []}}')
         assert box == module.Box([module.Item('a')], module.Item('b'), {'k': []})
-        assert ollama.json_schema(module.Box)['properties']['loose'] == {'type': ['integer', 'null']}
+        properties = ollama.json_schema(module.Box)['properties']
+        assert properties['loose'] == {'type': ['integer', 'null']}
+        assert properties['spare']['description'] == 'A second choice.'
+        assert properties['spare']['properties'] == {'label': {'type': 'string'}}
     finally:
         sys.modules.pop('user_boxes', None)
 
