@@ -21,7 +21,7 @@ import types
 import typing
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
-__all__ = ['class_hints', 'is_annotated', 'resolve']
+__all__ = ['class_hints', 'is_annotated', 'is_literal_form', 'resolve']
 
 # What to subscript instead of a class that refuses it on this Python (``list[int]`` before 3.9).
 _ALIASES: Dict[Any, Any] = {
@@ -120,7 +120,7 @@ def _resolve_inside(tp: Any, scope: _Scope) -> Any:
     args = typing.get_args(tp)
     # Literal's arguments are values, not types; Callable's are flattened (``Callable[[int], str]`` has
     # ``(int, str)``) and have no JSON form anyway.
-    if not args or origin is None or origin is typing.Literal or origin is collections.abc.Callable:
+    if not args or origin is None or is_literal_form(origin) or origin is collections.abc.Callable:
         return tp
     resolved = tuple(_resolve(a, scope) for a in args)
     if all(new is old for new, old in zip(resolved, args)):
@@ -159,7 +159,7 @@ def _evaluate_subscript(node: ast.Subscript, scope: _Scope) -> Any:
     if sys.version_info < (3, 9):  # Python 3.8 wraps the subscript in an Index node
         index = index.value
     elements: List[ast.expr] = index.elts if isinstance(index, ast.Tuple) else [index]
-    if base is typing.Literal:
+    if is_literal_form(base):
         args: Tuple[Any, ...] = tuple(_literal(e) for e in elements)
     elif _is_annotated_form(base) and elements:
         # Only the first argument is a type; the metadata after it stays as written.
@@ -192,6 +192,11 @@ def _annotated_forms() -> List[Any]:
     # Python 3.8 has no typing.Annotated; there it comes from typing_extensions, imported by its user.
     forms = [getattr(typing, 'Annotated', None), getattr(sys.modules.get('typing_extensions'), 'Annotated', None)]
     return [form for form in forms if form is not None]
+
+
+def is_literal_form(base: Any) -> bool:
+    """``typing.Literal``, or ``typing_extensions.Literal``, a form of its own before Python 3.10.1."""
+    return base is typing.Literal or base is getattr(sys.modules.get('typing_extensions'), 'Literal', typing.Literal)
 
 
 def is_annotated(tp: Any) -> bool:

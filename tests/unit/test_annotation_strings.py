@@ -382,3 +382,42 @@ def test_annotations_resolve_in_the_module_that_wrote_them(tmp_path: Path) -> No
     finally:
         sys.modules.pop('user_base', None)
         sys.modules.pop('user_child', None)
+
+
+def test_typing_extensions_literal_and_annotated(tmp_path: Path) -> None:
+    # Codebases that support old Pythons import these from typing_extensions, whose Literal is a form of its
+    # own before Python 3.10.1.
+    source = """
+    from __future__ import annotations
+    import dataclasses
+    from typing_extensions import Annotated, Literal
+
+    @dataclasses.dataclass
+    class Order:
+        size: Literal['small', 'large']
+        note: Annotated[str | None, 'Anything to add.'] = None
+
+    def order(size: Literal['small', 'large'], count: Annotated[int, 'How many.'] = 1) -> None:
+        pass
+    """
+    module = _import(tmp_path / 'user_orders.py', 'user_orders', source)
+    try:
+        properties = ollama.json_schema(module.Order)['properties']
+        assert properties['size'] == {'type': 'string', 'enum': ['small', 'large']}
+        assert properties['note'] == {'type': ['string', 'null'], 'description': 'Anything to add.'}
+        tool = encode(function_tool(module.order))['function']['parameters']['properties']
+        assert tool == {
+            'size': {'type': 'string', 'enum': ['small', 'large']},
+            'count': {'type': 'integer', 'description': 'How many.'},
+        }
+        assert ollama.parse(module.Order, '{"size": "large"}') == module.Order('large')
+        with pytest.raises(ollama.StructuredOutputError, match=r"at size: expected one of \['small', 'large'\]"):
+            ollama.parse(module.Order, '{"size": "medium"}')
+    finally:
+        sys.modules.pop('user_orders', None)
+
+
+def test_typing_extensions_literal_object() -> None:
+    import typing_extensions
+
+    assert ollama.json_schema(typing_extensions.Literal['a', 1]) == {'type': ['string', 'integer'], 'enum': ['a', 1]}
