@@ -160,16 +160,22 @@ def _evaluate_subscript(node: ast.Subscript, scope: _Scope) -> Any:
         index = index.value
     elements: List[ast.expr] = index.elts if isinstance(index, ast.Tuple) else [index]
     if is_literal_form(base):
-        args: Tuple[Any, ...] = tuple(_literal(e) for e in elements)
+        args: Tuple[Any, ...] = tuple(_literal(e, scope) for e in elements)
     elif _is_annotated_form(base) and elements:
-        # Only the first argument is a type; the metadata after it stays as written.
-        args = (_evaluate_type(elements[0], scope), *(_literal(e) for e in elements[1:]))
+        # Only the first argument is a type. Of the metadata, ollama_lite reads only text (a description);
+        # a call in it (``Field(gt=0)``, another library's marker) would have to be run, so it is left out.
+        metadata = [_literal(e, scope) for e in elements[1:] if not isinstance(e, ast.Call)]
+        inner = _evaluate_type(elements[0], scope)
+        return _subscript(base, (inner, *metadata)) if metadata else inner
     else:
         args = tuple(_evaluate_type(e, scope) for e in elements)
     return _subscript(base, args)
 
 
-def _literal(node: ast.expr) -> Any:
+def _literal(node: ast.expr, scope: _Scope) -> Any:
+    """A value as written (``'a'``, ``-1``, ``None``), or the one a name stands for (``Color.RED``)."""
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return _evaluate(node, scope)
     try:
         return ast.literal_eval(node)
     except ValueError:

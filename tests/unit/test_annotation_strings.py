@@ -421,3 +421,40 @@ def test_typing_extensions_literal_object() -> None:
     import typing_extensions
 
     assert ollama.json_schema(typing_extensions.Literal['a', 1]) == {'type': ['string', 'integer'], 'enum': ['a', 1]}
+
+
+def test_literal_names_and_annotated_calls_in_strings(tmp_path: Path) -> None:
+    # Literal may name enum members; Annotated metadata may hold another library's marker, a call that is
+    # not run (ollama_lite reads only the text).
+    source = """
+    from __future__ import annotations
+    import enum
+
+    try:
+        from typing import Annotated, Literal
+    except ImportError:  # Python 3.8
+        from typing_extensions import Annotated, Literal
+
+    calls = []
+
+    def marker() -> object:
+        calls.append('called')
+        return object()
+
+    class Color(enum.Enum):
+        RED = 'red'
+        BLUE = 'blue'
+
+    def paint(color: Literal[Color.RED, 'green'], coats: Annotated[int, marker(), 'How many coats.'] = 1) -> None:
+        pass
+    """
+    module = _import(tmp_path / 'user_paint.py', 'user_paint', source)
+    try:
+        properties = encode(function_tool(module.paint))['function']['parameters']['properties']
+        assert properties == {
+            'color': {'type': 'string', 'enum': ['red', 'green']},
+            'coats': {'type': 'integer', 'description': 'How many coats.'},
+        }
+        assert module.calls == []
+    finally:
+        sys.modules.pop('user_paint', None)
