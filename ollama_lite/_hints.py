@@ -21,7 +21,7 @@ import types
 import typing
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
-__all__ = ['class_hints', 'is_annotated', 'resolve']
+__all__ = ['class_hints', 'is_annotated', 'is_literal_form', 'resolve']
 
 # What to subscript instead of a class that refuses it on this Python (``list[int]`` before 3.9).
 _ALIASES: Dict[Any, Any] = {
@@ -120,7 +120,7 @@ def _resolve_inside(tp: Any, scope: _Scope) -> Any:
     args = typing.get_args(tp)
     # Literal's arguments are values, not types; Callable's are flattened (``Callable[[int], str]`` has
     # ``(int, str)``) and have no JSON form anyway.
-    if not args or origin is None or origin is typing.Literal or origin is collections.abc.Callable:
+    if not args or origin is None or is_literal_form(origin) or origin is collections.abc.Callable:
         return tp
     resolved = tuple(_resolve(a, scope) for a in args)
     if all(new is old for new, old in zip(resolved, args)):
@@ -159,17 +159,23 @@ def _evaluate_subscript(node: ast.Subscript, scope: _Scope) -> Any:
     if sys.version_info < (3, 9):  # Python 3.8 wraps the subscript in an Index node
         index = index.value
     elements: List[ast.expr] = index.elts if isinstance(index, ast.Tuple) else [index]
-    if base is typing.Literal:
-        args: Tuple[Any, ...] = tuple(_literal(e) for e in elements)
+    if is_literal_form(base):
+        args: Tuple[Any, ...] = tuple(_literal(e, scope) for e in elements)
     elif _is_annotated_form(base) and elements:
-        # Only the first argument is a type; the metadata after it stays as written.
-        args = (_evaluate_type(elements[0], scope), *(_literal(e) for e in elements[1:]))
+        # Only the first argument is a type. Of the metadata, ollama_lite reads only text (a description);
+        # a call in it (``Field(gt=0)``, another library's marker) would have to be run, so it is left out.
+        metadata = [_literal(e, scope) for e in elements[1:] if not isinstance(e, ast.Call)]
+        inner = _evaluate_type(elements[0], scope)
+        return _subscript(base, (inner, *metadata)) if metadata else inner
     else:
         args = tuple(_evaluate_type(e, scope) for e in elements)
     return _subscript(base, args)
 
 
-def _literal(node: ast.expr) -> Any:
+def _literal(node: ast.expr, scope: _Scope) -> Any:
+    """A value as written (``'a'``, ``-1``, ``None``), or the one a name stands for (``Color.RED``)."""
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return _evaluate(node, scope)
     try:
         return ast.literal_eval(node)
     except ValueError:
@@ -194,6 +200,11 @@ def _annotated_forms() -> List[Any]:
     return [form for form in forms if form is not None]
 
 
+def is_literal_form(base: Any) -> bool:
+    """``typing.Literal``, or ``typing_extensions.Literal``, a form of its own before Python 3.10.1."""
+    return base is typing.Literal or base is getattr(sys.modules.get('typing_extensions'), 'Literal', typing.Literal)
+
+
 def is_annotated(tp: Any) -> bool:
     """Whether ``tp`` is an ``Annotated[T, ...]`` (from ``typing``, or ``typing_extensions`` on Python 3.8)."""
     return hasattr(tp, '__metadata__') and hasattr(tp, '__origin__')
@@ -204,4 +215,5 @@ def _is_annotated_form(base: Any) -> bool:
 
 
 def _annotated(inner: Any, metadata: Tuple[Any, ...]) -> Any:
-    return _annotated_forms()[0][(inner, *metadata)]
+    args = (inner, *metadata)  # a subscript with * inside is Python 3.11+ syntax to type checkers
+    return _annotated_forms()[0][args]

@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from typing import (
     IO,
     TYPE_CHECKING,
@@ -299,6 +300,9 @@ class Client:
         if self._owns_session:
             # A redirect loop must end soon; a caller's session keeps the limit its owner chose.
             self._session.max_redirects = self._config.max_redirects
+            # A client dropped without close() closes its idle pooled connections when collected, as
+            # urllib3 >= 1.26.16 does for a collected pool; earlier 1.26 releases left those sockets open.
+            weakref.finalize(self, self._session.close)
         kwargs.update(apply_to_requests(connection, self._session, self._owns_session))
         self._send_kwargs: Dict[str, Any] = dict(kwargs)
         # The caller's auth= is for their Ollama host; ollama.com (web_search, web_fetch) gets the API key only.

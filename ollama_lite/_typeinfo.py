@@ -13,7 +13,7 @@ from collections import abc
 from enum import Enum
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
-from ._hints import class_hints, is_annotated, resolve
+from ._hints import class_hints, is_annotated, is_literal_form, resolve
 
 __all__ = [
     'ARRAYS',
@@ -69,6 +69,8 @@ def unwrap(tp: Any) -> Tuple[Any, Any, Tuple[Any, ...]]:
     while is_annotated(tp):
         tp = tp.__origin__
     origin = typing.get_origin(tp)
+    if is_literal_form(origin):
+        origin = typing.Literal  # typing_extensions' own before Python 3.10.1
     args = typing.get_args(tp)
     if args == ((),):  # Tuple[()] spells "no items" this way before Python 3.11
         args = ()

@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Set
 
 from aiohttp import http_exceptions, web
+from multidict import CIMultiDict
 
 from ._names import InvalidName
 from ._registry import Model, Registry
@@ -285,7 +286,9 @@ def middleware(script: Script) -> Middleware:
         except (ConnectionError, asyncio.IncompleteReadError, http_exceptions.HttpProcessingError):
             raise web.HTTPBadRequest() from None  # the client is gone: nobody reads this answer
         request[_RAW] = raw
-        entry = script.record_request(request.method, request.path, dict(request.query), request.headers.copy(), raw)
+        entry = script.record_request(
+            request.method, request.path, dict(request.query), CIMultiDict(request.headers), raw
+        )
         request[_RECORD] = entry
         try:
             return await handler(request)

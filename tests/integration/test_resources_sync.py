@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import os
 import time
+import warnings
 from typing import Any, Callable, List, Tuple
 
 import pytest
@@ -152,3 +153,23 @@ def test_five_thousand_requests_leave_nothing_behind(fault_servers: Tuple[FaultS
     gc.collect()
     assert _open_fds() <= before, 'closing the client left descriptors open'
     assert elapsed < 20
+
+
+def test_dropped_client_closes_its_pooled_connection(fault_servers: Tuple[FaultServer, FaultServer]) -> None:
+    # A client dropped without close() closes its idle keep-alive connection when it is collected, on
+    # every urllib3 release (before 1.26.16 a collected pool left its sockets to the socket's finalizer,
+    # which warns), and the server sees the connection end.
+    server, _ = fault_servers
+    server.script(json_reply({'version': '1'}))
+    client = ollama.Client(server.url)
+    assert client.version().version == '1'
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always', ResourceWarning)
+        del client
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+    for _ in range(500):  # the server notices the close a moment after it is made (bounded wait)
+        if server.open_connections == 0:
+            break
+        time.sleep(0.01)
+    assert server.open_connections == 0

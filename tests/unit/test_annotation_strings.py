@@ -225,12 +225,18 @@ def test_forward_references_inside_evaluated_annotations(tmp_path: Path) -> None
     import dataclasses
     from typing import Dict, List, Optional
 
+    try:
+        from typing import Annotated
+    except ImportError:  # Python 3.8
+        from typing_extensions import Annotated
+
     @dataclasses.dataclass
     class Box:
         items: List['Item']
         best: Optional['Item'] = None
         index: Dict[str, 'List[Item]'] = dataclasses.field(default_factory=dict)
         loose: 'int | None' = None
+        spare: Annotated[Optional['Item'], 'A second choice.'] = None
 
     @dataclasses.dataclass
     class Item:
@@ -240,7 +246,10 @@ def test_forward_references_inside_evaluated_annotations(tmp_path: Path) -> None
     try:
         box = ollama.parse(module.Box, '{"items": [{"label": "a"}], "best": {"label": "b"}, "index": {"k": []}}')
         assert box == module.Box([module.Item('a')], module.Item('b'), {'k': []})
-        assert ollama.json_schema(module.Box)['properties']['loose'] == {'type': ['integer', 'null']}
+        properties = ollama.json_schema(module.Box)['properties']
+        assert properties['loose'] == {'type': ['integer', 'null']}
+        assert properties['spare']['description'] == 'A second choice.'
+        assert properties['spare']['properties'] == {'label': {'type': 'string'}}
     finally:
         sys.modules.pop('user_boxes', None)
 
@@ -373,3 +382,79 @@ def test_annotations_resolve_in_the_module_that_wrote_them(tmp_path: Path) -> No
     finally:
         sys.modules.pop('user_base', None)
         sys.modules.pop('user_child', None)
+
+
+def test_typing_extensions_literal_and_annotated(tmp_path: Path) -> None:
+    # Codebases that support old Pythons import these from typing_extensions, whose Literal is a form of its
+    # own before Python 3.10.1.
+    source = """
+    from __future__ import annotations
+    import dataclasses
+    from typing_extensions import Annotated, Literal
+
+    @dataclasses.dataclass
+    class Order:
+        size: Literal['small', 'large']
+        note: Annotated[str | None, 'Anything to add.'] = None
+
+    def order(size: Literal['small', 'large'], count: Annotated[int, 'How many.'] = 1) -> None:
+        pass
+    """
+    module = _import(tmp_path / 'user_orders.py', 'user_orders', source)
+    try:
+        properties = ollama.json_schema(module.Order)['properties']
+        assert properties['size'] == {'type': 'string', 'enum': ['small', 'large']}
+        assert properties['note'] == {'type': ['string', 'null'], 'description': 'Anything to add.'}
+        tool = encode(function_tool(module.order))['function']['parameters']['properties']
+        assert tool == {
+            'size': {'type': 'string', 'enum': ['small', 'large']},
+            'count': {'type': 'integer', 'description': 'How many.'},
+        }
+        assert ollama.parse(module.Order, '{"size": "large"}') == module.Order('large')
+        with pytest.raises(ollama.StructuredOutputError, match=r"at size: expected one of \['small', 'large'\]"):
+            ollama.parse(module.Order, '{"size": "medium"}')
+    finally:
+        sys.modules.pop('user_orders', None)
+
+
+def test_typing_extensions_literal_object() -> None:
+    import typing_extensions
+
+    assert ollama.json_schema(typing_extensions.Literal['a', 1]) == {'type': ['string', 'integer'], 'enum': ['a', 1]}
+
+
+def test_literal_names_and_annotated_calls_in_strings(tmp_path: Path) -> None:
+    # Literal may name enum members; Annotated metadata may hold another library's marker, a call that is
+    # not run (ollama_lite reads only the text).
+    source = """
+    from __future__ import annotations
+    import enum
+
+    try:
+        from typing import Annotated, Literal
+    except ImportError:  # Python 3.8
+        from typing_extensions import Annotated, Literal
+
+    calls = []
+
+    def marker() -> object:
+        calls.append('called')
+        return object()
+
+    class Color(enum.Enum):
+        RED = 'red'
+        BLUE = 'blue'
+
+    def paint(color: Literal[Color.RED, 'green'], coats: Annotated[int, marker(), 'How many coats.'] = 1) -> None:
+        pass
+    """
+    module = _import(tmp_path / 'user_paint.py', 'user_paint', source)
+    try:
+        properties = encode(function_tool(module.paint))['function']['parameters']['properties']
+        assert properties == {
+            'color': {'type': 'string', 'enum': ['red', 'green']},
+            'coats': {'type': 'integer', 'description': 'How many coats.'},
+        }
+        assert module.calls == []
+    finally:
+        sys.modules.pop('user_paint', None)

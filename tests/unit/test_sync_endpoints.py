@@ -6,7 +6,7 @@ import hashlib
 import json
 import platform
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict, List, Tuple
 
 import pytest
 import requests
@@ -216,12 +216,19 @@ def test_create_blob_uploads_when_missing(mock: responses.RequestsMock, tmp_path
     path.write_bytes(bytes(range(256)) * 10_000)
     digest = 'sha256:' + hashlib.sha256(path.read_bytes()).hexdigest()
     mock.add('HEAD', f'{HOST}/api/blobs/{digest}', status=404)
-    mock.add('POST', f'{HOST}/api/blobs/{digest}', status=201)
+    received: List[bytes] = []
+
+    def upload(request: requests.PreparedRequest) -> Tuple[int, Dict[str, str], bytes]:
+        # Read while the client sends: the file it streams from is closed once the call returns (and
+        # whether responses reads a file body into bytes before recording it depends on its version).
+        body: Any = request.body
+        received.append(body.read() if hasattr(body, 'read') else body)
+        return 201, {}, b''
+
+    mock.add_callback('POST', f'{HOST}/api/blobs/{digest}', callback=upload)
     assert _client().create_blob(str(path)) == digest
-    upload = mock.calls[1].request
-    body = upload.body.read() if hasattr(upload.body, 'read') else upload.body
-    assert hashlib.sha256(body).hexdigest() == digest.split(':')[1]
-    assert upload.headers['Content-Type'] == 'application/octet-stream'
+    assert hashlib.sha256(b''.join(received)).hexdigest() == digest.split(':')[1]
+    assert mock.calls[1].request.headers['Content-Type'] == 'application/octet-stream'
 
 
 @pytest.mark.parametrize('head_status', [405, 500, 403])
