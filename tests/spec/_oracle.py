@@ -83,7 +83,7 @@ def spec_path() -> Optional[Path]:
     return None
 
 
-@functools.lru_cache(maxsize=None)  # noqa: UP033 - functools.cache is Python 3.9+
+@functools.lru_cache(maxsize=None)
 def _raw_spec() -> Dict[str, Any]:
     path = spec_path()
     if path is None:
@@ -108,7 +108,7 @@ def _pointer(document: Any, pointer: str) -> Tuple[Any, str]:
     return document, parts[-1]
 
 
-@functools.lru_cache(maxsize=None)  # noqa: UP033 - functools.cache is Python 3.9+
+@functools.lru_cache(maxsize=None)
 def corrected_spec() -> Dict[str, Any]:
     """The spec with :data:`SPEC_EXCEPTIONS` applied: what the server really accepts and sends."""
     spec = raw_spec()
@@ -128,7 +128,7 @@ def corrected_spec() -> Dict[str, Any]:
     return spec
 
 
-@functools.lru_cache(maxsize=None)  # noqa: UP033 - functools.cache is Python 3.9+
+@functools.lru_cache(maxsize=None)
 def _registry() -> Any:
     resource = referencing.Resource.from_contents(corrected_spec(), referencing.jsonschema.DRAFT202012)
     return referencing.Registry().with_resource(SPEC_URI, resource)
