@@ -225,6 +225,8 @@ def _read_error(exc: Exception, url: str) -> Exception:
 async def _in_thread(func: Callable[..., _T], *args: Any) -> _T:
     """``func(*args)`` in the loop's default executor (``asyncio.to_thread`` needs Python 3.9)."""
     return await asyncio.get_running_loop().run_in_executor(None, func, *args)
+
+
 #: How often a pending read checks that its connection is still there; see _StallWatch.
 _STALL_CHECK = 0.25
 
@@ -654,9 +656,7 @@ class AsyncClient:
             reading = self._read(response, url)
             body = await (reading if deadline is None else _within(deadline, url, reading))
             return call.reply(response.status, body, self._secrets)
-        return AsyncStream(
-            response, call.stream_decoder(self._secrets, self._config.strict_streams), url, deadline
-        )
+        return AsyncStream(response, call.stream_decoder(self._secrets, self._config.strict_streams), url, deadline)
 
     async def close(self) -> None:
         """Close the client's own session and its connections; a caller's session is left open.
