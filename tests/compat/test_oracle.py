@@ -42,6 +42,10 @@ official = pytest.importorskip('ollama', reason='the official client is a test d
 httpx = pytest.importorskip('httpx')
 pydantic = pytest.importorskip('pydantic')
 
+# Fields the server no longer reads are still sent (the matrix checks the bodies) with a DeprecationWarning,
+# which is a listed difference with tests of its own (tests/unit/test_server_routes.py); here it is noise.
+pytestmark = pytest.mark.filterwarnings('ignore:.*is ignored by the Ollama server:DeprecationWarning')
+
 README = Path(__file__).resolve().parents[2] / 'README.md'
 
 
@@ -170,10 +174,19 @@ DIFFERENCES: List[Difference] = [
     Difference(
         'extras', '—',
         '`version()`, `show(verbose=)`, `truncate=`/`shift=` on generate and chat, `renderer=`/`parser=` on '
-        'create, `session=`, `retries=`, `strict_streams=`; reply fields the official types lack '
+        'create, `session=`, `retries=`, `strict_streams=`; today\'s server routes (`status()`, `whoami()`, '
+        '`signout()`, `server_web_search()`/`server_web_fetch()`, `model_recommendations()`, `heartbeat()`, '
+        '`is_running()`, `blob_exists()`); `run_tools()`, the tool-call loop; `ollama_lite.web.relay` for aiohttp '
+        'apps; reply fields the official types lack '
         '(`remote_model`, `ListResponse.Model.name`, `ShowResponse.tensors`, …) in attributes, `dict(r)` and '
         '`model_dump()`',
         'every field the server speaks', ('*/extra-*', 'version*'),
+    ),
+    Difference(
+        'options and generate fields the server no longer reads (`width`/`height`/`steps`, `numa`, `low_vram`, '
+        '`f16_kv`, `logits_all`, `vocab_only`, `use_mlock`, `embedding_only`, `tfs_z`, `mirostat*`, '
+        '`penalize_newline`)', 'sent silently', 'sent as well, with one `DeprecationWarning` per field naming it',
+        'the caller learns that the setting has no effect, and code written for the official client still runs',
     ),
     Difference(
         '`\'k\' in obj` after `Obj(k=None)` or `obj.k = None`', '`True` (pydantic counts the field as set)',
