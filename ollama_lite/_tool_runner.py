@@ -22,6 +22,7 @@ from datetime import date, datetime
 from datetime import time as time_of_day
 from enum import Enum
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
@@ -45,6 +46,9 @@ from ._schema import function_tool
 from ._structured import parse
 from ._tool_args import ArgumentError, Parameters
 from ._types import ChatResponse, Logprob, Message, MessageLike, Tool, ToolCall, ToolFunction
+
+if TYPE_CHECKING:
+    from ._sync import Stream
 
 __all__ = [
     'MaxRoundsError',
@@ -470,7 +474,7 @@ def run_tools(loop: _Loop, *, stream: bool) -> Union[ToolRun, ToolRunStream]:
         loop.ran(_run_calls(loop, pending))
 
 
-def _streamed(loop: _Loop, chunks: Any) -> Generator[ToolRunItem, None, None]:
+def _streamed(loop: _Loop, chunks: Stream[ChatResponse]) -> Generator[ToolRunItem, None, None]:
     while True:
         reply = _Reply()
         # Closing this generator at a yield leaves the with block, which closes the HTTP stream.
@@ -529,7 +533,7 @@ class ToolRunStream(Iterator[ToolRunItem]):
     >>> for item in client.run_tools('llama3.2', messages, [get_weather], stream=True): ...
     """
 
-    def __init__(self, items: Generator[ToolRunItem, None, None], run: ToolRun, first: Any) -> None:
+    def __init__(self, items: Generator[ToolRunItem, None, None], run: ToolRun, first: Stream[ChatResponse]) -> None:
         self._items = items
         self._first = first
         self.run = run

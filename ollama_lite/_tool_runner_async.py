@@ -11,7 +11,7 @@ import asyncio
 import contextvars
 import functools
 import time
-from typing import Any, AsyncGenerator, AsyncIterator, List, Union
+from typing import TYPE_CHECKING, AsyncGenerator, AsyncIterator, List, Union
 
 from ._tool_runner import (
     ToolCallRecord,
@@ -22,6 +22,10 @@ from ._tool_runner import (
     _Pending,
     _Reply,
 )
+from ._types import ChatResponse
+
+if TYPE_CHECKING:
+    from ._async import AsyncStream
 
 __all__ = ['AsyncToolRunStream', 'run_tools']
 
@@ -39,7 +43,7 @@ async def run_tools(loop: _Loop, *, stream: bool) -> Union[ToolRun, AsyncToolRun
         loop.ran(await _run_calls(loop, pending))
 
 
-async def _streamed(loop: _Loop, chunks: Any) -> AsyncGenerator[ToolRunItem, None]:
+async def _streamed(loop: _Loop, chunks: AsyncStream[ChatResponse]) -> AsyncGenerator[ToolRunItem, None]:
     while True:
         reply = _Reply()
         # Closing this generator at a yield leaves the async with block, which closes the HTTP stream.
@@ -103,7 +107,9 @@ class AsyncToolRunStream(AsyncIterator[ToolRunItem]):
     >>> async for item in await client.run_tools('llama3.2', messages, [get_weather], stream=True): ...
     """
 
-    def __init__(self, items: AsyncGenerator[ToolRunItem, None], run: ToolRun, first: Any) -> None:
+    def __init__(
+        self, items: AsyncGenerator[ToolRunItem, None], run: ToolRun, first: AsyncStream[ChatResponse]
+    ) -> None:
         self._items = items
         self._first = first
         self.run = run
