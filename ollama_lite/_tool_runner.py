@@ -36,6 +36,7 @@ from typing import (
     Sequence,
     Tuple,
     Union,
+    get_args,
 )
 
 from ._api import messages_of
@@ -71,7 +72,7 @@ ToolsLike = Union[
     Sequence[Union[Callable[..., Any], Tuple[Union[Tool, Mapping[str, Any]], Callable[..., Any]]]],
 ]
 OnError = Literal['report', 'raise']
-_ON_ERROR = ('report', 'raise')
+_ON_ERROR = get_args(OnError)
 
 
 # --- What a run holds ---------------------------------------------------------------------------------
