@@ -41,6 +41,7 @@ async def _relay(request: web.Request) -> web.StreamResponse:
 
 
 async def _naive(request: web.Request) -> web.StreamResponse:
+    # tests/web/_harness.py has the same handler; bench runs as a script from bench/ and never imports the tests.
     response = web.StreamResponse(headers={'Content-Type': 'text/plain; charset=utf-8'})
     await response.prepare(request)
     async with await request.app[CLIENT].chat('qwen3', MESSAGES, stream=True) as stream:

@@ -944,12 +944,14 @@ class AsyncClient:
 
         >>> (await client.run_tools('llama3.2', messages, [get_weather])).final.message.content
         """
+        from ._tool_runner import _Loop
         from ._tool_runner_async import run_tools
 
-        return await run_tools(
+        loop = _Loop(
             self.chat, model, messages, tools, max_rounds=max_rounds, parallel=parallel, on_error=on_error,
-            stream=stream, chat_options=chat_options,
+            chat_options=chat_options, allow_async=True,
         )  # fmt: skip
+        return await run_tools(loop, stream=stream)
 
     async def embed(
         self,

@@ -748,12 +748,13 @@ class Client:
 
         >>> client.run_tools('llama3.2', [{'role': 'user', 'content': 'Weather in Paris?'}], [get_weather]).final
         """
-        from ._tool_runner import run_tools
+        from ._tool_runner import _Loop, run_tools
 
-        return run_tools(
+        loop = _Loop(
             self.chat, model, messages, tools, max_rounds=max_rounds, parallel=parallel, on_error=on_error,
-            stream=stream, chat_options=chat_options,
+            chat_options=chat_options, allow_async=False,
         )  # fmt: skip
+        return run_tools(loop, stream=stream)
 
     def embed(
         self,

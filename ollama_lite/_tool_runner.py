@@ -1,9 +1,9 @@
 """The tool runner: chat, run the functions the model asks for, send their results back, until it answers.
 
 The loop is plain state (:class:`_Loop`): what the next request holds, which calls a reply asks for, what
-each call gave and what goes back to the model. The sync driver here and the async one in
-:mod:`._tool_runner_async` only call ``chat`` and the functions. Neither imports a client: each client
-hands its own ``chat`` to the driver.
+each call gave and what goes back to the model; it checks the arguments of ``run_tools`` once for both
+clients. The sync driver here and the async one in :mod:`._tool_runner_async` only call ``chat`` and the
+functions. Neither imports a client: each client makes the loop with its own ``chat``.
 
 The messages follow Ollama's protocol: the assistant message goes back as the server sent it (thinking and
 tool calls included), then one ``role: 'tool'`` message per call, in the model's order, with ``tool_name``
@@ -22,9 +22,9 @@ from datetime import date, datetime
 from datetime import time as time_of_day
 from enum import Enum
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
-    Collection,
     Dict,
     Generator,
     Iterator,
@@ -36,6 +36,7 @@ from typing import (
     Sequence,
     Tuple,
     Union,
+    get_args,
 )
 
 from ._api import messages_of
@@ -46,6 +47,9 @@ from ._schema import function_tool
 from ._structured import parse
 from ._tool_args import ArgumentError, Parameters
 from ._types import ChatResponse, Logprob, Message, MessageLike, Tool, ToolCall, ToolFunction
+
+if TYPE_CHECKING:
+    from ._sync import Stream
 
 __all__ = [
     'MaxRoundsError',
@@ -68,7 +72,7 @@ ToolsLike = Union[
     Sequence[Union[Callable[..., Any], Tuple[Union[Tool, Mapping[str, Any]], Callable[..., Any]]]],
 ]
 OnError = Literal['report', 'raise']
-_ON_ERROR = ('report', 'raise')
+_ON_ERROR = get_args(OnError)
 
 
 # --- What a run holds ---------------------------------------------------------------------------------
@@ -350,11 +354,15 @@ class _Pending:
 
 
 class _Loop:
-    """The state of one run, shared by the sync and async drivers."""
+    """The state of one run, shared by the sync and async drivers.
+
+    Raises ``RequestError`` for ``max_rounds``, ``on_error`` or tools that cannot be used (``allow_async``:
+    whether ``async def`` tools can be), ``TypeError`` for a chat option ``chat`` does not take.
+    """
 
     def __init__(
         self,
-        chat_parameters: Collection[str],
+        chat: Callable[..., Any],
         model: str,
         messages: Sequence[MessageLike],
         tools: ToolsLike,
@@ -369,10 +377,11 @@ class _Loop:
             raise RequestError(f'max_rounds must be a whole number of at least 1, got {max_rounds!r}')
         if on_error not in _ON_ERROR:
             raise RequestError(f"on_error must be 'report' or 'raise', got {on_error!r}")
-        unknown = sorted(set(chat_options) - set(chat_parameters))
+        unknown = sorted(set(chat_options) - set(inspect.signature(chat).parameters))
         if unknown:
             raise TypeError(f'run_tools() got an unexpected keyword argument {unknown[0]!r}')
         self.tools = _prepare_tools(tools, allow_async=allow_async)
+        self.chat = chat
         self.model = model
         self.max_rounds = max_rounds
         self.parallel = parallel
@@ -453,35 +462,20 @@ class _Reply:
 # --- The sync driver ------------------------------------------------------------------------------------
 
 
-def run_tools(
-    chat: Callable[..., Any],
-    model: str,
-    messages: Sequence[MessageLike],
-    tools: ToolsLike,
-    *,
-    max_rounds: int,
-    parallel: bool,
-    on_error: str,
-    stream: bool,
-    chat_options: Dict[str, Any],
-) -> Union[ToolRun, ToolRunStream]:
+def run_tools(loop: _Loop, *, stream: bool) -> Union[ToolRun, ToolRunStream]:
     """Run the loop with a sync client's ``chat``: see ``Client.run_tools``."""
-    loop = _Loop(
-        inspect.signature(chat).parameters, model, messages, tools, max_rounds=max_rounds, parallel=parallel,
-        on_error=on_error, chat_options=chat_options, allow_async=False,
-    )  # fmt: skip
     if stream:
         # The first request goes out now, as chat(stream=True) sends its own: its errors raise here.
-        first = chat(**loop.request(), stream=True)
-        return ToolRunStream(_streamed(chat, loop, first), loop.run, first)
+        first = loop.chat(**loop.request(), stream=True)
+        return ToolRunStream(_streamed(loop, first), loop.run, first)
     while True:
-        pending = loop.answered(chat(**loop.request()))
+        pending = loop.answered(loop.chat(**loop.request()))
         if not pending:
             return loop.run
         loop.ran(_run_calls(loop, pending))
 
 
-def _streamed(chat: Callable[..., Any], loop: _Loop, chunks: Any) -> Generator[ToolRunItem, None, None]:
+def _streamed(loop: _Loop, chunks: Stream[ChatResponse]) -> Generator[ToolRunItem, None, None]:
     while True:
         reply = _Reply()
         # Closing this generator at a yield leaves the with block, which closes the HTTP stream.
@@ -496,7 +490,7 @@ def _streamed(chat: Callable[..., Any], loop: _Loop, chunks: Any) -> Generator[T
         records = _run_calls(loop, pending)
         yield from (ToolResultEvent(r) for r in records)
         loop.ran(records)
-        chunks = chat(**loop.request(), stream=True)
+        chunks = loop.chat(**loop.request(), stream=True)
 
 
 def _run_calls(loop: _Loop, pending: List[_Pending]) -> List[ToolCallRecord]:
@@ -540,7 +534,7 @@ class ToolRunStream(Iterator[ToolRunItem]):
     >>> for item in client.run_tools('llama3.2', messages, [get_weather], stream=True): ...
     """
 
-    def __init__(self, items: Generator[ToolRunItem, None, None], run: ToolRun, first: Any) -> None:
+    def __init__(self, items: Generator[ToolRunItem, None, None], run: ToolRun, first: Stream[ChatResponse]) -> None:
         self._items = items
         self._first = first
         self.run = run

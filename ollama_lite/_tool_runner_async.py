@@ -10,54 +10,40 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-import inspect
 import time
-from typing import Any, AsyncGenerator, AsyncIterator, Callable, Dict, List, Sequence, Union
+from typing import TYPE_CHECKING, AsyncGenerator, AsyncIterator, List, Union
 
 from ._tool_runner import (
     ToolCallRecord,
     ToolResultEvent,
     ToolRun,
     ToolRunItem,
-    ToolsLike,
     _Loop,
     _Pending,
     _Reply,
 )
-from ._types import MessageLike
+from ._types import ChatResponse
+
+if TYPE_CHECKING:
+    from ._async import AsyncStream
 
 __all__ = ['AsyncToolRunStream', 'run_tools']
 
 
-async def run_tools(
-    chat: Callable[..., Any],
-    model: str,
-    messages: Sequence[MessageLike],
-    tools: ToolsLike,
-    *,
-    max_rounds: int,
-    parallel: bool,
-    on_error: str,
-    stream: bool,
-    chat_options: Dict[str, Any],
-) -> Union[ToolRun, AsyncToolRunStream]:
+async def run_tools(loop: _Loop, *, stream: bool) -> Union[ToolRun, AsyncToolRunStream]:
     """Run the loop with an async client's ``chat``: see ``AsyncClient.run_tools``."""
-    loop = _Loop(
-        inspect.signature(chat).parameters, model, messages, tools, max_rounds=max_rounds, parallel=parallel,
-        on_error=on_error, chat_options=chat_options, allow_async=True,
-    )  # fmt: skip
     if stream:
         # The first request goes out now, as chat(stream=True) sends its own: its errors raise here.
-        first = await chat(**loop.request(), stream=True)
-        return AsyncToolRunStream(_streamed(chat, loop, first), loop.run, first)
+        first = await loop.chat(**loop.request(), stream=True)
+        return AsyncToolRunStream(_streamed(loop, first), loop.run, first)
     while True:
-        pending = loop.answered(await chat(**loop.request()))
+        pending = loop.answered(await loop.chat(**loop.request()))
         if not pending:
             return loop.run
         loop.ran(await _run_calls(loop, pending))
 
 
-async def _streamed(chat: Callable[..., Any], loop: _Loop, chunks: Any) -> AsyncGenerator[ToolRunItem, None]:
+async def _streamed(loop: _Loop, chunks: AsyncStream[ChatResponse]) -> AsyncGenerator[ToolRunItem, None]:
     while True:
         reply = _Reply()
         # Closing this generator at a yield leaves the async with block, which closes the HTTP stream.
@@ -74,7 +60,7 @@ async def _streamed(chat: Callable[..., Any], loop: _Loop, chunks: Any) -> Async
         for record in records:
             yield ToolResultEvent(record)
         loop.ran(records)
-        chunks = await chat(**loop.request(), stream=True)
+        chunks = await loop.chat(**loop.request(), stream=True)
 
 
 async def _run_calls(loop: _Loop, pending: List[_Pending]) -> List[ToolCallRecord]:
@@ -121,7 +107,9 @@ class AsyncToolRunStream(AsyncIterator[ToolRunItem]):
     >>> async for item in await client.run_tools('llama3.2', messages, [get_weather], stream=True): ...
     """
 
-    def __init__(self, items: AsyncGenerator[ToolRunItem, None], run: ToolRun, first: Any) -> None:
+    def __init__(
+        self, items: AsyncGenerator[ToolRunItem, None], run: ToolRun, first: AsyncStream[ChatResponse]
+    ) -> None:
         self._items = items
         self._first = first
         self.run = run

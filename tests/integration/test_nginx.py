@@ -1,18 +1,13 @@
 """Both clients behind a real nginx reverse proxy with a path prefix, as users run Ollama in production.
 
-A fixture writes an nginx configuration for a free port on 127.0.0.1 (``location /ollama/`` proxies to the
-live test server with buffering off; ``location /down/`` to a port where nothing listens) and runs nginx
-in the foreground with its own prefix, pid file, logs and temp directories under a temporary directory.
-Skipped only when nginx is not installed.
+A fixture runs nginx (``tests._nginx``) with ``location /ollama/`` proxying to the live test server with
+buffering off and ``location /down/`` to a port where nothing listens. Skipped only when nginx is not
+installed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import socket
-import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -25,29 +20,12 @@ from aiohttp import web
 import ollama_lite as ollama
 from tests._faults import refused_port
 from tests._live import LiveServer, ndjson
+from tests._nginx import requires_nginx, running_nginx
 from tests.fault_cases import MESSAGES, chat_line
 
-NGINX = shutil.which('nginx') or next((p for p in ('/usr/sbin/nginx',) if Path(p).exists()), None)
+pytestmark = requires_nginx
 
-pytestmark = pytest.mark.skipif(
-    NGINX is None, reason='nginx is not installed (apt-get install nginx-light; .ci/run installs it)'
-)
-
-_CONFIG = """\
-{user}
-worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log info;
-events {{ worker_connections 1024; }}
-http {{
-    access_log {dir}/access.log;
-    client_body_temp_path {dir}/client_body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    server {{
-        listen 127.0.0.1:{port};
+_LOCATIONS = """\
         location /ollama/ {{
             proxy_pass http://127.0.0.1:{upstream}/;
             proxy_http_version 1.1;
@@ -60,10 +38,7 @@ http {{
             proxy_pass http://127.0.0.1:{down}/;
             proxy_http_version 1.1;
             proxy_connect_timeout 2s;
-        }}
-    }}
-}}
-"""
+        }}"""
 
 
 @dataclass
@@ -95,61 +70,15 @@ class Nginx:
         return self.logged(prefix) - before
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f'nginx exited with {proc.returncode}')
-        try:
-            socket.create_connection(('127.0.0.1', port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError(f'nginx did not listen on port {port} within {timeout} s')
-
-
 @pytest.fixture(scope='module')
 def nginx(_live_server_session: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
-    assert NGINX is not None
     directory = tmp_path_factory.mktemp('nginx')
     down_sock, down = refused_port()
-    port = _free_port()
-    # Workers would otherwise drop to an unprivileged user that cannot write the temp directories here.
-    user = 'user root;' if hasattr(os, 'geteuid') and os.geteuid() == 0 else ''
-    config = directory / 'nginx.conf'
-    config.write_text(
-        _CONFIG.format(user=user, dir=directory, port=port, upstream=_live_server_session.port, down=down)
-    )
-    command = [NGINX, '-p', str(directory), '-e', str(directory / 'error.log'), '-c', str(config)]
-    checked = subprocess.run([*command, '-t'], check=False, capture_output=True, timeout=30)
-    assert checked.returncode == 0, checked.stderr.decode()
-    proc = subprocess.Popen([*command, '-g', 'daemon off;'], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    locations = _LOCATIONS.format(upstream=_live_server_session.port, down=down)
     try:
-        try:
-            _wait_listening(port, proc, 10)
-        except RuntimeError as exc:
-            proc.kill()
-            _, err = proc.communicate(timeout=5)
-            log = (directory / 'error.log').read_text() if (directory / 'error.log').exists() else ''
-            raise RuntimeError(f'{exc}: {err.decode()} {log}') from None
-        yield Nginx(port, directory)
+        with running_nginx(directory, locations) as port:
+            yield Nginx(port, directory)
     finally:
-        # SIGTERM is nginx's fast shutdown; a bounded wait, then SIGKILL, so no nginx outlives the tests.
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-        if proc.stderr is not None:
-            proc.stderr.close()
         down_sock.close()
 
 

@@ -824,3 +824,13 @@ def test_the_runner_loads_on_first_use_not_with_the_package() -> None:
     )
     done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == '[] True'
+
+
+def test_the_package_exports_every_class_of_the_runner() -> None:
+    # ollama_lite lists the runner's names itself, to load the runner only on first use: they must agree.
+    from ollama_lite import _tool_runner, _tool_runner_async
+
+    modules = (_tool_runner, _tool_runner_async)
+    classes = {n: getattr(m, n) for m in modules for n in m.__all__ if isinstance(getattr(m, n), type)}
+    assert classes and set(classes) <= set(ollama.__all__)
+    assert all(getattr(ollama, name) is cls for name, cls in classes.items())

@@ -10,81 +10,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shutil
-import socket
-import subprocess
 from pathlib import Path
-from typing import AsyncIterator, Optional
-
-import pytest
+from typing import AsyncIterator
 
 from ollama_lite.testing import Reply
-from tests.web._harness import Browser, running_relay, until_stalled, wait_for
+from tests._nginx import requires_nginx, running_nginx
+from tests.web._harness import Browser, running_relay, until_stalled
 
-NGINX: Optional[str] = shutil.which('nginx') or next((p for p in ('/usr/sbin/nginx',) if Path(p).exists()), None)
+pytestmark = requires_nginx
 
-pytestmark = pytest.mark.skipif(
-    NGINX is None, reason='nginx is not installed (apt-get install nginx-light; .ci/run installs it)'
-)
-
-_CONFIG = """\
-{user}
-worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log info;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {dir}/client_body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    server {{
-        listen 127.0.0.1:{port} sndbuf=16k;  # a small kernel buffer towards the browser
+_LOCATIONS = """\
         location / {{
             proxy_pass http://127.0.0.1:{upstream};
             proxy_http_version 1.1;
             proxy_set_header Connection "";
-        }}
-    }}
-}}
-"""
+        }}"""
 
 
 @contextlib.asynccontextmanager
 async def nginx_in_front_of(upstream: int, directory: Path) -> AsyncIterator[int]:
-    """Run nginx proxying to ``upstream`` with its default buffering; yield its port; stop it on exit."""
-    assert NGINX is not None
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        port = int(probe.getsockname()[1])
-    # Workers would otherwise drop to an unprivileged user that cannot write the temp directories here.
-    user = 'user root;' if hasattr(os, 'geteuid') and os.geteuid() == 0 else ''
-    config = directory / 'nginx.conf'
-    config.write_text(_CONFIG.format(user=user, dir=directory, port=port, upstream=upstream))
-    command = [NGINX, '-p', str(directory), '-e', str(directory / 'error.log'), '-c', str(config), '-g', 'daemon off;']
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        await wait_for(lambda: _listening(port) or process.poll() is not None, 'nginx to listen')
-        assert process.poll() is None, (directory / 'error.log').read_text()
+    """Run nginx proxying to ``upstream`` with its default buffering and a small kernel buffer towards the
+    browser; yield its port; stop it on exit."""
+    # Waiting for nginx to listen blocks the loop a few milliseconds, before the relay has any request.
+    with running_nginx(directory, _LOCATIONS.format(upstream=upstream), listen=' sndbuf=16k') as port:
         yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
-def _listening(port: int) -> bool:
-    try:
-        socket.create_connection(('127.0.0.1', port), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
 
 
 async def test_tokens_pass_nginx_at_once_and_leaving_nginx_stops_the_model(tmp_path: Path) -> None:

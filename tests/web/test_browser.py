@@ -24,6 +24,7 @@ import pytest
 from aiohttp import web
 
 from ollama_lite.testing import Emulator, Reply
+from tests._programs import stop
 from tests.web._harness import PATIENCE, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +94,7 @@ class Page:
 
 @contextlib.asynccontextmanager
 async def chromium(profile: Path) -> AsyncIterator[str]:
-    """Run headless Chromium with its own profile; yield the DevTools HTTP base URL; kill it on exit."""
+    """Run headless Chromium with its own profile; yield the DevTools HTTP base URL; stop it on exit."""
     assert CHROMIUM is not None
     args = [
         CHROMIUM, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -107,12 +108,7 @@ async def chromium(profile: Path) -> AsyncIterator[str]:
             await wait_for(lambda: active.exists() and active.read_text().count('\n') >= 1, 'Chromium to listen', 30)
             yield f'http://127.0.0.1:{active.read_text().split()[0]}'
         finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+            stop(process, 10)
 
 
 @contextlib.asynccontextmanager

@@ -13,7 +13,7 @@ import logging
 import subprocess
 import sys
 import warnings
-from typing import Any, Iterator, List
+from typing import Any, Awaitable, Callable, Iterator, List, NamedTuple, Optional
 
 import aiohttp
 import pytest
@@ -24,6 +24,7 @@ from ollama_lite.testing import Reply
 from ollama_lite.web import CLIENT, client_context, relay
 from tests.web._harness import (
     Browser,
+    Relay,
     direct_lines,
     events,
     json_lines,
@@ -266,57 +267,59 @@ def cancellation(request: pytest.FixtureRequest) -> bool:
     return bool(request.param)
 
 
-@pytest.mark.parametrize('fmt', ['text', 'sse'])
-async def test_leaving_during_thinking_stops_the_model(
-    fmt: str, cancellation: bool, logs: pytest.LogCaptureFixture
+async def _thinking_streamed(r: Relay, browser: Browser) -> None:
+    await browser.until(b'event: thinking')
+
+
+async def _model_requested(r: Relay, browser: Browser) -> None:
+    await wait_for(lambda: r.emulator.last_request, 'the model request')
+
+
+async def _loading(r: Relay, browser: Browser) -> None:
+    assert await browser.chunk() == b'retry: 5000\n\n'
+    await _model_requested(r, browser)
+
+
+async def _paused(r: Relay, browser: Browser) -> None:
+    assert await browser.chunk() == b'First'
+
+
+async def _write_blocked(r: Relay, browser: Browser) -> None:
+    await wait_for(lambda: len(r.shaped) > 4, 'the relay to read some chunks')
+    await until_stalled(r.shaped)
+
+
+class Departure(NamedTuple):
+    """The browser asks for ``path`` while the model sends ``reply``, and leaves once ``reached`` returns."""
+
+    reply: Reply
+    path: str
+    reached: Callable[[Relay, Browser], Awaitable[None]]
+    rcvbuf: Optional[int] = None
+
+
+DEPARTURES = {
+    # The text format writes nothing while the model thinks: the browser leaves once the model was asked.
+    'thinking-text': Departure(LONG_THINKING, '/ask?format=text', _model_requested),
+    'thinking-sse': Departure(LONG_THINKING, '/ask?format=sse', _thinking_streamed),
+    'model-loading': Departure(LOAD_PAUSE, '/ask?format=sse', _loading),
+    'long-pause': Departure(MID_PAUSE, '/ask?format=text&opened=1', _paused),
+    'write-blocked': Departure(BIG, '/ask?format=text&count=1&sndbuf=1', _write_blocked, rcvbuf=4096),
+}
+
+
+@pytest.mark.parametrize('departure', DEPARTURES.values(), ids=DEPARTURES.keys())
+async def test_leaving_stops_the_model(
+    departure: Departure, cancellation: bool, logs: pytest.LogCaptureFixture
 ) -> None:
     async with running_relay(handler_cancellation=cancellation) as r:
-        r.emulator.reply(LONG_THINKING)
-        browser = await Browser.get(r.port, f'/ask?format={fmt}')
-        if fmt == 'sse':
-            await browser.until(b'event: thinking')
-        else:
-            await wait_for(lambda: r.emulator.last_request, 'the model request')
+        r.emulator.reply(departure.reply)
+        browser = await Browser.get(r.port, departure.path, rcvbuf=departure.rcvbuf)
+        await departure.reached(r, browser)
         browser.leave()
         disconnected = await r.wait_disconnect()
+        assert len(r.shaped) < BIG_WORDS  # the relay stopped reading (only /ask?count=1 records chunks)
     assert disconnected.path == '/api/chat'
-    assert_quiet_departure(logs)
-
-
-async def test_leaving_while_the_model_loads_stops_the_request(
-    cancellation: bool, logs: pytest.LogCaptureFixture
-) -> None:
-    async with running_relay(handler_cancellation=cancellation) as r:
-        r.emulator.reply(LOAD_PAUSE)
-        browser = await Browser.get(r.port, '/ask?format=sse')
-        assert await browser.chunk() == b'retry: 5000\n\n'
-        await wait_for(lambda: r.emulator.last_request, 'the model request')
-        browser.leave()
-        await r.wait_disconnect()
-    assert_quiet_departure(logs)
-
-
-async def test_leaving_during_a_long_pause_stops_the_model(cancellation: bool, logs: pytest.LogCaptureFixture) -> None:
-    async with running_relay(handler_cancellation=cancellation) as r:
-        r.emulator.reply(MID_PAUSE)
-        browser = await Browser.get(r.port, '/ask?format=text&opened=1')
-        assert await browser.chunk() == b'First'
-        browser.leave()
-        await r.wait_disconnect()
-    assert_quiet_departure(logs)
-
-
-async def test_leaving_while_a_write_is_blocked_stops_the_model(
-    cancellation: bool, logs: pytest.LogCaptureFixture
-) -> None:
-    async with running_relay(handler_cancellation=cancellation) as r:
-        r.emulator.reply(BIG)
-        browser = await Browser.get(r.port, '/ask?format=text&count=1&sndbuf=1', rcvbuf=4096)
-        await wait_for(lambda: len(r.shaped) > 4, 'the relay to read some chunks')
-        await until_stalled(r.shaped)
-        browser.leave()
-        await r.wait_disconnect()
-        assert len(r.shaped) < BIG_WORDS
     assert_quiet_departure(logs)
 
 

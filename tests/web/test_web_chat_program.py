@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Iterator, Tuple
 
@@ -14,39 +12,24 @@ import pytest
 import requests
 
 from ollama_lite.testing import EmulatorURL, Reply, emulator
+from tests._programs import free_port, stop, wait_listening
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / 'examples' / 'web_chat' / 'app.py'
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def site() -> Iterator[Tuple[str, EmulatorURL]]:
     with emulator(models=['qwen3']) as url:
-        port = _free_port()
+        port = free_port()
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         command = [sys.executable, str(APP), '--port', str(port), '--ollama', url]
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    socket.create_connection(('127.0.0.1', port), timeout=1).close()
-                    break
-                except OSError:
-                    assert process.poll() is None, process.communicate()[1]
-                    assert time.monotonic() < deadline, 'the web chat app did not start listening'
-                    time.sleep(0.05)
+            wait_listening(port, process, 'the web chat app', 20)
             yield f'http://127.0.0.1:{port}', url
         finally:
-            process.terminate()
-            process.communicate(timeout=10)
+            stop(process, 10)
 
 
 def test_the_page_and_the_stream(site: Tuple[str, EmulatorURL]) -> None:
