@@ -23,6 +23,7 @@ from typing import (
     Literal,
     Mapping,
     Optional,
+    Protocol,
     Sequence,
     TypeVar,
     Union,
@@ -335,6 +336,13 @@ def _in_any_loop() -> bool:
     return True
 
 
+class _Finalizer(Protocol):
+    """What the client keeps of its ``weakref.finalize`` (typed so on every Python: it is generic only in
+    the stubs of 3.9 and later)."""
+
+    def detach(self) -> Any: ...
+
+
 class AsyncStream(AsyncIterator[R]):
     """The chunks of a streamed reply, typed, each as soon as its line arrives.
 
@@ -508,7 +516,7 @@ class AsyncClient:
         self._session = session
         self._owns_session = session is None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._finalizer: Optional[weakref.finalize[..., AsyncClient]] = None
+        self._finalizer: Optional[_Finalizer] = None
         self._closed = False
         self._session_kwargs = {k: kwargs[k] for k in _SESSION_KWARGS if k in kwargs}
         # Everything a request needs besides its method, URL, body and headers, prepared once.
