@@ -1,0 +1,174 @@
+"""Printing a model's answer as it streams: thinking first (dimmed, between ``Thinking...`` and
+``...done thinking.``), then the content; Ctrl-C stops the answer by closing the connection."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, List, Optional, TextIO, Tuple
+
+GREY, BOLD, RESET = '\x1b[38;5;245m', '\x1b[1m', '\x1b[0m'
+
+# thinking, content and tool calls of one chunk, whatever the endpoint.
+Parts = Tuple[str, str, List[Any]]
+
+
+@dataclass
+class Answer:
+    """What the model said, whether Ctrl-C cut it short, and its last chunk (for the timings)."""
+
+    content: str = ''
+    thinking: str = ''
+    interrupted: bool = False
+    last: Any = None
+    tool_calls: List[Any] = field(default_factory=list)
+
+
+class AnswerPrinter:
+    """Writes thinking and content to ``out`` as they arrive; ``color`` dims the thinking (off for pipes)."""
+
+    def __init__(self, out: TextIO, *, color: bool, hide_thinking: bool) -> None:
+        self._out = out
+        self._color = color
+        self._hide_thinking = hide_thinking
+        self._thinking_open = False
+        self._thought = ''
+        self._dimmed = False
+
+    def feed(self, thinking: str, content: str, tool_calls: List[Any]) -> None:
+        """Show one chunk's parts."""
+        if thinking and not self._hide_thinking:
+            if not self._thinking_open:
+                self._write(self._styled('Thinking...\n', opening=True))
+                self._thinking_open = True
+            self._thought += thinking
+            self._write(thinking)
+        if self._thinking_open and (content or tool_calls):
+            self._close_thinking()
+        if tool_calls:
+            self._write(self._tool_calls(tool_calls))
+        if content:
+            self._write(content)
+
+    def _close_thinking(self) -> None:
+        if not self._thought.endswith('\n'):
+            self._write('\n')
+        self._write(self._styled('...done thinking.\n\n', opening=False))
+        self._thinking_open = False
+
+    def end(self) -> None:
+        """Close a thinking block left open (an answer cut short, or thinking without content)."""
+        if self._thinking_open:
+            self._close_thinking()
+        if self._dimmed:
+            self._write(RESET)
+            self._dimmed = False
+
+    def _styled(self, text: str, *, opening: bool) -> str:
+        if not self._color:
+            return text
+        self._dimmed = True
+        # The grey stays on after the opening line, so the thinking itself is dimmed.
+        return GREY + BOLD + text + RESET + (GREY if opening else '')
+
+    def _tool_calls(self, calls: List[Any]) -> str:
+        lines = []
+        for call in calls:
+            function = call.function
+            arguments = json.dumps(function.arguments or {}, separators=(',', ':'))
+            lines.append(f"  Model called a non-existent function '{function.name}()' with arguments: {arguments}")
+        text = '\n'.join(lines) + '\n'
+        return GREY + BOLD + text + RESET if self._color else text
+
+    def _write(self, text: str) -> None:
+        self._out.write(text)
+        self._out.flush()
+
+
+def stream_answer(
+    stream: Any,
+    parts: Callable[[Any], Parts],
+    printer: Optional[AnswerPrinter],
+    on_chunk: Optional[Callable[[Any], None]] = None,
+) -> Answer:
+    """Read ``stream`` to its end, showing each chunk with ``printer`` (or handing it to ``on_chunk``).
+
+    Ctrl-C ends the answer early: leaving the ``with`` block closes the connection, which is how Ollama is told
+    to stop generating; the answer so far is returned with ``interrupted`` set.
+    """
+    answer = Answer()
+    content: List[str] = []
+    thinking: List[str] = []
+    try:
+        with stream:
+            chunks: Iterator[Any] = iter(stream)
+            for chunk in chunks:
+                answer.last = chunk
+                think, text, calls = parts(chunk)
+                content.append(text)
+                thinking.append(think)
+                answer.tool_calls.extend(calls)
+                if on_chunk is not None:
+                    on_chunk(chunk)
+                elif printer is not None:
+                    printer.feed(think, text, calls)
+    except KeyboardInterrupt:
+        answer.interrupted = True
+    finally:
+        if printer is not None:
+            printer.end()
+    answer.content, answer.thinking = ''.join(content), ''.join(thinking)
+    return answer
+
+
+def chat_parts(chunk: Any) -> Parts:
+    """Thinking, content and tool calls of a chat chunk."""
+    message = chunk.message
+    return message.thinking or '', message.content or '', list(message.tool_calls or [])
+
+
+def generate_parts(chunk: Any) -> Parts:
+    """Thinking, content and tool calls of a generate chunk."""
+    return chunk.thinking or '', chunk.response or '', list(chunk.tool_calls or [])
+
+
+def _go_duration(ns: int) -> str:
+    """A duration in nanoseconds as Go prints one: ``1.5s``, ``250.5ms``, ``2m3.25s``, ``800ns``."""
+    if ns < 1000:
+        return f'{ns}ns'
+    if ns < 1_000_000:
+        return f'{ns / 1000:g}µs'
+    if ns < 1_000_000_000:
+        return f'{ns / 1_000_000:g}ms'
+    seconds = ns / 1e9
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = f'{seconds:.9f}'.rstrip('0').rstrip('.') + 's'
+    if hours:
+        return f'{int(hours)}h{int(minutes)}m{text}'
+    return f'{int(minutes)}m{text}' if minutes else text
+
+
+def write_stats(last: Any, err: TextIO) -> None:
+    """The timings of ``--verbose`` (and ``/set verbose``), from the final chunk, as ollama prints them."""
+    if last is None:
+        return
+    rows: List[str] = []
+    total, load = last.get('total_duration') or 0, last.get('load_duration') or 0
+    prompt_count, prompt_ns = last.get('prompt_eval_count') or 0, last.get('prompt_eval_duration') or 0
+    count, eval_ns = last.get('eval_count') or 0, last.get('eval_duration') or 0
+    if total:
+        rows.append(f'total duration:       {_go_duration(total)}')
+    if load:
+        rows.append(f'load duration:        {_go_duration(load)}')
+    if prompt_count:
+        rows.append(f'prompt eval count:    {prompt_count} token(s)')
+    if prompt_ns:
+        rows.append(f'prompt eval duration: {_go_duration(prompt_ns)}')
+        rows.append(f'prompt eval rate:     {prompt_count / (prompt_ns / 1e9):.2f} tokens/s')
+    if count:
+        rows.append(f'eval count:           {count} token(s)')
+    if eval_ns:
+        rows.append(f'eval duration:        {_go_duration(eval_ns)}')
+        rows.append(f'eval rate:            {count / (eval_ns / 1e9):.2f} tokens/s')
+    err.write(''.join(row + '\n' for row in rows))

@@ -1,0 +1,270 @@
+"""``ollama-lite`` as a person uses it: the real console script in a pseudo-terminal, against the emulator."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import pytest
+
+from ollama_lite.testing import EmulatorURL, ModelSpec, Reply, emulator
+
+from ._pty import CTRL_C, CTRL_D, LEFT, UP, Terminal, cli_env, plain, wait_for
+
+PROMPT = '>>> '
+GREY_BOLD = '\x1b[38;5;245m\x1b[1m'
+
+
+@pytest.fixture(scope='module')
+def url() -> Iterator[EmulatorURL]:
+    models = ['qwen3', 'llama3.2', 'nomic-embed-text', 'llava', ModelSpec('mario', system='You are Mario.')]
+    with emulator(models=models) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _fresh(url: EmulatorURL) -> None:
+    url.emulator.reset()
+    url.emulator.token_delay = 0.0
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path
+
+
+def term(url: str, home: Path, *argv: str, columns: int = 100) -> Terminal:
+    return Terminal([*argv, '--host', url], cli_env(home), columns=columns)
+
+
+def chats(url: EmulatorURL) -> List[Dict[str, Any]]:
+    return [r.body for r in url.emulator.requests if r.path == '/api/chat']
+
+
+def test_arrow_keys_edit_the_line_and_up_recalls_history(url: EmulatorURL, home: Path) -> None:
+    with term(url, home, 'run', 'llama3.2') as t:
+        t.expect(PROMPT)
+        t.send('hllo' + LEFT * 3 + 'e\r')
+        t.expect(PROMPT)
+        assert chats(url)[-1]['messages'][-1] == {'role': 'user', 'content': 'hello'}
+        assert '^[[D' not in t.output
+        t.send(UP)
+        t.expect('hello')
+        t.send('\r')
+        t.expect(PROMPT)
+        assert [m['content'] for m in chats(url)[-1]['messages'] if m['role'] == 'user'] == ['hello', 'hello']
+        t.send('/bye\r')
+        assert t.wait() == 0
+    # The history outlives the session, in the user's state directory.
+    assert (home / 'state' / 'ollama-lite' / 'history').read_text().split() == ['hello', '/bye']
+    with term(url, home, 'run', 'llama3.2') as t:
+        t.expect(PROMPT)
+        t.send(UP + UP)
+        t.expect('hello')
+        t.send('\x15' + CTRL_D)  # Ctrl-D leaves from an empty line only
+        assert t.wait() == 0
+
+
+def test_ctrl_c_stops_the_answer_and_keeps_the_conversation(url: EmulatorURL, home: Path) -> None:
+    with term(url, home, 'run', 'llama3.2') as t:
+        t.expect(PROMPT)
+        url.emulator.reply(Reply.text(' '.join(['word'] * 400)).paced(0.02), Reply.text('Second answer.'))
+        t.send('tell me a long story\r')
+        t.expect('word word word')
+        t.send(CTRL_C)
+        t.expect(PROMPT)
+        wait_for(lambda: url.emulator.requests[-1].client_disconnected)
+        assert t.output.count('word') < 400, 'the answer stopped'
+        t.send(UP)
+        t.expect('tell me a long story')
+        t.send('\x15')  # Ctrl-U: an empty line again
+        t.send('and then?\r')
+        t.expect('Second answer.')
+        users = [m['content'] for m in chats(url)[-1]['messages'] if m['role'] == 'user']
+        assert users == ['tell me a long story', 'and then?']
+        t.expect(PROMPT)
+        t.send(CTRL_D)
+        assert t.wait() == 0
+
+
+def test_ctrl_c_at_an_empty_prompt_says_how_to_leave_and_ctrl_d_leaves(url: EmulatorURL, home: Path) -> None:
+    with term(url, home, 'run', 'llama3.2') as t:
+        t.expect(PROMPT)
+        t.ready()
+        t.send(CTRL_C)
+        t.expect('Use Ctrl + d or /bye to exit.')
+        t.expect(PROMPT)
+        t.send('half a thought')
+        t.expect('half a thought')
+        t.send(CTRL_C)
+        t.expect(PROMPT)
+        assert t.output.count('Use Ctrl + d') == 1, 'a line being typed is just dropped'
+        t.send(CTRL_D)
+        assert t.wait() == 0
+        assert t.output.endswith('\r\n'), 'the shell prompt comes back on a new line'
+        assert 'Traceback' not in t.output
+    assert chats(url) == []
+
+
+def test_multi_line_message(url: EmulatorURL, home: Path) -> None:
+    with term(url, home, 'run', 'llama3.2') as t:
+        t.expect(PROMPT)
+        t.send('"""first line\r')
+        t.expect('... ')
+        t.send('second line"""\r')
+        t.expect(PROMPT)
+        assert chats(url)[-1]['messages'][-1]['content'] == 'first line\nsecond line'
+        t.send('/bye\r')
+        assert t.wait() == 0
+
+
+def test_slash_commands(url: EmulatorURL, home: Path) -> None:
+    with term(url, home, 'run', 'llama3.2') as t:
+        t.expect(PROMPT)
+        t.send('/?\r')
+        t.expect('/set            Set session variables')
+        t.expect(PROMPT)
+        t.send('/? set\r')
+        t.expect('/set parameter ...     Set a parameter')
+        t.expect(PROMPT)
+        t.send('/set system You are terse.\r')
+        t.expect('Set system message.')
+        t.expect(PROMPT)
+        t.send('/set parameter temperature 0.5\r')
+        t.expect("Set parameter 'temperature' to '0.5'")
+        t.expect(PROMPT)
+        t.send('/set parameter temprature 0.5\r')
+        t.expect("Couldn't set parameter: \"unknown parameter 'temprature'\"")
+        t.expect(PROMPT)
+        t.send('/set think\r')
+        t.expect('warning: model "llama3.2" does not support thinking output')
+        t.expect("Set 'think' mode.")
+        t.expect(PROMPT)
+        t.send('/set nothink\r')
+        t.expect("Set 'nothink' mode.")
+        t.expect(PROMPT)
+        t.send('/show info\r')
+        t.expect(re.compile(r'architecture\s+llama'))
+        t.expect(PROMPT)
+        t.send('/show system\r')
+        t.expect('You are terse.')
+        t.expect(PROMPT)
+        t.send('/nonsense\r')
+        t.expect("Unknown command '/nonsense'. Type /? for help")
+        t.expect(PROMPT)
+        t.send('hi\r')
+        t.expect(PROMPT)
+        body = chats(url)[-1]
+        assert body['messages'] == [{'role': 'system', 'content': 'You are terse.'}, {'role': 'user', 'content': 'hi'}]
+        assert body['options'] == {'temperature': 0.5}
+        assert body['think'] is False
+        t.send('/save terse\r')
+        t.expect("Created new model 'terse'")
+        t.expect(PROMPT)
+        created = [r.body for r in url.emulator.requests if r.path == '/api/create'][-1]
+        assert created['from'] == 'llama3.2'
+        assert created['system'] == 'You are terse.'
+        assert created['parameters'] == {'temperature': 0.5}
+        t.send('/clear\r')
+        t.expect('Cleared session context')
+        t.expect(PROMPT)
+        t.send('/load qwen3\r')
+        t.expect("Loading model 'qwen3'")
+        t.expect(PROMPT)
+        t.send('/load nowhere\r')
+        t.expect("Couldn't find model 'nowhere'")
+        t.expect(PROMPT)
+        t.send('again\r')
+        t.expect(PROMPT)
+        body = chats(url)[-1]
+        assert body['model'] == 'qwen3'
+        assert body['messages'] == [{'role': 'user', 'content': 'again'}]
+        t.send('/bye\r')
+        assert t.wait() == 0
+    assert not any('/' in m['content'] for body in chats(url) for m in body['messages']), 'no command went out'
+    assert 'terse:latest' in url.emulator.model_names
+
+
+def test_thinking_is_dimmed_before_the_answer_and_can_be_hidden(url: EmulatorURL, home: Path) -> None:
+    url.emulator.reply(Reply.text('Paris.', thinking='The capital of France.'))
+    with term(url, home, 'run', 'qwen3') as t:
+        t.expect(PROMPT)
+        t.send('Capital of France?\r')
+        t.expect('Paris.')
+        t.expect(PROMPT)
+        shown = t.output
+        t.send(CTRL_D)
+        t.wait()
+    assert chats(url)[-1]['think'] is True, 'a thinking model thinks unless told not to'
+    opening, closing = shown.index(GREY_BOLD + 'Thinking...'), shown.index('...done thinking.')
+    assert opening < shown.index('The capital of France.') < closing < shown.index('Paris.')
+    url.emulator.reply(Reply.text('Paris.', thinking='The capital of France.'))
+    with term(url, home, 'run', 'qwen3', 'Capital of France?', '--hidethinking') as t:
+        assert t.wait() == 0
+        assert 'Paris.' in t.output
+        assert 'Thinking' not in t.output
+        assert 'capital of France.' not in t.output
+
+
+def test_images_by_path_for_a_vision_model(url: EmulatorURL, home: Path) -> None:
+    picture = home / 'cat.png'
+    picture.write_bytes(b'\x89PNG\r\n\x1a\n' + b'\x00' * 64)
+    with term(url, home, 'run', 'llava') as t:
+        t.expect(PROMPT)
+        t.send(f'what is in {picture}?\r')
+        t.expect(f"Added image '{picture}'")
+        t.expect(PROMPT)
+        t.send('/bye\r')
+        assert t.wait() == 0
+    message = chats(url)[-1]['messages'][-1]
+    assert message['content'] == 'what is in ?'
+    assert len(message['images']) == 1
+
+
+def test_run_pulls_a_missing_model_with_progress_then_chats(url: EmulatorURL, home: Path) -> None:
+    with term(url, home, 'run', 'gemma3:270m') as t:
+        t.expect('pulling manifest')
+        t.expect('success')
+        t.expect(PROMPT)
+        t.send(CTRL_D)
+        assert t.wait() == 0
+    assert 'gemma3:270m' in url.emulator.model_names
+    assert re.search(r'pulling [0-9a-f]{12}: 100% ▕█+▏', t.output)
+
+
+def _frames(output: str) -> List[str]:
+    """Every progress line as last drawn at each redraw, escapes taken out."""
+    lines: List[str] = []
+    for line in re.split(r'\n|\x1b\[1G', output):
+        shown = plain(line).strip('\r')
+        if shown:
+            lines.append(shown)
+    return lines
+
+
+@pytest.mark.parametrize('columns', [120, 60])
+def test_pull_bars_are_redrawn_in_place_at_the_terminal_width(url: EmulatorURL, home: Path, columns: int) -> None:
+    with term(url, home, 'pull', 'gemma3:270m', columns=columns) as t:
+        assert t.wait() == 0
+    output = t.output
+    assert '\x1b[A' in output, 'earlier lines are redrawn by moving the cursor up'
+    bars = [f for f in _frames(output) if '%' in f]
+    assert bars
+    assert all(len(f) < columns for f in _frames(output)), 'no line wraps'
+    assert any(len(f) == columns - 1 for f in bars), 'a bar fills the width'
+    final = [f for f in bars if '100%' in f]
+    assert any(re.search(r'pulling [0-9a-f]{12}: 100% ▕█+▏\s+\d+(\.\d)? MB', f) for f in final)
+    assert _frames(output)[-1] == 'success'
+
+
+def test_pull_bars_follow_a_resize(url: EmulatorURL, home: Path) -> None:
+    url.emulator.token_delay = 0.05
+    with term(url, home, 'pull', 'gemma3:270m', columns=120) as t:
+        t.expect('pulling manifest')
+        t.expect(re.compile(r'\d+%'))
+        seen = len(t.output)
+        t.resize(50)
+        assert t.wait() == 0
+    later = _frames(t.output[seen:])
+    assert later and all(len(f) < 50 for f in later)
