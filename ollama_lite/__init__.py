@@ -20,6 +20,7 @@ from ._errors import (
     RequestTimeout,
     ResponseError,
 )
+from ._modelfile import Modelfile, ModelfileCommand, ModelfileError, parse_modelfile
 from ._schema import json_schema
 from ._structured import StructuredOutputError, parse
 from ._sync import Client, Stream
@@ -69,6 +70,9 @@ __all__ = [
     'Logprob',
     'Message',
     'ModelDetails',
+    'Modelfile',
+    'ModelfileCommand',
+    'ModelfileError',
     'Options',
     'ProcessResponse',
     'ProgressResponse',
@@ -101,6 +105,7 @@ __all__ = [
     'json_schema',
     'list',
     'parse',
+    'parse_modelfile',
     'ps',
     'pull',
     'push',

@@ -2,6 +2,7 @@
 
     Exception
     ├── RequestError (ValueError)          arguments rejected before anything was sent
+    │   └── ModelfileError                 parse_modelfile(): a Modelfile that cannot be parsed (.line)
 ├── StructuredOutputError (ValueError) parse(): a structured reply does not fit the type asked for
     ├── ResponseError                      the server answered with an error (status or error line)
     ├── ConnectError (ConnectionError)     the server could not be reached: refused, DNS, TLS
