@@ -268,3 +268,20 @@ def test_pull_bars_follow_a_resize(url: EmulatorURL, home: Path) -> None:
         assert t.wait() == 0
     later = _frames(t.output[seen:])
     assert later and all(len(f) < 50 for f in later)
+
+
+def test_without_readline_the_conversation_still_works(url: EmulatorURL, home: Path) -> None:
+    blocker = home / 'no-readline'
+    blocker.mkdir()
+    (blocker / 'readline.py').write_text("raise ImportError('this Python has no readline')\n")
+    env = cli_env(home)
+    env['PYTHONPATH'] = str(blocker) + ':' + env['PYTHONPATH']
+    with Terminal(['chat', 'llama3.2', '--host', url], env) as t:
+        t.expect(PROMPT)
+        t.send('plain input\r')
+        t.expect(PROMPT)
+        t.send(CTRL_D)
+        assert t.wait() == 0
+        assert 'Traceback' not in t.output
+    assert chats(url)[-1]['messages'] == [{'role': 'user', 'content': 'plain input'}]
+    assert not (home / 'state' / 'ollama-lite' / 'history').exists()

@@ -46,7 +46,9 @@ def test_every_instruction_case_insensitive_with_comments() -> None:
 
 
 def test_triple_quoted_values_span_lines_and_keep_them() -> None:
-    mf = parse_modelfile('FROM x\nTEMPLATE """{{ if .System }}\n# kept\n  {{ .System }}{{ end }}"""\nSYSTEM "one\ntwo"\n')
+    mf = parse_modelfile(
+        'FROM x\nTEMPLATE """{{ if .System }}\n# kept\n  {{ .System }}{{ end }}"""\nSYSTEM "one\ntwo"\n'
+    )
     assert mf.template == '{{ if .System }}\n# kept\n  {{ .System }}{{ end }}'
     assert mf.system == 'one\ntwo'
     assert parse_modelfile('\ufeffFROM x\r\nSYSTEM """a"""\r\n').system == 'a'
