@@ -97,10 +97,8 @@ def test_show_one_part(url: EmulatorURL) -> None:
     assert cli(url, 'show', 'llama3.2', '--template')[1].startswith('{{- if .System }}')
     code, _, err = cli(url, 'show', 'mario', '--license', '--system')
     assert code == 1
-    assert (
-        err
-        == "Error: only one of '--license', '--modelfile', '--parameters', '--system', or '--template' can be specified\n"
-    )
+    flags = "'--license', '--modelfile', '--parameters', '--system', or '--template'"
+    assert err == f'Error: only one of {flags} can be specified\n'
 
 
 def test_stop_unloads_with_keep_alive_zero(url: EmulatorURL) -> None:
