@@ -158,7 +158,18 @@ def _pull(client: Client, args: argparse.Namespace, out: TextIO) -> None:
 def _push(client: Client, args: argparse.Namespace, out: TextIO) -> None:
     progress(client.push(args.model, insecure=args.insecure, stream=True), args, out, 'push')
     if not args.json:
-        out.write(f'\nYou can find your model at:\n\n\t{args.model}\n')
+        out.write(f'\nYou can find your model at:\n\n\t{_pushed_to(args.model)}\n')
+
+
+def _pushed_to(name: str) -> str:
+    """Where a pushed model is seen: its ollama.com page for the default registry, else its full name."""
+    host, _, rest = name.partition('/')
+    if not rest or '.' not in host and ':' not in host:
+        host, rest = 'registry.ollama.ai', name
+    if not host.endswith(('.ollama.ai', '.ollama.com')):
+        return name
+    shortest = rest[len('library/') :] if rest.startswith('library/') else rest
+    return 'https://ollama.com/' + (shortest[: -len(':latest')] if shortest.endswith(':latest') else shortest)
 
 
 def _model_argument(parser: argparse.ArgumentParser) -> None:

@@ -127,6 +127,8 @@ class Conversation:
         self.out = out
         self.err = err
         self.tty = reader.interactive
+        self._pending: List[str] = []
+        self._multiline: Optional[str] = None  # 'prompt' or 'system' while inside a """ block
 
     def say(self, text: str) -> None:
         """A line for the person at the terminal."""
@@ -135,51 +137,59 @@ class Conversation:
 
     def run(self) -> None:
         """Read and answer until ``/bye`` or Ctrl-D."""
-        pending: List[str] = []
-        multiline: Optional[str] = None  # 'prompt' or 'system' while inside a \"\"\" block
         while True:
             try:
-                line = self.reader.read(ALT_PROMPT if multiline else PROMPT)
+                line = self.reader.read(ALT_PROMPT if self._multiline else PROMPT)
             except EOFError:
                 if self.tty:
                     self.out.write('\n')
                 return
             except KeyboardInterrupt:
-                typed = self.reader.pending_text() or ''.join(pending)
+                typed = self.reader.pending_text() or ''.join(self._pending)
                 self.out.write('\n' if typed else '\nUse Ctrl + d or /bye to exit.\n')
-                pending, multiline = [], None
+                self._pending, self._multiline = [], None
                 continue
-            if multiline is not None:
-                ended = line.endswith(_QUOTES)
-                pending.append(line[: -len(_QUOTES)] if ended else line + '\n')
-                if not ended:
-                    continue
-                if multiline == 'system':
-                    self._set_system(''.join(pending))
-                    pending, multiline = [], None
-                    continue
-                multiline = None
-            elif line.startswith(_QUOTES):
-                body = line[len(_QUOTES) :]
-                if body.endswith(_QUOTES) and body:
-                    pending.append(body[: -len(_QUOTES)])
-                else:
-                    pending.append(body + '\n')
-                    multiline = 'prompt'
-                    continue
-            elif line.startswith('/') and not self._is_file(line):
-                outcome = self._command(line)
-                if outcome == 'bye':
+            try:
+                if self._take(line) == 'bye':
                     return
-                if isinstance(outcome, list):  # /set system \"\"\"... goes on over the next lines
-                    pending, multiline = outcome, 'system'
-                continue
+            except KeyboardInterrupt:
+                # Ctrl-C just after an answer ended (or during a command) still only returns to the prompt.
+                self.out.write('\n')
+                self._pending, self._multiline = [], None
+
+    def _take(self, line: str) -> Optional[str]:
+        """Handle one line read: part of a message, a whole message (sent), or a command."""
+        if self._multiline is not None:
+            ended = line.endswith(_QUOTES)
+            self._pending.append(line[: -len(_QUOTES)] if ended else line + '\n')
+            if not ended:
+                return None
+            if self._multiline == 'system':
+                self._set_system(''.join(self._pending))
+                self._pending, self._multiline = [], None
+                return None
+            self._multiline = None
+        elif line.startswith(_QUOTES):
+            body = line[len(_QUOTES) :]
+            if body.endswith(_QUOTES) and body:
+                self._pending.append(body[: -len(_QUOTES)])
             else:
-                pending.append(line)
-            text = ''.join(pending)
-            pending = []
-            if text:
-                self._send(text)
+                self._pending.append(body + '\n')
+                self._multiline = 'prompt'
+                return None
+        elif line.startswith('/') and not self._is_file(line):
+            outcome = self._command(line)
+            if isinstance(outcome, list):  # /set system """... goes on over the next lines
+                self._pending, self._multiline = outcome, 'system'
+                return None
+            return outcome
+        else:
+            self._pending.append(line)
+        text = ''.join(self._pending)
+        self._pending = []
+        if text:
+            self._send(text)
+        return None
 
     def _is_file(self, line: str) -> bool:
         if not self.session.multimodal:
@@ -323,7 +333,7 @@ class Conversation:
         if text.startswith(_QUOTES):
             body = text[len(_QUOTES) :]
             if not (body.endswith(_QUOTES) and body):
-                return [body + '\n']  # the message goes on until a line ending with \"\"\"
+                return [body + '\n']  # the message goes on until a line ending with """
             text = body[: -len(_QUOTES)]
         self._set_system(text)
         return None

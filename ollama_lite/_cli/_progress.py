@@ -20,7 +20,7 @@ Clock = Callable[[], float]
 
 _SPINNER = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏'
 _REDRAW_EVERY = 0.1
-_DEFAULT_WIDTH = 80
+_DEFAULT_WIDTH, _DEFAULT_HEIGHT = 80, 24
 _MAX_BUCKETS = 10
 _HIDE_CURSOR, _SHOW_CURSOR, _CLEAR_TO_END, _COLUMN_ONE, _UP = '\x1b[?25l', '\x1b[?25h', '\x1b[K', '\x1b[1G', '\x1b[A'
 
@@ -124,18 +124,19 @@ class Status:
 Line = Union[Bar, Status]
 
 
-def _terminal_width(out: TextIO) -> int:
+def _terminal_size(out: TextIO) -> Tuple[int, int]:
     try:
-        return os.get_terminal_size(out.fileno()).columns or _DEFAULT_WIDTH
+        size = os.get_terminal_size(out.fileno())
     except (OSError, ValueError, AttributeError):
-        return _DEFAULT_WIDTH
+        return _DEFAULT_WIDTH, _DEFAULT_HEIGHT
+    return size.columns or _DEFAULT_WIDTH, size.lines or _DEFAULT_HEIGHT
 
 
 class ProgressPrinter:
     """Renders the progress lines of pull (``verb='pull'``), push or create on ``out``.
 
-    ``tty`` chooses redrawing in place over printing plain lines; ``width`` gives the terminal's width at each
-    redraw (default: asked of ``out``'s terminal). Call :meth:`update` with each ``ProgressResponse`` and
+    ``tty`` chooses redrawing in place over printing plain lines; ``size`` gives the terminal's columns and
+    rows at each redraw (default: asked of ``out``'s terminal); only the last lines that fit are redrawn. Call :meth:`update` with each ``ProgressResponse`` and
     :meth:`finish` at the end, also after a failure, so the cursor ends on a fresh line.
     """
 
@@ -146,13 +147,13 @@ class ProgressPrinter:
         clock: Clock = time.monotonic,
         *,
         verb: str = 'pull',
-        width: Optional[Callable[[], int]] = None,
+        size: Optional[Callable[[], Tuple[int, int]]] = None,
     ) -> None:
         self._out = out
         self._tty = tty
         self._clock = clock
         self._verb = verb
-        self._width = width or (lambda: _terminal_width(out))
+        self._size = size or (lambda: _terminal_size(out))
         self._lines: List[Line] = []
         self._bars: Dict[str, Bar] = {}
         self._status: Optional[str] = None
@@ -208,13 +209,15 @@ class ProgressPrinter:
         return line
 
     def _draw(self) -> None:
-        width = self._width()
+        width, rows = self._size()
+        # The cursor can only go back up to the top of the screen, so only the lines that fit are redrawn.
+        shown = self._lines[-max(rows - 1, 1) :]
         parts = [_HIDE_CURSOR, _UP * max(self._drawn - 1, 0), _COLUMN_ONE]
-        parts.append('\n'.join(line.render(width) + _CLEAR_TO_END for line in self._lines))
+        parts.append('\n'.join(line.render(width) + _CLEAR_TO_END for line in shown))
         parts.append(_SHOW_CURSOR)
         self._out.write(''.join(parts))
         self._out.flush()
-        self._drawn = len(self._lines)
+        self._drawn = len(shown)
 
     def finish(self) -> None:
         """Stop the spinner, draw the final state and leave the cursor on a new line."""

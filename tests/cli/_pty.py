@@ -123,6 +123,8 @@ class Terminal:
         self.expect('x')
         self.send('\x7f')
         self.expect(re.compile(r'\x08(\x1b\[K| \x08)'))
+        # readline echoes before it goes back to waiting; a signal in between would wait for the next key.
+        time.sleep(0.2)
 
     def resize(self, columns: int, rows: int = 40) -> None:
         """Change the window size, as a terminal emulator does (the program gets SIGWINCH)."""

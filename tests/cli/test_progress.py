@@ -31,7 +31,7 @@ def frames(text: str) -> List[str]:
 
 def test_a_bar_has_percent_sizes_speed_and_time_left_and_fills_the_width() -> None:
     out, clock = io.StringIO(), Clock()
-    printer = ProgressPrinter(out, tty=True, clock=clock, width=lambda: 80)
+    printer = ProgressPrinter(out, tty=True, clock=clock, size=lambda: (80, 24))
     printer.update(ProgressResponse(status='pulling manifest'))
     printer.update(layer(0))  # announced before the download: no bar at 0%
     clock.now = 2.0
@@ -57,7 +57,7 @@ def test_a_bar_has_percent_sizes_speed_and_time_left_and_fills_the_width() -> No
 def test_a_narrow_terminal_drops_speed_then_the_bar_rather_than_wrap() -> None:
     for width, kept in ((60, '▕'), (30, '41% 1.2 GB/2.9 GB')):
         out, clock = io.StringIO(), Clock()
-        printer = ProgressPrinter(out, tty=True, clock=clock, width=lambda width=width: width)  # type: ignore[misc]
+        printer = ProgressPrinter(out, tty=True, clock=clock, size=lambda width=width: (width, 24))  # type: ignore[misc]
         printer.update(layer(1))
         clock.now = 2.0
         printer.update(layer(1_200_000_000))
@@ -68,7 +68,7 @@ def test_a_narrow_terminal_drops_speed_then_the_bar_rather_than_wrap() -> None:
 
 def test_push_names_bars_by_status_and_create_shows_every_step() -> None:
     out = io.StringIO()
-    printer = ProgressPrinter(out, tty=True, clock=Clock(), width=lambda: 100, verb='push')
+    printer = ProgressPrinter(out, tty=True, clock=Clock(), size=lambda: (100, 24), verb='push')
     printer.update(ProgressResponse(status='pushing aaaaaaaaaaaa', digest=DIGEST, total=10, completed=0))
     printer.finish()
     assert frames(out.getvalue())[-1].startswith('pushing aaaaaaaaaaaa   0% ▕')
@@ -82,3 +82,13 @@ def test_plain_lines_off_a_terminal() -> None:
     printer.update(ProgressResponse(status='success'))
     printer.finish()
     assert out.getvalue() == 'pulling manifest\npulling aaaaaaaaaaaa: 2.9 GB\nsuccess\n'
+
+
+def test_only_the_lines_that_fit_the_screen_are_redrawn() -> None:
+    out = io.StringIO()
+    printer = ProgressPrinter(out, tty=True, clock=Clock(), size=lambda: (80, 5), verb='create')
+    for step in range(10):
+        printer.update(ProgressResponse(status=f'step {step}'))
+    last_draw = out.getvalue().rsplit('\x1b[?25l', 1)[1]
+    assert last_draw.count('\x1b[A') == 3, 'back up over the four lines drawn before, not ten'
+    assert frames(last_draw) == ['step 6', 'step 7', 'step 8', 'step 9 ⠋']

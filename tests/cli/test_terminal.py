@@ -150,13 +150,18 @@ def test_slash_commands(url: EmulatorURL, home: Path) -> None:
         t.send('/show system\r')
         t.expect('You are terse.')
         t.expect(PROMPT)
+        t.send('/set system """You are\r')
+        t.expect('... ')
+        t.send('terse."""\r')
+        t.expect('Set system message.')
+        t.expect(PROMPT)
         t.send('/nonsense\r')
         t.expect("Unknown command '/nonsense'. Type /? for help")
         t.expect(PROMPT)
         t.send('hi\r')
         t.expect(PROMPT)
         body = chats(url)[-1]
-        assert body['messages'] == [{'role': 'system', 'content': 'You are terse.'}, {'role': 'user', 'content': 'hi'}]
+        assert body['messages'] == [{'role': 'system', 'content': 'You are\nterse.'}, {'role': 'user', 'content': 'hi'}]
         assert body['options'] == {'temperature': 0.5}
         assert body['think'] is False
         t.send('/save terse\r')
@@ -164,7 +169,7 @@ def test_slash_commands(url: EmulatorURL, home: Path) -> None:
         t.expect(PROMPT)
         created = [r.body for r in url.emulator.requests if r.path == '/api/create'][-1]
         assert created['from'] == 'llama3.2'
-        assert created['system'] == 'You are terse.'
+        assert created['system'] == 'You are\nterse.'
         assert created['parameters'] == {'temperature': 0.5}
         t.send('/clear\r')
         t.expect('Cleared session context')

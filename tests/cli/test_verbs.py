@@ -185,7 +185,9 @@ def test_push_says_where_the_model_is(url: EmulatorURL) -> None:
     code, text, _ = cli(url, 'push', 'llama3.2')
     assert code == 0
     assert text.startswith('retrieving manifest\n')
-    assert text.endswith('success\n\nYou can find your model at:\n\n\tllama3.2\n')
+    assert text.endswith('success\n\nYou can find your model at:\n\n\thttps://ollama.com/llama3.2\n')
+    url.emulator.add_model('127.0.0.1:5000/me/llama3.2')
+    assert cli(url, 'push', '127.0.0.1:5000/me/llama3.2')[1].endswith('\n\t127.0.0.1:5000/me/llama3.2\n')
 
 
 def test_rm_unloads_a_loaded_model_first(url: EmulatorURL) -> None:
