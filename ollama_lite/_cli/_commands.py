@@ -164,7 +164,7 @@ def _push(client: Client, args: argparse.Namespace, out: TextIO) -> None:
 def _pushed_to(name: str) -> str:
     """Where a pushed model is seen: its ollama.com page for the default registry, else its full name."""
     host, _, rest = name.partition('/')
-    if not rest or '.' not in host and ':' not in host:
+    if not rest or ('.' not in host and ':' not in host):
         host, rest = 'registry.ollama.ai', name
     if not host.endswith(('.ollama.ai', '.ollama.com')):
         return name

@@ -182,7 +182,7 @@ class Conversation:
             if isinstance(outcome, list):  # /set system """... goes on over the next lines
                 self._pending, self._multiline = outcome, 'system'
                 return None
-            return outcome
+            return 'bye' if outcome == 'bye' else None
         else:
             self._pending.append(line)
         text = ''.join(self._pending)

@@ -136,8 +136,9 @@ class ProgressPrinter:
     """Renders the progress lines of pull (``verb='pull'``), push or create on ``out``.
 
     ``tty`` chooses redrawing in place over printing plain lines; ``size`` gives the terminal's columns and
-    rows at each redraw (default: asked of ``out``'s terminal); only the last lines that fit are redrawn. Call :meth:`update` with each ``ProgressResponse`` and
-    :meth:`finish` at the end, also after a failure, so the cursor ends on a fresh line.
+    rows at each redraw (default: asked of ``out``'s terminal); only the last lines that fit are redrawn. Call
+    :meth:`update` with each ``ProgressResponse`` and :meth:`finish` at the end, also after a failure, so the
+    cursor ends on a fresh line.
     """
 
     def __init__(
