@@ -155,6 +155,25 @@ def test_slash_commands(url: EmulatorURL, home: Path) -> None:
         t.send('terse."""\r')
         t.expect('Set system message.')
         t.expect(PROMPT)
+        t.send('/show parameters\r')
+        t.expect('Model defined parameters:')
+        t.expect(re.compile(r'User defined parameters:\r\n  temperature +0\.5'))
+        t.expect(PROMPT)
+        t.send('/show license\r')
+        t.expect('LLAMA 3.2 COMMUNITY LICENSE AGREEMENT')
+        t.expect(PROMPT)
+        t.send('/show template\r')
+        t.expect('{{- if .System }}')
+        t.expect(PROMPT)
+        t.send('/set format json\r')
+        t.expect("Set format to 'json' mode.")
+        t.expect(PROMPT)
+        t.send('/set format yaml\r')
+        t.expect("Invalid or missing format. For 'json' mode use '/set format json'")
+        t.expect(PROMPT)
+        t.send('/set verbose\r')
+        t.expect("Set 'verbose' mode.")
+        t.expect(PROMPT)
         t.send('/nonsense\r')
         t.expect("Unknown command '/nonsense'. Type /? for help")
         t.expect(PROMPT)
@@ -164,6 +183,8 @@ def test_slash_commands(url: EmulatorURL, home: Path) -> None:
         assert body['messages'] == [{'role': 'system', 'content': 'You are\nterse.'}, {'role': 'user', 'content': 'hi'}]
         assert body['options'] == {'temperature': 0.5}
         assert body['think'] is False
+        assert body['format'] == 'json'
+        assert re.search(r'eval count: +\d+ token\(s\)', t.output), '/set verbose prints the timings'
         t.send('/save terse\r')
         t.expect("Created new model 'terse'")
         t.expect(PROMPT)
