@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import os
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, List, Optional, TextIO, Tuple
 
@@ -24,13 +26,70 @@ class Answer:
     tool_calls: List[Any] = field(default_factory=list)
 
 
-class AnswerPrinter:
-    """Writes thinking and content to ``out`` as they arrive; ``color`` dims the thinking (off for pipes)."""
+def _columns(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in ('W', 'F') else 1
 
-    def __init__(self, out: TextIO, *, color: bool, hide_thinking: bool) -> None:
+
+def terminal_columns(out: TextIO) -> int:
+    """The width of ``out``'s terminal (80 when it has none)."""
+    try:
+        return os.get_terminal_size(out.fileno()).columns or 80
+    except (OSError, ValueError, AttributeError):
+        return 80
+
+
+class WordWrap:
+    """Breaks streamed text between words before the right edge, as ``ollama run`` does.
+
+    Text comes a few characters at a time, so a word is only known to be too long once it has been printed:
+    the cursor then goes back over it, clears it, and writes it again on the next line.
+    """
+
+    _MARGIN = 5
+
+    def __init__(self, width: Callable[[], int]) -> None:
+        self._width = width
+        self._column = 0
+        self._word = ''
+
+    def feed(self, text: str) -> str:
+        """The characters to write for ``text``, line breaks and cursor moves included."""
+        limit = self._width() - self._MARGIN
+        shown: List[str] = []
+        for ch in text:
+            if ch == '\n':
+                shown.append(ch)
+                self._column, self._word = 0, ''
+                continue
+            size = _columns(ch)
+            if self._column + size > limit:
+                if ch in ' \t':
+                    shown.append('\n')  # the break takes the space's place
+                    self._column, self._word = 0, ''
+                    continue
+                word = sum(_columns(c) for c in self._word)
+                if self._word and word < limit - self._MARGIN:
+                    shown.append(f'\x1b[{word}D\x1b[K\n{self._word}{ch}')
+                    self._column, self._word = word + size, self._word + ch
+                else:  # a word longer than a line is cut
+                    shown.append('\n' + ch)
+                    self._column, self._word = size, ch
+                continue
+            shown.append(ch)
+            self._column += size
+            self._word = '' if ch in ' \t' else self._word + ch
+        return ''.join(shown)
+
+
+class AnswerPrinter:
+    """Writes thinking and content to ``out`` as they arrive; ``color`` dims the thinking (off for pipes) and
+    ``wrap`` breaks lines between words at the terminal's width."""
+
+    def __init__(self, out: TextIO, *, color: bool, hide_thinking: bool, wrap: bool = False) -> None:
         self._out = out
         self._color = color
         self._hide_thinking = hide_thinking
+        self._wrap: Optional[WordWrap] = WordWrap(lambda: terminal_columns(out)) if wrap else None
         self._thinking_open = False
         self._thought = ''
         self._dimmed = False
@@ -42,19 +101,24 @@ class AnswerPrinter:
                 self._write(self._styled('Thinking...\n', opening=True))
                 self._thinking_open = True
             self._thought += thinking
-            self._write(thinking)
+            self._write_text(thinking)
         if self._thinking_open and (content or tool_calls):
             self._close_thinking()
         if tool_calls:
             self._write(self._tool_calls(tool_calls))
         if content:
-            self._write(content)
+            self._write_text(content)
+
+    def _write_text(self, text: str) -> None:
+        self._write(self._wrap.feed(text) if self._wrap is not None else text)
 
     def _close_thinking(self) -> None:
         if not self._thought.endswith('\n'):
             self._write('\n')
         self._write(self._styled('...done thinking.\n\n', opening=False))
         self._thinking_open = False
+        if self._wrap is not None:
+            self._wrap.feed('\n')
 
     def end(self) -> None:
         """Close a thinking block left open (an answer cut short, or thinking without content)."""

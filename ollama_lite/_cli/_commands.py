@@ -258,6 +258,7 @@ def answer_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--keepalive', metavar='DURATION', help='how long the model stays loaded (e.g. 5m)')
     parser.add_argument('--format', help='response format (e.g. json)')
     parser.add_argument('--verbose', action='store_true', help='show timings after the answer')
+    parser.add_argument('--nowordwrap', action='store_true', help="don't wrap words to the next line")
 
 
 def _generate_arguments(parser: argparse.ArgumentParser) -> None:
@@ -272,7 +273,8 @@ def _generate(client: Client, args: argparse.Namespace, out: TextIO) -> None:
         keep_alive=args.keepalive,
     )  # fmt: skip
     on_chunk = (lambda chunk: print_json(chunk, out)) if args.json else None
-    printer = AnswerPrinter(out, color=out.isatty(), hide_thinking=args.hidethinking)
+    tty = out.isatty()
+    printer = AnswerPrinter(out, color=tty, hide_thinking=args.hidethinking, wrap=tty and not args.nowordwrap)
     answer = stream_answer(stream, generate_parts, printer if on_chunk is None else None, on_chunk)
     if not args.json:
         out.write('\n')

@@ -43,6 +43,8 @@ _USAGE_SET = """Available Commands:
   /set system <string>   Set system message
   /set history           Enable history
   /set nohistory         Disable history
+  /set wordwrap          Enable wordwrap
+  /set nowordwrap        Disable wordwrap
   /set format json       Enable JSON mode
   /set noformat          Disable formatting
   /set verbose           Show LLM stats
@@ -107,6 +109,7 @@ class Session:
     keep_alive: Optional[str] = None
     verbose: bool = False
     multimodal: bool = False
+    word_wrap: bool = True
 
 
 def _go_value(value: Any) -> str:
@@ -214,7 +217,8 @@ class Conversation:
                 session.model, session.messages, stream=True, think=session.think,
                 options=session.options or None, format=session.format, keep_alive=session.keep_alive,
             )  # fmt: skip
-            printer = AnswerPrinter(self.out, color=self.tty, hide_thinking=session.hide_thinking)
+            wrap = self.tty and session.word_wrap
+            printer = AnswerPrinter(self.out, color=self.tty, hide_thinking=session.hide_thinking, wrap=wrap)
             answer = stream_answer(stream, chat_parts, printer)
         except (ResponseError, ConnectError, RequestTimeout, ProtocolError) as error:
             # The conversation survives a refused turn: report it and drop the message the server refused.
@@ -280,6 +284,12 @@ class Conversation:
             self.reader.history = True
         elif what == 'nohistory':
             self.reader.history = False
+        elif what == 'wordwrap':
+            session.word_wrap = True
+            self.say("Set 'wordwrap' mode.")
+        elif what == 'nowordwrap':
+            session.word_wrap = False
+            self.say("Set 'nowordwrap' mode.")
         elif what == 'verbose':
             session.verbose = True
             self.say("Set 'verbose' mode.")

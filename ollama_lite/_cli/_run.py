@@ -53,6 +53,7 @@ def _session(args: argparse.Namespace, info: ShowResponse) -> Session:
     session = Session(args.model, think=think, think_explicit=think is not None)
     session.hide_thinking, session.format = args.hidethinking, format_value(args.format)
     session.keep_alive, session.verbose = args.keepalive, args.verbose
+    session.word_wrap = not args.nowordwrap
     apply_show(session, info)
     return session
 
@@ -99,7 +100,9 @@ def _answer_once(client: Client, session: Session, prompt: str, args: argparse.N
 
 def _print_answer(stream: Any, parts: Any, args: argparse.Namespace, out: TextIO) -> None:
     on_chunk = (lambda chunk: print_json(chunk, out)) if args.json else None
-    printer = None if args.json else AnswerPrinter(out, color=out.isatty(), hide_thinking=args.hidethinking)
+    tty = out.isatty()
+    wrap = tty and not args.nowordwrap
+    printer = None if args.json else AnswerPrinter(out, color=tty, hide_thinking=args.hidethinking, wrap=wrap)
     answer = stream_answer(stream, parts, printer, on_chunk)
     if not args.json:
         out.write('\n')
@@ -116,6 +119,7 @@ def chat(client: Client, args: argparse.Namespace, out: TextIO) -> None:
     session = Session(args.model, think=think, think_explicit=think is not None)
     session.hide_thinking, session.format = args.hidethinking, format_value(args.format)
     session.keep_alive, session.verbose = args.keepalive, args.verbose
+    session.word_wrap = not args.nowordwrap
     if args.system:
         session.system = args.system
         session.messages.append({'role': 'system', 'content': args.system})

@@ -35,6 +35,50 @@ def plain(text: str) -> str:
     return _ANSI.sub('', text)
 
 
+_CONTROL = re.compile(r'\x1b\[([0-9;?]*)([A-Za-z])|\x1b[()][0-9A-B]|\x1b[=>]|[\r\n\x08]|[^\x1b\r\n\x08]+')
+
+
+def screen(text: str) -> List[str]:
+    """The lines a terminal shows after ``text``: enough of a terminal for these tests (cursor up, left, right,
+    to column one, clear to the end of the line, carriage return, backspace); lines are never wider than needed.
+    """
+    lines: List[List[str]] = [[]]
+    row = column = 0
+    for match in _CONTROL.finditer(text):
+        token, arguments, command = match.group(0), match.group(1), match.group(2)
+        count = int(arguments) if arguments and arguments.isdigit() else 1
+        if command == 'A':
+            row = max(row - count, 0)
+        elif command == 'D':
+            column = max(column - count, 0)
+        elif command == 'C':
+            column += count
+        elif command == 'G':
+            column = count - 1
+        elif command == 'K':
+            del lines[row][column:]
+        elif command is not None or token.startswith('\x1b'):
+            continue  # colours, cursor visibility, modes
+        elif token == '\r':
+            column = 0
+        elif token == '\x08':
+            column = max(column - 1, 0)
+        elif token == '\n':
+            row, column = row + 1, 0
+            while len(lines) <= row:
+                lines.append([])
+        else:
+            line = lines[row]
+            for ch in token:
+                line.extend(' ' * (column - len(line)))
+                if column < len(line):
+                    line[column] = ch
+                else:
+                    line.append(ch)
+                column += 1
+    return [''.join(line).rstrip() for line in lines]
+
+
 def console_script() -> List[str]:
     """The installed ``ollama-lite`` next to this Python, or ``python -m ollama_lite`` where there is none."""
     script = Path(sys.executable).parent / 'ollama-lite'

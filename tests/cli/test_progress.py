@@ -92,3 +92,13 @@ def test_only_the_lines_that_fit_the_screen_are_redrawn() -> None:
     last_draw = out.getvalue().rsplit('\x1b[?25l', 1)[1]
     assert last_draw.count('\x1b[A') == 3, 'back up over the four lines drawn before, not ten'
     assert frames(last_draw) == ['step 6', 'step 7', 'step 8', 'step 9 ⠋']
+
+
+def test_word_wrap_goes_back_over_a_word_that_does_not_fit() -> None:
+    from ollama_lite._cli._answer import WordWrap
+
+    wrap = WordWrap(lambda: 20)
+    shown = ''.join(wrap.feed(piece) for piece in ('The quick', ' brown fox', ' jumps over', ' the dog'))
+    assert shown == 'The quick brown\nfox jumps over \nthe dog', 'a space at the edge becomes the line break'
+    wrap = WordWrap(lambda: 20)
+    assert wrap.feed('aaaa bbbbbbb cc') + wrap.feed('c dd') == 'aaaa bbbbbbb cc\x1b[2D\x1b[K\nccc dd'

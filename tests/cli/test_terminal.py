@@ -10,7 +10,7 @@ import pytest
 
 from ollama_lite.testing import EmulatorURL, ModelSpec, Reply, emulator
 
-from ._pty import CTRL_C, CTRL_D, LEFT, UP, Terminal, cli_env, plain, wait_for
+from ._pty import CTRL_C, CTRL_D, LEFT, UP, Terminal, cli_env, plain, screen, wait_for
 
 PROMPT = '>>> '
 GREY_BOLD = '\x1b[38;5;245m\x1b[1m'
@@ -311,3 +311,28 @@ def test_without_readline_the_conversation_still_works(url: EmulatorURL, home: P
         assert 'Traceback' not in t.output
     assert chats(url)[-1]['messages'] == [{'role': 'user', 'content': 'plain input'}]
     assert not (home / 'state' / 'ollama-lite' / 'history').exists()
+
+
+STORY = 'Once upon a time a small llama walked over the mountains to find the greenest grass in the whole wide world'
+
+
+def test_answers_wrap_between_words_at_the_terminal_width(url: EmulatorURL, home: Path) -> None:
+    url.emulator.reply(Reply.text(STORY), Reply.text(STORY))
+    with term(url, home, 'run', 'llama3.2', columns=40) as t:
+        t.expect(PROMPT)
+        t.send('tell me\r')
+        t.expect(PROMPT)
+        wrapped = screen(t.output)
+        t.send('/set nowordwrap\r')
+        t.expect("Set 'nowordwrap' mode.")
+        t.expect(PROMPT)
+        t.send('again\r')
+        t.expect(PROMPT)
+        t.send(CTRL_D)
+        t.wait()
+    answer = wrapped[wrapped.index('>>> tell me') + 1 :]
+    answer = answer[: answer.index('')]
+    assert len(answer) > 2
+    assert all(len(line) <= 35 for line in answer), answer
+    assert ' '.join(answer) == STORY, 'lines break between words, no word is cut'
+    assert STORY[:40] in t.output.replace('\r\n', ''), 'with nowordwrap the text is written as it comes'
