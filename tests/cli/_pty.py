@@ -69,13 +69,9 @@ def screen(text: str) -> List[str]:
                 lines.append([])
         else:
             line = lines[row]
-            for ch in token:
-                line.extend(' ' * (column - len(line)))
-                if column < len(line):
-                    line[column] = ch
-                else:
-                    line.append(ch)
-                column += 1
+            line.extend(' ' * (column + len(token) - len(line)))
+            line[column : column + len(token)] = token
+            column += len(token)
     return [''.join(line).rstrip() for line in lines]
 
 
