@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, List, Optional, TextIO, Tuple
@@ -81,6 +83,39 @@ class WordWrap:
         return ''.join(shown)
 
 
+class Spinner:
+    """ollama's spinner while nothing has come yet (the model loads, reads the prompt): drawn by a thread at the
+    start of the line every tenth of a second, wiped before the first character of the answer is written."""
+
+    _FRAMES = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏'
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._stopped = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def start(self) -> None:
+        """Start spinning (once)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._spin, name='ollama-lite-spinner', daemon=True)
+            self._thread.start()
+
+    def _spin(self) -> None:
+        frame = 0
+        while not self._stopped.wait(0.1):
+            self._out.write(f'\x1b[1G{self._FRAMES[frame % len(self._FRAMES)]} ')
+            self._out.flush()
+            frame += 1
+
+    def stop(self) -> None:
+        """Stop spinning and wipe the line; the caller writes next (the thread has ended)."""
+        if self._thread is not None and not self._stopped.is_set():
+            self._stopped.set()
+            self._thread.join()
+            self._out.write('\x1b[2K\x1b[1G')
+            self._out.flush()
+
+
 class AnswerPrinter:
     """Writes thinking and content to ``out`` as they arrive; ``color`` dims the thinking (off for pipes) and
     ``wrap`` breaks lines between words at the terminal's width."""
@@ -90,6 +125,13 @@ class AnswerPrinter:
         self._color = color
         self._hide_thinking = hide_thinking
         self._wrap: Optional[WordWrap] = WordWrap(lambda: terminal_columns(out)) if wrap else None
+        self._spinner: Optional[Spinner] = None
+
+    def wait(self) -> None:
+        """Show a spinner until the answer starts (only on a terminal); call before sending the request."""
+        if self._color and self._spinner is None:
+            self._spinner = Spinner(self._out)
+            self._spinner.start()
         self._thinking_open = False
         self._thought = ''
         self._dimmed = False
@@ -122,6 +164,7 @@ class AnswerPrinter:
 
     def end(self) -> None:
         """Close a thinking block left open (an answer cut short, or thinking without content)."""
+        self._stop_spinner()
         if self._thinking_open:
             self._close_thinking()
         if self._dimmed:
@@ -144,7 +187,12 @@ class AnswerPrinter:
         text = '\n'.join(lines) + '\n'
         return GREY + BOLD + text + RESET if self._color else text
 
+    def _stop_spinner(self) -> None:
+        if self._spinner is not None:
+            self._spinner.stop()
+
     def _write(self, text: str) -> None:
+        self._stop_spinner()
         self._out.write(text)
         self._out.flush()
 
@@ -236,3 +284,37 @@ def write_stats(last: Any, err: TextIO) -> None:
         rows.append(f'eval duration:        {_go_duration(eval_ns)}')
         rows.append(f'eval rate:            {count / (eval_ns / 1e9):.2f} tokens/s')
     err.write(''.join(row + '\n' for row in rows))
+
+
+def show_answer(
+    request: Callable[[], Any],
+    parts: Callable[[Any], Parts],
+    out: TextIO,
+    *,
+    on_chunk: Optional[Callable[[Any], None]] = None,
+    hide_thinking: bool = False,
+    wrap: bool = True,
+    verbose: bool = False,
+) -> Answer:
+    """Send ``request`` (a spinner turns meanwhile on a terminal), print the answer as it streams (or hand each
+    chunk to ``on_chunk``) and end it with a newline; ``verbose`` adds the timings on stderr. Ctrl-C stops the
+    answer and is raised again once the connection is closed, so the command ends as interrupted."""
+    tty = out.isatty()
+    printer = None if on_chunk else AnswerPrinter(out, color=tty, hide_thinking=hide_thinking, wrap=wrap and tty)
+    if printer is not None:
+        printer.wait()
+    try:
+        stream = request()
+    except BaseException:
+        if printer is not None:
+            printer.end()
+        raise
+    answer = stream_answer(stream, parts, printer, on_chunk)
+    if on_chunk is None:
+        out.write('\n')
+        out.flush()
+    if verbose:
+        write_stats(answer.last, sys.stderr)
+    if answer.interrupted:
+        raise KeyboardInterrupt
+    return answer

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, TextIO, Tuple
 
 from .._errors import RequestError, ResponseError
 from .._model import Model
 from .._sync import Client
-from ._answer import AnswerPrinter, generate_parts, stream_answer, write_stats
+from ._answer import generate_parts, show_answer
 from ._format import human_bytes, human_time, processor, table
 from ._progress import ProgressPrinter
 from ._show import SHOW_PARTS, show_info, show_part
@@ -268,20 +267,14 @@ def _generate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _generate(client: Client, args: argparse.Namespace, out: TextIO) -> None:
-    stream = client.generate(
-        args.model, ' '.join(args.prompt), stream=True, think=think_value(args.think), format=format_value(args.format),
-        keep_alive=args.keepalive,
+    show_answer(
+        lambda: client.generate(
+            args.model, ' '.join(args.prompt), stream=True, think=think_value(args.think),
+            format=format_value(args.format), keep_alive=args.keepalive,
+        ),
+        generate_parts, out, on_chunk=(lambda chunk: print_json(chunk, out)) if args.json else None,
+        hide_thinking=args.hidethinking, wrap=not args.nowordwrap, verbose=args.verbose,
     )  # fmt: skip
-    on_chunk = (lambda chunk: print_json(chunk, out)) if args.json else None
-    tty = out.isatty()
-    printer = AnswerPrinter(out, color=tty, hide_thinking=args.hidethinking, wrap=tty and not args.nowordwrap)
-    answer = stream_answer(stream, generate_parts, printer if on_chunk is None else None, on_chunk)
-    if not args.json:
-        out.write('\n')
-    if args.verbose:
-        write_stats(answer.last, sys.stderr)
-    if answer.interrupted:
-        raise KeyboardInterrupt
 
 
 def _embed_arguments(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, TextIO
 from .._errors import ConnectError, ProtocolError, RequestTimeout, ResponseError
 from .._modelfile import parameter_value
 from .._sync import Client
-from ._answer import AnswerPrinter, chat_parts, stream_answer, write_stats
+from ._answer import AnswerPrinter, Spinner, chat_parts, stream_answer, write_stats
 from ._attachments import extract_files
 from ._commands import not_found
 from ._format import human_bytes, human_time, table
@@ -212,15 +212,20 @@ class Conversation:
             if images:
                 message['images'] = images
         session.messages.append(message)
+        wrap = self.tty and session.word_wrap
+        printer = AnswerPrinter(self.out, color=self.tty, hide_thinking=session.hide_thinking, wrap=wrap)
+        printer.wait()
         try:
             stream = self.client.chat(
                 session.model, session.messages, stream=True, think=session.think,
                 options=session.options or None, format=session.format, keep_alive=session.keep_alive,
             )  # fmt: skip
-            wrap = self.tty and session.word_wrap
-            printer = AnswerPrinter(self.out, color=self.tty, hide_thinking=session.hide_thinking, wrap=wrap)
             answer = stream_answer(stream, chat_parts, printer)
+        except KeyboardInterrupt:
+            printer.end()  # before the first chunk: the spinner goes, the question stays, as after one
+            raise
         except (ResponseError, ConnectError, RequestTimeout, ProtocolError) as error:
+            printer.end()
             # The conversation survives a refused turn: report it and drop the message the server refused.
             session.messages.pop()
             text = error.error if isinstance(error, ResponseError) else str(error)
@@ -426,7 +431,7 @@ class Conversation:
         session.model, session.messages = name, []
         apply_show(session, info)
         try:
-            preload(self.client, session)
+            preload(self.client, session, self.out if self.tty else None)
         except ResponseError as error:
             self.say(f'error: {error.error}')
 
@@ -470,9 +475,17 @@ def apply_show(session: Session, info: Any) -> None:
     )  # fmt: skip
 
 
-def preload(client: Client, session: Session) -> None:
-    """Load the model before the first prompt (a generate request with no prompt), as ``ollama run`` does."""
-    client.generate(session.model, keep_alive=session.keep_alive, think=session.think)
+def preload(client: Client, session: Session, out: Optional[TextIO] = None) -> None:
+    """Load the model before the first prompt (a generate request with no prompt), as ``ollama run`` does,
+    with a spinner on ``out`` meanwhile."""
+    spinner = Spinner(out) if out is not None else None
+    if spinner is not None:
+        spinner.start()
+    try:
+        client.generate(session.model, keep_alive=session.keep_alive, think=session.think)
+    finally:
+        if spinner is not None:
+            spinner.stop()
 
 
 def converse(client: Client, session: Session, out: TextIO, *, interactive: bool) -> None:

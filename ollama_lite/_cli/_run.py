@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, TextIO, Tuple
+from typing import Any, Callable, TextIO, Tuple
 
 from .._errors import RequestError, ResponseError
 from .._sync import Client
 from .._types import ShowResponse
-from ._answer import AnswerPrinter, chat_parts, generate_parts, stream_answer, write_stats
+from ._answer import chat_parts, generate_parts, show_answer
 from ._attachments import extract_files
 from ._commands import answer_arguments, format_value, not_found, print_json, progress, think_value
 from ._interactive import Session, apply_show, converse, preload
@@ -78,7 +78,7 @@ def run(client: Client, args: argparse.Namespace, out: TextIO) -> None:
         out.write(json.dumps(vectors[0], separators=(',', ':')) + '\n')
         return
     if interactive:
-        preload(client, session)
+        preload(client, session, out)
         converse(client, session, out, interactive=True)
         return
     _answer_once(client, session, prompt, args, out)
@@ -89,28 +89,21 @@ def _answer_once(client: Client, session: Session, prompt: str, args: argparse.N
     if session.multimodal:
         prompt, files = extract_files(prompt, sys.stderr)
         images = files or None
-    stream = client.generate(
-        session.model, prompt, stream=True, think=session.think, format=session.format, images=images,
-        keep_alive=session.keep_alive,
+    _print_answer(
+        lambda: client.generate(
+            session.model, prompt, stream=True, think=session.think, format=session.format, images=images,
+            keep_alive=session.keep_alive,
+        ),
+        generate_parts, args, out,
     )  # fmt: skip
-    _print_answer(stream, generate_parts, args, out)
     if prompt and not args.json:
         out.write('\n')  # ollama leaves a blank line after a one-off answer
 
 
-def _print_answer(stream: Any, parts: Any, args: argparse.Namespace, out: TextIO) -> None:
+def _print_answer(request: Callable[[], Any], parts: Any, args: argparse.Namespace, out: TextIO) -> None:
     on_chunk = (lambda chunk: print_json(chunk, out)) if args.json else None
-    tty = out.isatty()
-    wrap = tty and not args.nowordwrap
-    printer = None if args.json else AnswerPrinter(out, color=tty, hide_thinking=args.hidethinking, wrap=wrap)
-    answer = stream_answer(stream, parts, printer, on_chunk)
-    if not args.json:
-        out.write('\n')
-        out.flush()
-    if args.verbose:
-        write_stats(answer.last, sys.stderr)
-    if answer.interrupted:
-        raise KeyboardInterrupt
+    show_answer(request, parts, out, on_chunk=on_chunk, hide_thinking=args.hidethinking, wrap=not args.nowordwrap,
+                verbose=args.verbose)  # fmt: skip
 
 
 def chat(client: Client, args: argparse.Namespace, out: TextIO) -> None:
@@ -125,14 +118,16 @@ def chat(client: Client, args: argparse.Namespace, out: TextIO) -> None:
         session.messages.append({'role': 'system', 'content': args.system})
     if args.prompt:
         session.messages.append({'role': 'user', 'content': ' '.join(args.prompt)})
-        stream = client.chat(
-            args.model, session.messages, stream=True, think=session.think, format=session.format,
-            keep_alive=session.keep_alive,
+        _print_answer(
+            lambda: client.chat(
+                args.model, session.messages, stream=True, think=session.think, format=session.format,
+                keep_alive=session.keep_alive,
+            ),
+            chat_parts, args, out,
         )  # fmt: skip
-        _print_answer(stream, chat_parts, args, out)
         return
     interactive = sys.stdin.isatty() and out.isatty()
     if interactive:
         apply_show(session, client.show(args.model))
-        preload(client, session)
+        preload(client, session, out)
     converse(client, session, out, interactive=interactive)

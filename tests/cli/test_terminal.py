@@ -336,3 +336,18 @@ def test_answers_wrap_between_words_at_the_terminal_width(url: EmulatorURL, home
     assert all(len(line) <= 35 for line in answer), answer
     assert ' '.join(answer) == STORY, 'lines break between words, no word is cut'
     assert STORY[:40] in t.output.replace('\r\n', ''), 'with nowordwrap the text is written as it comes'
+
+
+def test_a_spinner_turns_until_the_answer_starts(url: EmulatorURL, home: Path) -> None:
+    with term(url, home, 'run', 'llama3.2') as t:
+        t.expect(PROMPT)
+        url.emulator.reply(Reply.text('At last.').delayed(1.0))
+        t.send('hello?\r')
+        t.expect('\x1b[1G⠋ ')
+        t.expect('At last.')
+        t.expect(PROMPT)
+        t.send(CTRL_D)
+        assert t.wait() == 0
+    shown = screen(t.output)
+    assert shown[shown.index('>>> hello?') + 1] == 'At last.', 'the spinner is wiped before the answer'
+    assert not any('⠋' in line for line in shown)
