@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Callable, List, Optional, Sequence, TextIO, Tuple
+from typing import List, Optional, Sequence, TextIO, Tuple
 
-from .._errors import ConnectError, ProtocolError, RequestError, RequestTimeout, ResponseError
+from .._errors import ConnectError, ProtocolError, RequestTimeout, ResponseError
 from .._version import __version__
 from ._commands import Verb, verbs
 from ._progress import ProgressPrinter
@@ -122,20 +122,15 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None) -> 
     Usage errors (an unknown command or option) exit 2 through ``SystemExit``, as argparse does.
     """
     verb, args = _parse(sys.argv[1:] if argv is None else argv)
-    stdout = out or sys.stdout
-    run: Callable[[argparse.Namespace, TextIO], Any] = verb.run
     try:
-        run(args, stdout)
+        verb.run(args, out or sys.stdout)
     except BrokenPipeError:
         _quiet_stdout()
         return _EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         sys.stderr.write('\ninterrupted\n')
         return _EXIT_INTERRUPTED
-    except (ResponseError, ConnectError, RequestTimeout, ProtocolError, RequestError, ValueError, OSError) as exc:
+    except (ResponseError, ConnectError, RequestTimeout, ProtocolError, ValueError, OSError, ImportError) as exc:
         sys.stderr.write(f'Error: {_message(exc)}\n')
-        return _EXIT_FAILURE
-    except ImportError as exc:
-        sys.stderr.write(f'Error: {exc}\n')
         return _EXIT_FAILURE
     return 0

@@ -38,16 +38,17 @@ def print_json(value: Any, out: TextIO) -> None:
 
 def progress(stream: Any, args: argparse.Namespace, out: TextIO, verb: str) -> None:
     """Show a pull, push or create stream: JSON lines, or progress bars (plain lines off a terminal)."""
-    if args.json:
-        for line in stream:
-            print_json(line, out)
-        return
-    printer = ProgressPrinter(out, out.isatty(), verb=verb)
-    try:
-        for line in stream:
-            printer.update(line)
-    finally:
-        printer.finish()
+    with stream:  # also on Ctrl-C or a closed pipe: the connection closes and the server stops
+        if args.json:
+            for line in stream:
+                print_json(line, out)
+            return
+        printer = ProgressPrinter(out, out.isatty(), verb=verb)
+        try:
+            for line in stream:
+                printer.update(line)
+        finally:
+            printer.finish()
 
 
 def not_found(error: ResponseError) -> bool:
@@ -331,24 +332,23 @@ def verbs() -> Tuple[Verb, ...]:
     from ._create import create, create_arguments
     from ._run import chat, chat_arguments, run, run_arguments
 
-    client_verb = _client_verb
     return (
-        Verb('run', 'run a model: pull it if missing, then chat (or answer PROMPT)', run_arguments, client_verb(run)),
+        Verb('run', 'run a model: pull it if missing, then chat (or answer PROMPT)', run_arguments, _client_verb(run)),
         Verb(
-            'chat', 'chat with a model (streams tokens; no prompt: a conversation)', chat_arguments, client_verb(chat)
+            'chat', 'chat with a model (streams tokens; no prompt: a conversation)', chat_arguments, _client_verb(chat)
         ),
-        Verb('generate', 'a completion for a prompt (streams tokens)', _generate_arguments, client_verb(_generate)),
-        Verb('list', 'list local models', _list_arguments, client_verb(_list), aliases=('ls',)),
-        Verb('ps', 'list loaded models', _list_arguments, client_verb(_ps)),
-        Verb('show', 'show information for a model', _show_arguments, client_verb(_show)),
-        Verb('stop', 'stop a running model (unload it)', _model_argument, client_verb(_stop)),
-        Verb('pull', 'pull a model from a registry, with progress', _transfer_arguments, client_verb(_pull)),
-        Verb('push', 'push a model to a registry, with progress', _transfer_arguments, client_verb(_push)),
-        Verb('create', 'create a model from a Modelfile', create_arguments, client_verb(create)),
-        Verb('cp', 'copy a model', _cp_arguments, client_verb(_cp)),
-        Verb('rm', 'remove models', _rm_arguments, client_verb(_rm)),
-        Verb('embed', 'embed texts', _embed_arguments, client_verb(_embed)),
-        Verb('version', 'client and server versions', _no_arguments, client_verb(_version)),
+        Verb('generate', 'a completion for a prompt (streams tokens)', _generate_arguments, _client_verb(_generate)),
+        Verb('list', 'list local models', _list_arguments, _client_verb(_list), aliases=('ls',)),
+        Verb('ps', 'list loaded models', _list_arguments, _client_verb(_ps)),
+        Verb('show', 'show information for a model', _show_arguments, _client_verb(_show)),
+        Verb('stop', 'stop a running model (unload it)', _model_argument, _client_verb(_stop)),
+        Verb('pull', 'pull a model from a registry, with progress', _transfer_arguments, _client_verb(_pull)),
+        Verb('push', 'push a model to a registry, with progress', _transfer_arguments, _client_verb(_push)),
+        Verb('create', 'create a model from a Modelfile', create_arguments, _client_verb(create)),
+        Verb('cp', 'copy a model', _cp_arguments, _client_verb(_cp)),
+        Verb('rm', 'remove models', _rm_arguments, _client_verb(_rm)),
+        Verb('embed', 'embed texts', _embed_arguments, _client_verb(_embed)),
+        Verb('version', 'client and server versions', _no_arguments, _client_verb(_version)),
         Verb('serve-emulator', 'run the bundled Ollama emulator', _serve_arguments, _serve_emulator),
         Verb('demo', 'tour ollama_lite against the emulator (or --host)', _no_arguments, _demo),
     )

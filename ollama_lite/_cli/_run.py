@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Callable, TextIO, Tuple
+from typing import Any, Callable, TextIO
 
 from .._errors import RequestError, ResponseError
 from .._sync import Client
@@ -38,39 +38,39 @@ def chat_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--system', help='a system message to start with')
 
 
-def _show_or_pull(client: Client, args: argparse.Namespace, out: TextIO) -> Tuple[ShowResponse, str]:
+def _show_or_pull(client: Client, args: argparse.Namespace, out: TextIO) -> ShowResponse:
     try:
-        return client.show(args.model), args.model
+        return client.show(args.model)
     except ResponseError as error:
         if not not_found(error):
             raise
     progress(client.pull(args.model, insecure=args.insecure, stream=True), args, out, 'pull')
-    return client.show(args.model), args.model
+    return client.show(args.model)
 
 
-def _session(args: argparse.Namespace, info: ShowResponse) -> Session:
+def _session(args: argparse.Namespace) -> Session:
+    """A session with the options of the command line."""
     think = think_value(args.think)
-    session = Session(args.model, think=think, think_explicit=think is not None)
-    session.hide_thinking, session.format = args.hidethinking, format_value(args.format)
-    session.keep_alive, session.verbose = args.keepalive, args.verbose
-    session.word_wrap = not args.nowordwrap
-    apply_show(session, info)
-    return session
+    return Session(
+        args.model, think=think, think_explicit=think is not None, hide_thinking=args.hidethinking,
+        format=format_value(args.format), keep_alive=args.keepalive, verbose=args.verbose,
+        word_wrap=not args.nowordwrap,
+    )  # fmt: skip
 
 
 def run(client: Client, args: argparse.Namespace, out: TextIO) -> None:
     """Pull if missing, then answer the prompt or hold a conversation."""
-    info, _ = _show_or_pull(client, args, out)
+    info = _show_or_pull(client, args, out)
     capabilities = info.capabilities or []
     if 'image' in capabilities:
         raise RequestError('image generation models are not currently supported')
-    session = _session(args, info)
+    session = _session(args)
+    apply_show(session, info)
     prompt = ' '.join(args.prompt)
-    interactive = sys.stdin.isatty() and not prompt
-    if not sys.stdin.isatty():
-        piped = sys.stdin.read()
-        prompt = f'{piped} {prompt}' if piped and prompt else piped or prompt
-    interactive = interactive and out.isatty()
+    from_terminal = sys.stdin.isatty()
+    if not from_terminal:  # as in ollama, piped text comes first and the words on the line after it
+        prompt = ' '.join(part for part in (sys.stdin.read(), prompt) if part)
+    interactive = from_terminal and not prompt and out.isatty()
     if 'embedding' in capabilities:
         if not prompt:
             raise RequestError(f'embedding models require input text. Usage: ollama-lite run {args.model} "your text"')
@@ -108,11 +108,7 @@ def _print_answer(request: Callable[[], Any], parts: Any, args: argparse.Namespa
 
 def chat(client: Client, args: argparse.Namespace, out: TextIO) -> None:
     """Answer the prompt through ``/api/chat``, or converse (a terminal: ``run``'s REPL; a pipe: line by line)."""
-    think = think_value(args.think)
-    session = Session(args.model, think=think, think_explicit=think is not None)
-    session.hide_thinking, session.format = args.hidethinking, format_value(args.format)
-    session.keep_alive, session.verbose = args.keepalive, args.verbose
-    session.word_wrap = not args.nowordwrap
+    session = _session(args)
     if args.system:
         session.system = args.system
         session.messages.append({'role': 'system', 'content': args.system})
