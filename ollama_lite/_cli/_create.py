@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, TextIO
 
 from .._errors import RequestError
-from .._modelfile import Modelfile, ModelfileCommand, ModelfileError, parse_modelfile
+from .._modelfile import ModelfileCommand, ModelfileError, parse_modelfile
 from .._sync import Client
 from .._types import ProgressResponse
 from ._commands import progress
@@ -119,39 +119,13 @@ def _upload(client: Client, files: List[Path], printer: ProgressPrinter) -> Dict
 
 def create(client: Client, args: argparse.Namespace, out: TextIO) -> None:
     """Build the create request from the Modelfile (and options), upload local files, and create the model."""
-    files: Dict[str, str] = _pairs(args.blob, '--blob', 'NAME=sha256:DIGEST')
+    blobs = _pairs(args.blob, '--blob', 'NAME=sha256:DIGEST')
     parameters = _parameters(args.parameter)
-    modelfile_path = _read_modelfile(args)
-    kwargs: Dict[str, Any] = {}
-    adapters: Dict[str, str] = {}
-    if modelfile_path is not None or not (args.from_ or files):
-        text = modelfile_path.read_text(encoding='utf-8') if modelfile_path is not None else 'FROM .\n'
-        try:
-            modelfile = parse_modelfile(text)
-            base = (modelfile_path or Path('Modelfile')).resolve().parent
-            printer = ProgressPrinter(out, out.isatty() and not args.json, verb='create')
-            try:
-                files.update(_upload_local(client, modelfile.from_, base, printer) or {})
-                adapter = modelfile.adapter
-                if adapter is not None:
-                    found = _local_path(adapter, base)
-                    if found is None:
-                        raise ModelfileError(f'ADAPTER {adapter.value}: no such file or directory', adapter.line)
-                    adapters = _upload(client, _model_files(found, adapter), printer)
-            finally:
-                printer.finish()
-            kwargs = modelfile.create_kwargs(files=files or None, adapters=adapters or None)
-        except ModelfileError as error:
-            if modelfile_path is None:
-                raise RequestError(
-                    f'no Modelfile here and {error.message}: pass -f MODELFILE or --from MODEL'
-                ) from None
-            where = modelfile_path
-            line = f':{error.line}' if error.line is not None else ''
-            raise RequestError(f'{where}{line}: {error.message}') from None
-        _warn_requires(modelfile)
-    elif files:
-        kwargs['files'] = files
+    modelfile = _read_modelfile(args)
+    if modelfile is not None or not (args.from_ or blobs):
+        kwargs = _from_modelfile(client, modelfile, blobs, args, out)
+    else:
+        kwargs = {'files': blobs} if blobs else {}
     for key in ('from_', 'system', 'template', 'license'):
         value = getattr(args, key)
         if value is not None:
@@ -162,19 +136,43 @@ def create(client: Client, args: argparse.Namespace, out: TextIO) -> None:
         kwargs['parameters'] = {**kwargs.get('parameters', {}), **parameters}
     if args.quantize:
         kwargs['quantize'] = args.quantize
-    stream = client.create(args.model, stream=True, **kwargs)
-    progress(stream, args, out, 'create')
+    progress(client.create(args.model, stream=True, **kwargs), args, out, 'create')
+
+
+def _from_modelfile(
+    client: Client, path: Optional[Path], blobs: Dict[str, str], args: argparse.Namespace, out: TextIO
+) -> Dict[str, Any]:
+    """``create()``'s arguments from the Modelfile at ``path`` (none: ``FROM .``, as ollama), its local files
+    uploaded; a ``ModelfileError`` becomes ``<path>:<line>: <message>``."""
+    text = path.read_text(encoding='utf-8') if path is not None else 'FROM .\n'
+    base = (path or Path('Modelfile')).resolve().parent
+    try:
+        modelfile = parse_modelfile(text)
+        printer = ProgressPrinter(out, out.isatty() and not args.json, verb='create')
+        try:
+            files = {**blobs, **_upload_local(client, modelfile.from_, base, printer, required=False)}
+            adapter = modelfile.adapter
+            adapters = _upload_local(client, adapter, base, printer, required=True) if adapter else {}
+        finally:
+            printer.finish()
+        kwargs = modelfile.create_kwargs(files=files or None, adapters=adapters or None)
+    except ModelfileError as error:
+        if path is None:
+            raise RequestError(f'no Modelfile here and {error.message}: pass -f MODELFILE or --from MODEL') from None
+        line = f':{error.line}' if error.line is not None else ''
+        raise RequestError(f'{path}{line}: {error.message}') from None
+    if modelfile.requires:
+        sys.stderr.write(f'warning: REQUIRES {modelfile.requires} is not sent: create() has no such field yet\n')
+    return kwargs
 
 
 def _upload_local(
-    client: Client, command: ModelfileCommand, base: Path, printer: ProgressPrinter
-) -> Optional[Dict[str, str]]:
+    client: Client, command: ModelfileCommand, base: Path, printer: ProgressPrinter, *, required: bool
+) -> Dict[str, str]:
+    """Upload the file or directory ``command`` names, if it is local; return ``{name: digest}``."""
     found = _local_path(command, base)
     if found is None:
-        return None  # FROM a model name
+        if required:
+            raise ModelfileError(f'{command.name.upper()} {command.value}: no such file or directory', command.line)
+        return {}  # FROM a model name
     return _upload(client, _model_files(found, command), printer)
-
-
-def _warn_requires(modelfile: Modelfile) -> None:
-    if modelfile.requires:
-        sys.stderr.write(f'warning: REQUIRES {modelfile.requires} is not sent: create() has no such field yet\n')

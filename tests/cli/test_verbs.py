@@ -265,6 +265,10 @@ def test_create_errors_point_at_the_modelfile_line(url: EmulatorURL, tmp_path: P
     assert err == f"Error: {modelfile}:3: unknown parameter 'temprature'\n"
     code, _, err = cli(url, 'create', 'bad', '-f', str(tmp_path / 'Nofile'))
     assert (code, err) == (1, f"Error: specified Modelfile wasn't found: {tmp_path / 'Nofile'}\n")
+    modelfile.write_text('FROM llama3.2\nADAPTER ./missing.gguf\n')
+    assert cli(url, 'create', 'bad', '-f', str(modelfile))[2] == (
+        f'Error: {modelfile}:2: ADAPTER ./missing.gguf: no such file or directory\n'
+    )
     assert _creates(url) == []
 
 
@@ -283,3 +287,10 @@ def test_verbose_prints_the_timings(url: EmulatorURL) -> None:
     assert code == 0
     assert re.search(r'^total duration: +\S+s$', err, re.MULTILINE)
     assert re.search(r'^eval rate: +[\d.]+ tokens/s$', err, re.MULTILINE)
+
+
+def test_create_says_requires_is_not_sent(url: EmulatorURL, tmp_path: Path) -> None:
+    (tmp_path / 'Modelfile').write_text('FROM llama3.2\nREQUIRES 0.14.0\n')
+    code, _, err = cli(url, 'create', 'needs', '-f', str(tmp_path / 'Modelfile'))
+    assert code == 0
+    assert err == 'warning: REQUIRES 0.14.0 is not sent: create() has no such field yet\n'
