@@ -351,3 +351,29 @@ def test_a_spinner_turns_until_the_answer_starts(url: EmulatorURL, home: Path) -
     shown = screen(t.output)
     assert shown[shown.index('>>> hello?') + 1] == 'At last.', 'the spinner is wiped before the answer'
     assert not any('⠋' in line for line in shown)
+
+
+def test_a_refused_turn_is_reported_and_the_conversation_goes_on(url: EmulatorURL, home: Path) -> None:
+    with term(url, home, 'run', 'llama3.2') as t:
+        t.expect(PROMPT)
+        url.emulator.reply(Reply.error('the model is busy', status=500), Reply.text('Fine now.'))
+        t.send('first try\r')
+        t.expect('Error: the model is busy')
+        t.expect(PROMPT)
+        t.send('second try\r')
+        t.expect('Fine now.')
+        t.expect(PROMPT)
+        t.send(CTRL_D)
+        assert t.wait() == 0
+    assert chats(url)[-1]['messages'] == [{'role': 'user', 'content': 'second try'}]
+
+
+def test_ctrl_c_during_a_pull_stops_it_with_130(url: EmulatorURL, home: Path) -> None:
+    url.emulator.token_delay = 0.2
+    with term(url, home, 'pull', 'gemma3:270m') as t:
+        t.expect('pulling manifest')
+        t.send(CTRL_C)
+        assert t.wait() == 130
+        assert 'interrupted' in t.output
+        assert 'Traceback' not in t.output
+    wait_for(lambda: url.emulator.requests[-1].client_disconnected)
