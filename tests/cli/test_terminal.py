@@ -377,3 +377,24 @@ def test_ctrl_c_during_a_pull_stops_it_with_130(url: EmulatorURL, home: Path) ->
         assert 'interrupted' in t.output
         assert 'Traceback' not in t.output
     wait_for(lambda: url.emulator.requests[-1].client_disconnected)
+
+
+def _readline_version() -> float:
+    try:
+        import readline
+    except ImportError:
+        return 0.0
+    return float(getattr(readline, '_READLINE_LIBRARY_VERSION', '0') or 0)
+
+
+@pytest.mark.skipif(_readline_version() < 8.1, reason='bracketed paste is on by default from GNU readline 8.1')
+def test_a_pasted_block_of_lines_is_one_message(url: EmulatorURL, home: Path) -> None:
+    with term(url, home, 'run', 'llama3.2') as t:
+        t.expect(PROMPT)
+        t.send('\x1b[200~line one\nline two\x1b[201~')  # what a terminal sends for a paste
+        t.expect('line two')
+        t.send('\r')
+        t.expect(PROMPT)
+        t.send(CTRL_D)
+        assert t.wait() == 0
+    assert chats(url)[-1]['messages'] == [{'role': 'user', 'content': 'line one\nline two'}]
