@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 import math
 from typing import List, Optional, Sequence, TextIO
 
@@ -100,6 +101,29 @@ def processor(size: int, size_vram: int) -> str:
         return 'Unknown'
     cpu = _round_half_away((size - size_vram) / size * 100)
     return f'{cpu}%/{100 - cpu}% CPU/GPU'
+
+
+def go_number(value: float) -> str:
+    """A JSON number as Go's ``%g`` prints it: the shortest digits, ``7e+09`` from an exponent of 6 up."""
+    if value == 0:
+        return '0'
+    sign, digits, exponent = decimal.Decimal(repr(float(value))).normalize().as_tuple()
+    assert isinstance(exponent, int)  # a finite number
+    count = len(digits)
+    point = count + exponent  # where the decimal point goes, counted from the first digit
+    limit = count if count < 6 and count >= point else 6
+    text = ''.join(map(str, digits))
+    if point - 1 < -4 or point - 1 >= limit:
+        mantissa = text[0] + ('.' + text[1:] if count > 1 else '')
+        power = point - 1
+        shown = f'{mantissa}e{"-" if power < 0 else "+"}{abs(power):02d}'
+    elif point <= 0:
+        shown = '0.' + '0' * -point + text
+    elif point >= count:
+        shown = text + '0' * (point - count)
+    else:
+        shown = text[:point] + '.' + text[point:]
+    return ('-' if sign else '') + shown
 
 
 def go_duration(seconds: int) -> str:

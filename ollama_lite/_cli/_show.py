@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, List, Optional, Sequence, TextIO
 
 from .._types import ShowResponse
-from ._format import human_number, table
+from ._format import go_number, human_number, table
 
 _HEAD_LINES = 2
 
@@ -59,21 +59,27 @@ def _head(text: str) -> List[List[str]]:
     return [*rows, ['...']] if len(lines) > _HEAD_LINES else rows
 
 
-def _metadata_value(value: Any) -> str:
+def _go_value(value: Any) -> str:
     if isinstance(value, bool):
         return 'true' if value else 'false'
+    if isinstance(value, (int, float)):
+        return go_number(value)
+    return str(value)
+
+
+def _metadata_value(value: Any) -> str:
     if isinstance(value, list):
         shown: List[str] = []
         width = 1
         for index, item in enumerate(value):
-            text = str(item)
+            text = _go_value(item)
             extra = len(text) + (2 if index else 0)
             if width + extra > 10 and index:  # a narrow column, as ollama shows arrays
                 return f'[{" ".join(shown)} ...+{len(value) - len(shown)} more]'
             width += extra
             shown.append(text)
         return f'[{" ".join(shown)}]'
-    return str(value)
+    return _go_value(value)
 
 
 def show_info(reply: ShowResponse, out: TextIO, *, verbose: bool = False) -> None:

@@ -55,3 +55,14 @@ def test_processor(size: int, vram: int, text: str) -> None:
 @pytest.mark.parametrize(('seconds', 'text'), [(0, '0s'), (7, '7s'), (90, '1m30s'), (7500, '2h5m'), (400_000, '99h+')])
 def test_go_duration(seconds: int, text: str) -> None:
     assert go_duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ('value', 'text'),
+    [(15, '15'), (131072, '131072'), (7_000_000_000, '7e+09'), (1_234_567, '1.234567e+06'), (0.5, '0.5'),
+     (1e-05, '1e-05'), (0.0001, '0.0001'), (-2.5, '-2.5'), (0, '0'), (100000, '100000'), (1000000, '1e+06')],
+)  # fmt: skip
+def test_go_number(value: float, text: str) -> None:
+    from ollama_lite._cli._format import go_number
+
+    assert go_number(value) == text
