@@ -10,6 +10,7 @@ opened, so deciding whether ``FROM`` names a local file is left to the caller (s
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import typing
 from dataclasses import dataclass
@@ -51,12 +52,11 @@ class ModelfileCommand:
     key: Optional[str] = None
 
 
+@functools.lru_cache(maxsize=None)
 def _option_types() -> Dict[str, Any]:
+    # Built on first use: resolving the hints costs milliseconds that `import ollama_lite` should not pay.
     hints = typing.get_type_hints(Options)
     return {f.name: hints[f.name] for f in dataclasses.fields(Options)}
-
-
-_OPTION_TYPES = _option_types()
 
 
 def parameter_value(name: str, values: List[str]) -> Any:
@@ -64,7 +64,7 @@ def parameter_value(name: str, values: List[str]) -> Any:
 
     Raises ``ValueError`` for a name that is no option of Ollama's or a value not of the option's type.
     """
-    hint = _OPTION_TYPES.get(name)
+    hint = _option_types().get(name)
     if hint is None:
         raise ValueError(f"unknown parameter '{name}'")
     args = [a for a in typing.get_args(hint) if a is not type(None)]
