@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
+
+if sys.platform == 'win32':  # pseudo-terminals and the console script's path are POSIX here
+    pytest.skip('POSIX only', allow_module_level=True)
 
 from ollama_lite.testing import EmulatorURL, ModelSpec, Reply, emulator
 

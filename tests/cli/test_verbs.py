@@ -7,10 +7,14 @@ import hashlib
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
+
+if sys.platform == 'win32':  # pseudo-terminals and the console script's path are POSIX here
+    pytest.skip('POSIX only', allow_module_level=True)
 
 from ollama_lite.testing import EmulatorURL, ModelSpec, Reply, emulator
 
