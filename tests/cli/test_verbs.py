@@ -298,3 +298,21 @@ def test_create_says_requires_is_not_sent(url: EmulatorURL, tmp_path: Path) -> N
     code, _, err = cli(url, 'create', 'needs', '-f', str(tmp_path / 'Modelfile'))
     assert code == 0
     assert err == 'warning: REQUIRES 0.14.0 is not sent: create() has no such field yet\n'
+
+
+def test_serve_emulator_on_an_ephemeral_port_then_talk_to_it() -> None:
+    with subprocess.Popen(
+        [*console_script(), 'serve-emulator', '--port', '0', '--models', 'tinyllama'],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(ROOT),
+    ) as server:  # fmt: skip
+        try:
+            assert server.stdout is not None
+            announced = server.stdout.readline()
+            found = re.search(r'listening on (http://127\.0\.0\.1:\d+)', announced)
+            assert found, announced
+            code, text, _ = cli(found.group(1), 'ls')
+            assert code == 0
+            assert text.splitlines()[1].startswith('tinyllama:latest')
+        finally:
+            server.terminate()
+            assert server.wait(timeout=30) == 0
