@@ -156,7 +156,15 @@ def _pull(client: Client, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def _push(client: Client, args: argparse.Namespace, out: TextIO) -> None:
-    progress(client.push(args.model, insecure=args.insecure, stream=True), args, out, 'push')
+    try:
+        progress(client.push(args.model, insecure=args.insecure, stream=True), args, out, 'push')
+    except ResponseError as error:
+        if 'access denied' in error.error.lower() or 'unauthorized' in error.error.lower():
+            raise ResponseError(
+                'you are not authorized to push to this namespace, create the model under a namespace you own',
+                error.status_code,
+            ) from None
+        raise
     if not args.json:
         out.write(f'\nYou can find your model at:\n\n\t{_pushed_to(args.model)}\n')
 

@@ -25,7 +25,7 @@ MARIO = ModelSpec('mario', system='You are Mario.\nFrom the Mushroom Kingdom.\nI
 
 @pytest.fixture(scope='module')
 def url() -> Iterator[EmulatorURL]:
-    with emulator(models=['qwen3', 'llama3.2', 'nomic-embed-text', MARIO]) as running:
+    with emulator(models=['qwen3', 'llama3.2', 'nomic-embed-text', 'flux', MARIO]) as running:
         yield running
 
 
@@ -316,3 +316,20 @@ def test_serve_emulator_on_an_ephemeral_port_then_talk_to_it() -> None:
         finally:
             server.terminate()
             assert server.wait(timeout=30) == 0
+
+
+def test_models_the_command_line_cannot_run(url: EmulatorURL) -> None:
+    for argv in (['show', 'flux'], ['run', 'flux', 'a cat']):
+        assert cli(url, *argv)[1:] == ('', 'Error: image generation models are not currently supported\n')
+    code, _, err = cli(url, 'run', 'nomic-embed-text')
+    assert code == 1
+    assert err.startswith('Error: embedding models require input text.')
+
+
+def test_push_refused_for_a_namespace_says_so(url: EmulatorURL) -> None:
+    url.emulator.reply(Reply.error('unauthorized: access denied', status=401), path='/api/push')
+    code, _, err = cli(url, 'push', 'llama3.2')
+    assert code == 1
+    assert (
+        err == 'Error: you are not authorized to push to this namespace, create the model under a namespace you own\n'
+    )
