@@ -163,8 +163,20 @@ class Terminal:
         self.expect('x')
         self.send('\x7f')
         self.expect(re.compile(r'\x08(\x1b\[K| \x08)'))
-        # readline echoes before it goes back to waiting; a signal in between would wait for the next key.
+        self.settle()
+
+    def settle(self) -> None:
+        """Give readline a moment to go back to waiting after echoing a key (a pause, not a check)."""
         time.sleep(0.2)
+
+    @property
+    def position(self) -> int:
+        """Where in :attr:`output` the last :meth:`expect` stopped."""
+        return self._seen
+
+    def skip_read(self) -> None:
+        """Make the next :meth:`expect` look only at what is read from now on."""
+        self._seen = len(self.output)
 
     def resize(self, columns: int, rows: int = 40) -> None:
         """Change the window size, as a terminal emulator does (the program gets SIGWINCH)."""
