@@ -112,8 +112,12 @@ def _upload(client: Client, files: List[Path], printer: ProgressPrinter) -> Dict
     names = _request_names(files)
     uploaded: Dict[str, str] = {}
     for path in files:
-        printer.update(ProgressResponse(status=f'copying file {names[path]}'))
-        uploaded[names[path]] = client.create_blob(path)
+        # A bar per file, full once create_blob returns: it hashes and sends the file with no progress to report.
+        name, size = names[path], path.stat().st_size
+        status, key = f'copying file {name}', f'file:{name}'
+        printer.update(ProgressResponse(status=status, digest=key, total=size, completed=0))
+        uploaded[name] = client.create_blob(path)
+        printer.update(ProgressResponse(status=status, digest=key, total=size, completed=size))
     return uploaded
 
 

@@ -18,7 +18,7 @@ if sys.platform == 'win32':  # pseudo-terminals and the console script's path ar
 
 from ollama_lite.testing import EmulatorURL, ModelSpec, Reply, emulator
 
-from ._pty import ROOT, Terminal, cli_env, console_script
+from ._pty import ROOT, Terminal, cli_env, console_script, plain
 
 MARIO = ModelSpec('mario', system='You are Mario.\nFrom the Mushroom Kingdom.\nIt is-a me.', license='MIT')
 
@@ -281,7 +281,7 @@ def test_create_progress_in_a_terminal(url: EmulatorURL, tmp_path: Path) -> None
     (tmp_path / 'Modelfile').write_text('FROM ./weights.gguf\n')
     with Terminal(['create', 'tty', '-f', str(tmp_path / 'Modelfile'), '--host', url], cli_env(tmp_path)) as t:
         assert t.wait() == 0
-    assert 'copying file weights.gguf' in t.output
+    assert re.search(r'copying file weights\.gguf 100% ▕█+▏ +14 B', plain(t.output))
     assert 'writing manifest' in t.output
     assert '\x1b[A' in t.output
 
