@@ -407,3 +407,27 @@ def test_a_pasted_block_of_lines_is_one_message(url: EmulatorURL, home: Path) ->
         t.send(CTRL_D)
         assert t.wait() == 0
     assert chats(url)[-1]['messages'] == [{'role': 'user', 'content': 'line one\nline two'}]
+
+
+def test_a_models_saved_messages_open_the_conversation_and_nohistory_keeps_lines_out(
+    url: EmulatorURL, home: Path
+) -> None:
+    from ollama_lite import Client
+
+    with Client(url) as client:
+        saved = [{'role': 'user', 'content': 'Who are you?'}, {'role': 'assistant', 'content': 'It is-a me!'}]
+        client.create('greeter', from_='llama3.2', messages=saved)
+    with term(url, home, 'run', 'greeter') as t:
+        t.expect('>>> Who are you?\r\nIt is-a me!\r\n')
+        t.expect(PROMPT)
+        t.send('kept\r')
+        t.expect(PROMPT)
+        t.send('/set nohistory\r')
+        t.expect(PROMPT)
+        t.send('secret\r')
+        t.expect(PROMPT)
+        t.send(CTRL_D)
+        assert t.wait() == 0
+    history = (home / 'state' / 'ollama-lite' / 'history').read_text().split()
+    assert 'kept' in history
+    assert 'secret' not in history
