@@ -22,6 +22,7 @@ from ._errors import (
     ResponseError,
     TotalTimeout,
 )
+from ._modelfile import Modelfile, ModelfileCommand, ModelfileError, parse_modelfile
 from ._schema import json_schema
 from ._structured import StructuredOutputError, parse
 from ._sync import Client, Stream
@@ -94,6 +95,9 @@ __all__ = [
     'ModelDetails',
     'ModelRecommendation',
     'ModelRecommendationsResponse',
+    'Modelfile',
+    'ModelfileCommand',
+    'ModelfileError',
     'Options',
     'ProcessResponse',
     'ProgressResponse',
@@ -141,6 +145,7 @@ __all__ = [
     'list',
     'model_recommendations',
     'parse',
+    'parse_modelfile',
     'ps',
     'pull',
     'push',

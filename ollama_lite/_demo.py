@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import List, Optional, TextIO
 
-from ._cli import ProgressPrinter
+from ._cli._progress import ProgressPrinter
 from ._structured import parse
 from ._sync import Client
 

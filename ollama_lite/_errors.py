@@ -2,6 +2,7 @@
 
     Exception
     ├── RequestError (ValueError)          arguments rejected before anything was sent
+    │   └── ModelfileError                 parse_modelfile(): a Modelfile that cannot be parsed (.line)
     ├── StructuredOutputError (ValueError) parse(): a structured reply does not fit the type asked for
     ├── ToolRunError                       run_tools() stopped before the model answered (.run)
     │   ├── ToolCallError                  on_error='raise' and a tool call failed (.call)

@@ -12,8 +12,7 @@ from typing import Iterator, List, Tuple
 
 import pytest
 
-from ollama_lite._cli import ProgressPrinter, main
-from ollama_lite._types import ProgressResponse
+from ollama_lite._cli import main
 from ollama_lite.testing import EmulatorURL, Reply, emulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,20 +85,6 @@ def test_pull_json_lines(url: EmulatorURL) -> None:
     statuses = [json.loads(line)['status'] for line in text.splitlines()]
     assert statuses[-1] == 'success'
     assert len(statuses) > 5
-
-
-def test_progress_bar_on_a_terminal() -> None:
-    out = io.StringIO()
-    clock = iter([0.0, 1.0, 2.0]).__next__
-    printer = ProgressPrinter(out, tty=True, clock=clock)
-    printer.update(ProgressResponse(status='pulling abc', digest='sha256:abc', total=2_000_000, completed=0))
-    printer.update(ProgressResponse(status='pulling abc', digest='sha256:abc', total=2_000_000, completed=1_000_000))
-    printer.update(ProgressResponse(status='success'))
-    printer.finish()
-    text = out.getvalue()
-    assert ' 50% 1.0 MB/2.0 MB 1.0 MB/s' in text
-    assert text.count('\r') == 3
-    assert text.endswith('success\n')
 
 
 def test_create_cp_rm(url: EmulatorURL) -> None:

@@ -1,0 +1,362 @@
+"""The verbs of ``ollama-lite``: their options and what each does; the table ``main`` dispatches on."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, TextIO, Tuple
+
+from .._errors import RequestError, ResponseError
+from .._model import Model
+from .._sync import Client
+from ._answer import generate_parts, show_answer
+from ._format import human_bytes, human_time, processor, table
+from ._progress import ProgressPrinter
+from ._show import SHOW_PARTS, show_info, show_part
+
+Handler = Callable[[Client, argparse.Namespace, TextIO], None]
+
+
+@dataclass(frozen=True)
+class Verb:
+    """One command: its name, aliases, one line of help, its options, and what it runs."""
+
+    name: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, TextIO], None]
+    aliases: Tuple[str, ...] = ()
+
+
+def print_json(value: Any, out: TextIO) -> None:
+    """One JSON object on a line, flushed at once so a reader of a pipe gets each as it comes."""
+    out.write(json.dumps(value.to_dict() if isinstance(value, Model) else value, default=str) + '\n')
+    out.flush()
+
+
+def progress(stream: Any, args: argparse.Namespace, out: TextIO, verb: str) -> None:
+    """Show a pull, push or create stream: JSON lines, or progress bars (plain lines off a terminal)."""
+    with stream:  # also on Ctrl-C or a closed pipe: the connection closes and the server stops
+        if args.json:
+            for line in stream:
+                print_json(line, out)
+            return
+        printer = ProgressPrinter(out, out.isatty(), verb=verb)
+        try:
+            for line in stream:
+                printer.update(line)
+        finally:
+            printer.finish()
+
+
+def not_found(error: ResponseError) -> bool:
+    """Whether the server said the model does not exist."""
+    return error.status_code == 404 or 'not found' in error.error
+
+
+def _client_verb(handler: Handler) -> Callable[[argparse.Namespace, TextIO], None]:
+    def run(args: argparse.Namespace, out: TextIO) -> None:
+        with Client(args.host) as client:
+            handler(client, args, out)
+
+    return run
+
+
+def _no_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+# --- list, ps, show ------------------------------------------------------------------------------------------
+
+
+def _list_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('prefix', nargs='?', help='only models whose name starts with this')
+
+
+def _matches(name: str, prefix: Optional[str]) -> bool:
+    return not prefix or name.lower().startswith(prefix.lower())
+
+
+def _list(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+    reply = client.list()
+    if args.json:
+        print_json(reply, out)
+        return
+    rows = []
+    for m in reply.models:
+        name = m.name or m.model or ''
+        if _matches(name, args.prefix):
+            size = '-' if m.remote_model else human_bytes(m.size or 0)
+            rows.append([name, (m.digest or '')[:12], size, human_time(m.modified_at, 'Never')])
+    table(rows, out, ['NAME', 'ID', 'SIZE', 'MODIFIED'])
+
+
+def _until(expires_at: Optional[datetime.datetime]) -> str:
+    if expires_at is not None:
+        aware = expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=datetime.timezone.utc)
+        if aware < datetime.datetime.now(datetime.timezone.utc):
+            return 'Stopping...'
+    return human_time(expires_at, 'Never')
+
+
+def _ps(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+    reply = client.ps()
+    if args.json:
+        print_json(reply, out)
+        return
+    rows = []
+    for m in reply.models:
+        name = m.name or m.model or ''
+        if _matches(name, args.prefix):
+            size = m.size or 0
+            rows.append(
+                [name, (m.digest or '')[:12], human_bytes(size), processor(size, m.size_vram or 0),
+                 str(m.context_length or 0), _until(m.expires_at)]
+            )  # fmt: skip
+    table(rows, out, ['NAME', 'ID', 'SIZE', 'PROCESSOR', 'CONTEXT', 'UNTIL'])
+
+
+def _show_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('model')
+    for part in SHOW_PARTS:
+        parser.add_argument(f'--{part}', action='store_true', help=f'show only the {part} of the model')
+    parser.add_argument('-v', '--verbose', action='store_true', help='also the metadata and the tensors')
+
+
+def _show(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+    chosen = [part for part in SHOW_PARTS if getattr(args, part)]
+    if len(chosen) > 1:
+        raise RequestError(
+            "only one of '--license', '--modelfile', '--parameters', '--system', or '--template' can be specified"
+        )
+    reply = client.show(args.model, verbose=args.verbose or None)
+    if args.json:
+        print_json(reply, out)
+        return
+    if 'image' in (reply.capabilities or []):
+        raise RequestError('image generation models are not currently supported')
+    if chosen:
+        show_part(reply, chosen[0], out)
+    else:
+        show_info(reply, out, verbose=args.verbose)
+
+
+# --- pull, push, stop, cp, rm --------------------------------------------------------------------------------
+
+
+def _transfer_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('model')
+    parser.add_argument('--insecure', action='store_true', help='use an insecure registry')
+
+
+def _pull(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+    progress(client.pull(args.model, insecure=args.insecure, stream=True), args, out, 'pull')
+
+
+def _push(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+    try:
+        progress(client.push(args.model, insecure=args.insecure, stream=True), args, out, 'push')
+    except ResponseError as error:
+        if 'access denied' in error.error.lower() or 'unauthorized' in error.error.lower():
+            raise ResponseError(
+                'you are not authorized to push to this namespace, create the model under a namespace you own',
+                error.status_code,
+            ) from None
+        raise
+    if not args.json:
+        out.write(f'\nYou can find your model at:\n\n\t{_pushed_to(args.model)}\n')
+
+
+def _pushed_to(name: str) -> str:
+    """Where a pushed model is seen: its ollama.com page for the default registry, else its full name."""
+    host, _, rest = name.partition('/')
+    if not rest or ('.' not in host and ':' not in host):
+        host, rest = 'registry.ollama.ai', name
+    if not host.endswith(('.ollama.ai', '.ollama.com')):
+        return name
+    shortest = rest[len('library/') :] if rest.startswith('library/') else rest
+    return 'https://ollama.com/' + (shortest[: -len(':latest')] if shortest.endswith(':latest') else shortest)
+
+
+def _model_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('model')
+
+
+def unload(client: Client, model: str) -> None:
+    """Take ``model`` out of memory now (a generate request with ``keep_alive`` 0 and no prompt)."""
+    client.generate(model, keep_alive=0)
+
+
+def _stop(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+    try:
+        client.show(args.model)
+        unload(client, args.model)
+    except ResponseError as error:
+        if not_found(error):
+            raise ResponseError(f'couldn\'t find model "{args.model}" to stop', error.status_code) from None
+        raise
+    if args.json:
+        print_json({'status': 'success', 'model': args.model}, out)
+
+
+def _cp_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('source')
+    parser.add_argument('destination')
+
+
+def _cp(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+    client.copy(args.source, args.destination)
+    if args.json:
+        print_json({'status': 'success'}, out)
+    else:
+        out.write(f"copied '{args.source}' to '{args.destination}'\n")
+
+
+def _rm_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('models', nargs='+', metavar='model')
+
+
+def _rm(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+    loaded = {m.name or m.model for m in client.ps().models}
+    for model in args.models:
+        # A model in memory is unloaded first, as ollama does, so deleting it frees the memory too.
+        if model in loaded or f'{model}:latest' in loaded:
+            unload(client, model)
+        client.delete(model)
+        if args.json:
+            print_json({'status': 'success', 'model': model}, out)
+        else:
+            out.write(f"deleted '{model}'\n")
+
+
+# --- generate, embed, version --------------------------------------------------------------------------------
+
+
+def think_value(value: Optional[str]) -> Any:
+    """``--think``'s text as the API takes it: a bool, a level, or ``None`` when not given."""
+    if value is None:
+        return None
+    lowered = value.lower()
+    if lowered in ('true', 'false'):
+        return lowered == 'true'
+    if lowered not in ('low', 'medium', 'high', 'max'):
+        raise RequestError(f'invalid value for --think: "{value}" (must be true, false, high, medium, low, or max)')
+    return lowered
+
+
+def format_value(value: Optional[str]) -> Any:
+    """``--format``'s text as the API takes it: ``'json'``, or a JSON schema given as JSON text."""
+    if value is None or value == 'json':
+        return value
+    try:
+        schema = json.loads(value)
+    except ValueError:
+        schema = None
+    if not isinstance(schema, dict):
+        raise RequestError(f'invalid value for --format: {value!r} (json, or a JSON schema)')
+    return schema
+
+
+def answer_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that shape a model's answer, shared by run, chat and generate."""
+    parser.add_argument('--think', metavar='LEVEL', help='thinking: true (--think alone), false, low, medium, high')
+    parser.add_argument('--hidethinking', action='store_true', help="don't show the model's thinking")
+    parser.add_argument('--keepalive', metavar='DURATION', help='how long the model stays loaded (e.g. 5m)')
+    parser.add_argument('--format', help='response format (e.g. json)')
+    parser.add_argument('--verbose', action='store_true', help='show timings after the answer')
+    parser.add_argument('--nowordwrap', action='store_true', help="don't wrap words to the next line")
+
+
+def _generate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('model')
+    parser.add_argument('prompt', nargs='+')
+    answer_arguments(parser)
+
+
+def _generate(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+    show_answer(
+        lambda: client.generate(
+            args.model, ' '.join(args.prompt), stream=True, think=think_value(args.think),
+            format=format_value(args.format), keep_alive=args.keepalive,
+        ),
+        generate_parts, out, on_chunk=(lambda chunk: print_json(chunk, out)) if args.json else None,
+        hide_thinking=args.hidethinking, wrap=not args.nowordwrap, verbose=args.verbose,
+    )  # fmt: skip
+
+
+def _embed_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('model')
+    parser.add_argument('text', nargs='+')
+    parser.add_argument('--dimensions', type=int)
+
+
+def _embed(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+    reply = client.embed(args.model, args.text, dimensions=args.dimensions)
+    if args.json:
+        print_json(reply, out)
+        return
+    for text, vector in zip(args.text, reply.embeddings):
+        shown = ', '.join(f'{x:.4f}' for x in vector[:4])
+        out.write(f'{text!r}: [{shown}{", …" if len(vector) > 4 else ""}] ({len(vector)} dimensions)\n')
+
+
+def _version(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+    from .._version import __version__
+
+    server = client.version().version
+    if args.json:
+        print_json({'client': __version__, 'server': server}, out)
+    else:
+        out.write(f'ollama-lite {__version__}\nserver {server}\n')
+
+
+# --- serve-emulator, demo ------------------------------------------------------------------------------------
+
+
+def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--host', '--bind', dest='bind', default='127.0.0.1', help='address to listen on')
+    parser.add_argument('--port', type=int, default=11434)
+    parser.add_argument('--models', help='comma-separated models to preload')
+    parser.add_argument('--token-delay', type=float, default=0.0, help='seconds between streamed tokens')
+
+
+def _serve_emulator(args: argparse.Namespace, out: TextIO) -> None:
+    from ..testing import serve
+
+    models = [m.strip() for m in args.models.split(',') if m.strip()] if args.models else None
+    serve(host=args.bind, port=args.port, models=models, token_delay=args.token_delay)
+
+
+def _demo(args: argparse.Namespace, out: TextIO) -> None:
+    from .._demo import run
+
+    run(host=args.host, out=out)
+
+
+def verbs() -> Tuple[Verb, ...]:
+    """Every verb, in the order the help lists them."""
+    from ._create import create, create_arguments
+    from ._run import chat, chat_arguments, run, run_arguments
+
+    return (
+        Verb('run', 'run a model: pull it if missing, then chat (or answer PROMPT)', run_arguments, _client_verb(run)),
+        Verb(
+            'chat', 'chat with a model (streams tokens; no prompt: a conversation)', chat_arguments, _client_verb(chat)
+        ),
+        Verb('generate', 'a completion for a prompt (streams tokens)', _generate_arguments, _client_verb(_generate)),
+        Verb('list', 'list local models', _list_arguments, _client_verb(_list), aliases=('ls',)),
+        Verb('ps', 'list loaded models', _list_arguments, _client_verb(_ps)),
+        Verb('show', 'show information for a model', _show_arguments, _client_verb(_show)),
+        Verb('stop', 'stop a running model (unload it)', _model_argument, _client_verb(_stop)),
+        Verb('pull', 'pull a model from a registry, with progress', _transfer_arguments, _client_verb(_pull)),
+        Verb('push', 'push a model to a registry, with progress', _transfer_arguments, _client_verb(_push)),
+        Verb('create', 'create a model from a Modelfile', create_arguments, _client_verb(create)),
+        Verb('cp', 'copy a model', _cp_arguments, _client_verb(_cp)),
+        Verb('rm', 'remove models', _rm_arguments, _client_verb(_rm)),
+        Verb('embed', 'embed texts', _embed_arguments, _client_verb(_embed)),
+        Verb('version', 'client and server versions', _no_arguments, _client_verb(_version)),
+        Verb('serve-emulator', 'run the bundled Ollama emulator', _serve_arguments, _serve_emulator),
+        Verb('demo', 'tour ollama_lite against the emulator (or --host)', _no_arguments, _demo),
+    )
