@@ -52,7 +52,7 @@ class ModelfileCommand:
     key: Optional[str] = None
 
 
-@functools.lru_cache(maxsize=None)  # noqa: UP033 - functools.cache is not in Python 3.8
+@functools.lru_cache(maxsize=None)
 def _option_types() -> Dict[str, Any]:
     # Built on first use: resolving the hints costs milliseconds that `import ollama_lite` should not pay.
     hints = typing.get_type_hints(Options)
