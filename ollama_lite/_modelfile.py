@@ -164,8 +164,7 @@ class Modelfile:
         ``FROM`` goes as ``from_`` unless ``files`` are given: when ``FROM`` names a local GGUF file or a
         directory of safetensors, upload them (``create_blob``) and pass ``{name: digest}`` here; the same for
         ``ADAPTER`` with ``adapters``. Raises ``ModelfileError`` naming the ``ADAPTER`` line when it is given
-        without ``adapters``, since an adapter is always a local file. ``REQUIRES`` is not among them:
-        ``create()`` has no such field (read :attr:`requires`).
+        without ``adapters``, since an adapter is always a local file. ``REQUIRES`` goes as ``requires``.
         """
         kwargs: Dict[str, Any] = {}
         if files:
@@ -189,7 +188,7 @@ class Modelfile:
             kwargs['parameters'] = self.parameters
         if self.messages:
             kwargs['messages'] = self.messages
-        for key in ('renderer', 'parser'):
+        for key in ('renderer', 'parser', 'requires'):
             value = self._value(key)
             if value is not None:
                 kwargs[key] = value

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, TextIO
 
@@ -165,8 +164,6 @@ def _from_modelfile(
             raise RequestError(f'no Modelfile here and {error.message}: pass -f MODELFILE or --from MODEL') from None
         line = f':{error.line}' if error.line is not None else ''
         raise RequestError(f'{path}{line}: {error.message}') from None
-    if modelfile.requires:
-        sys.stderr.write(f'warning: REQUIRES {modelfile.requires} is not sent: create() has no such field yet\n')
     return kwargs
 
 

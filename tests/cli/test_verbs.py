@@ -293,11 +293,12 @@ def test_verbose_prints_the_timings(url: EmulatorURL) -> None:
     assert re.search(r'^eval rate: +[\d.]+ tokens/s$', err, re.MULTILINE)
 
 
-def test_create_says_requires_is_not_sent(url: EmulatorURL, tmp_path: Path) -> None:
+def test_create_sends_requires(url: EmulatorURL, tmp_path: Path) -> None:
     (tmp_path / 'Modelfile').write_text('FROM llama3.2\nREQUIRES 0.14.0\n')
     code, _, err = cli(url, 'create', 'needs', '-f', str(tmp_path / 'Modelfile'))
-    assert code == 0
-    assert err == 'warning: REQUIRES 0.14.0 is not sent: create() has no such field yet\n'
+    assert (code, err) == (0, '')
+    create = [r.body for r in url.emulator.requests if r.path == '/api/create']
+    assert create == [{'model': 'needs', 'from': 'llama3.2', 'requires': '0.14.0', 'stream': True}]
 
 
 def test_serve_emulator_on_an_ephemeral_port_then_talk_to_it() -> None:

@@ -41,6 +41,7 @@ def test_every_instruction_case_insensitive_with_comments() -> None:
         ],
         'renderer': 'qwen3',
         'parser': 'qwen3',
+        'requires': '0.14.0',
     }
     assert mf.requires == '0.14.0'
 
