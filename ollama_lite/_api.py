@@ -22,7 +22,7 @@ from ._config import CLOUD_ORIGIN, ClientConfig
 from ._errors import InvalidResponseError, ProtocolError, RequestError, ResponseError, error_from_reply, redact
 from ._images import encode_images
 from ._model import Model
-from ._ndjson import LineDecoder, incomplete, loads
+from ._ndjson import LineDecoder, incomplete, loads, quote
 from ._types import (
     ChatRequest,
     ChatResponse,
@@ -126,7 +126,7 @@ class StreamDecoder(Generic[R]):
     def __init__(self, endpoint: Endpoint[R], secrets: Sequence[str] = ()) -> None:
         self._endpoint = endpoint
         self._secrets = secrets
-        self._lines = LineDecoder()
+        self._lines = LineDecoder(secrets)
         self._decode = decoder_for(endpoint.reply)
         self._final = endpoint.final
         self._finished = False
@@ -200,10 +200,10 @@ class Call(Generic[R]):
         """
         try:
             if status >= 400:
-                raise error_from_reply(status, body)
+                raise error_from_reply(status, body, secrets=secrets)
             if self.endpoint.status_only:
                 return self.endpoint.reply(status='success')  # type: ignore[call-arg]
-            return parse_reply(self.endpoint, body)
+            return parse_reply(self.endpoint, body, secrets)
         except (ResponseError, ProtocolError) as exc:
             raise redact(exc, secrets) from None
 
@@ -211,15 +211,14 @@ class Call(Generic[R]):
         return StreamDecoder(self.endpoint, secrets)
 
 
-def parse_reply(endpoint: Endpoint[R], body: bytes) -> R:
+def parse_reply(endpoint: Endpoint[R], body: bytes, secrets: Sequence[str] = ()) -> R:
     """Decode one JSON reply body into ``endpoint.reply``."""
     if not body or body.isspace():  # not body.strip(): that would copy a large body
         raise InvalidResponseError(f'the {endpoint.name} reply has an empty body where a JSON object was expected')
     try:
         obj = loads(body)
     except ValueError as exc:
-        text = body[:200].decode('utf-8', errors='replace')
-        raise InvalidResponseError(f'the {endpoint.name} reply is not JSON ({exc}): {text!r}') from None
+        raise InvalidResponseError(f'the {endpoint.name} reply is not JSON ({exc}): {quote(body, secrets)}') from None
     if not isinstance(obj, dict):
         raise InvalidResponseError(f'the {endpoint.name} reply is not a JSON object: {type(obj).__name__}')
     error = obj.get('error')
@@ -229,11 +228,24 @@ def parse_reply(endpoint: Endpoint[R], body: bytes) -> R:
 
 
 # One encoder for every body: json.dumps with any argument builds a new JSONEncoder per call.
-_dumps = json.JSONEncoder(separators=(',', ':'), ensure_ascii=False).encode
+# allow_nan=False: json would write NaN and Infinity, which are not JSON and which Ollama rejects.
+_dumps = json.JSONEncoder(separators=(',', ':'), ensure_ascii=False, allow_nan=False).encode
 
 
 def _body(request: Model) -> bytes:
-    return _dumps(encode(request)).encode()
+    """The JSON body of ``request``; raises ``RequestError`` for what JSON over UTF-8 cannot carry."""
+    try:
+        return _dumps(encode(request)).encode()
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        raise RequestError(
+            f'the request contains {bad!r}, a lone surrogate that UTF-8 cannot encode (text decoded with '
+            "errors='surrogateescape' or cut between the two halves of a character); fix or drop it"
+        ) from None
+    except ValueError as exc:  # only allow_nan's error: "Out of range float values are not JSON compliant"
+        raise RequestError(f'the request contains NaN or infinity, which JSON cannot carry ({exc})') from None
+    except RecursionError:
+        raise RequestError('the request is nested too deeply to encode as JSON') from None
 
 
 def _need_model(model: Any, what: str = 'model') -> str:

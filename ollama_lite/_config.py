@@ -146,6 +146,45 @@ class Retry:
         return cls(total=value)
 
 
+#: Headers that frame the message: the transports set them from the body and the URL. One given in
+#: ``headers=`` would contradict them (aiohttp sends both, and the connection falls out of step).
+_FRAMING_HEADERS = frozenset({'content-length', 'transfer-encoding', 'host'})
+#: RFC 9110 token characters, what a header name may be made of.
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _check_headers(headers: Mapping[str, Any], where: str) -> None:
+    """Refuse, as ``RequestError``, headers no transport can send as they are: the transports would
+    raise a ``ValueError``, a ``UnicodeEncodeError`` or a ``ConnectionError`` mid-request instead."""
+    for name, value in headers.items():
+        if not isinstance(name, str) or not name or not set(name) <= _TOKEN:
+            raise RequestError(f'{where}: {name!r} is not a valid header name')
+        if name in _FRAMING_HEADERS:
+            raise RequestError(
+                f'{where}: {name!r} cannot be set: the client frames each request itself '
+                '(Content-Length and Transfer-Encoding from the body, Host from the URL)'
+            )
+        if not isinstance(value, str):
+            raise RequestError(f'{where}: the value of {name!r} must be a string, not {type(value).__name__}')
+        _check_header_value(
+            value, f'header {name!r} in {where}', secret=name in ('authorization', 'proxy-authorization')
+        )
+
+
+def _check_header_value(value: str, what: str, *, secret: bool = False) -> None:
+    # A line break would end the header and start another (header injection); HTTP/1.1 header values
+    # travel as Latin-1. A secret's value is never quoted in the message.
+    shown = '' if secret else f' (value {value!r})'
+    if any(c in value for c in '\r\n\0'):
+        raise RequestError(f'{what}{shown} contains a line break or NUL, which cannot be sent in a header')
+    try:
+        value.encode('latin-1')
+    except UnicodeEncodeError:
+        raise RequestError(
+            f'{what}{shown} contains characters outside Latin-1, which cannot be sent in a header'
+        ) from None
+
+
 class Secrets(Tuple[str, ...]):
     """Credentials to keep out of error messages; its repr shows none of them (objects get printed)."""
 
@@ -194,8 +233,10 @@ class ClientConfig:
         merged['content-type'] = 'application/json'
         merged['accept'] = 'application/json'
         merged.setdefault('user-agent', _user_agent())
+        _check_headers(merged, 'headers=')
         api_key = os.environ.get('OLLAMA_API_KEY')
         if api_key and 'authorization' not in merged:
+            _check_header_value(api_key, 'OLLAMA_API_KEY', secret=True)
             merged['authorization'] = f'Bearer {api_key}'
         return cls(
             base_url=parse_host(host if host is not None else os.environ.get('OLLAMA_HOST')),

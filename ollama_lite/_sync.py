@@ -43,6 +43,7 @@ from ._errors import (
     tls_failed,
     too_many_redirects,
 )
+from ._informational import InformationalSkippingAdapter
 from ._model import Model
 from ._retry import Attempts, connect_failure_kind, refused
 from ._retry import causes as _causes
@@ -131,7 +132,9 @@ def _raw_chunks(response: requests.Response) -> Iterator[bytes]:
         yield from response.iter_content(chunk_size=None)
         return
     while True:
-        data = raw.read1(_READ_SIZE)
+        # Decoded as iter_content would be: a gzip body sent with a Content-Length or until the close
+        # is still gzip (urllib3 keeps its decoder's state across reads).
+        data = raw.read1(_READ_SIZE, decode_content=True)
         if not data:
             return
         yield data
@@ -277,6 +280,8 @@ class Client:
         if self._owns_session:
             # A redirect loop must end soon; a caller's session keeps the limit its owner chose.
             self._session.max_redirects = self._config.max_redirects
+            for prefix in ('http://', 'https://'):
+                self._session.mount(prefix, InformationalSkippingAdapter())
         self._send_kwargs: Dict[str, Any] = dict(kwargs)
         # The caller's auth= is for their Ollama host; ollama.com (web_search, web_fetch) gets the API key only.
         self._foreign_kwargs = {k: v for k, v in kwargs.items() if k != 'auth'}

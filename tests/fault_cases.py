@@ -11,6 +11,7 @@ up in an error message or traceback.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import traceback
@@ -65,6 +66,7 @@ class Call:
 
 CALLS: Mapping[str, Call] = {
     'chat': Call(lambda c: c.chat('m', MESSAGES), lambda r: r.message.content, False),
+    'chat_dump': Call(lambda c: c.chat('m', MESSAGES), lambda r: r.model_dump()['message']['content'], False),
     'chat_stream': Call(lambda c: c.chat('m', MESSAGES, stream=True), lambda r: r.message.content, True),
     'generate_stream': Call(lambda c: c.generate('m', 'hi', stream=True), lambda r: r.response, True),
     'embed': Call(lambda c: c.embed('e', 'hi'), lambda r: r.model, False),
@@ -134,6 +136,28 @@ def _emoji_split_pieces() -> List[bytes]:
 _HUGE_TEXT = 'x' * 12_000_000
 _HUGE_LINE = ndjson({'model': 'm', 'response': _HUGE_TEXT, 'done': True})[0]
 _HTML_502 = b'<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n'  # noqa: E501
+
+#: A JSON object nested 100,000 deep: more than json's recursion can decode.
+_DEEP = b'{"a":' * 100_000 + b'1' + b'}' * 100_000
+
+
+def _deep_tool_call() -> Dict[str, Any]:
+    arguments: Dict[str, Any] = {'x': 1}
+    for _ in range(400):  # 800 levels: json decodes them, Python's recursion cannot re-encode them
+        arguments = {'a': [arguments]}
+    line = chat_line('ok', done=True)
+    line['message']['tool_calls'] = [{'function': {'name': 'f', 'arguments': arguments}}]
+    return line
+
+
+def _gzip_stream(*, close: bool) -> Reply:
+    """A gzip-encoded NDJSON stream that is not chunked: framed by Content-Length, or by the close."""
+    body = gzip.compress(b''.join(ndjson(chat_line('a'), chat_line('b', done=True))))
+    fields = {'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip'}
+    if close:
+        return (Send(head(200, {**fields, 'Connection': 'close'}) + body), Close())
+    return (Send(head(200, {**fields, 'Content-Length': str(len(body))}) + body),)
+
 
 CHAT_OK = json_reply(chat_line('ok', done=True))
 _CHAT_OK_BODY = json.dumps(chat_line('ok', done=True)).encode()
@@ -404,6 +428,43 @@ FAULTS: Sequence[Fault] = [
         for name, size in (('not-hex', b'zz'), ('negative', b'-1'), ('2-to-the-64', b'10000000000000000'))
         for call in ('chat_stream', 'chat')
     ),
+    # --- deep JSON, 1xx interim replies, gzip without chunking: documented errors or the right result ---
+    Fault(
+        'json-nested-deeper-than-json-decodes',
+        'chat',
+        (reply(200, _DEEP),),
+        raises=ollama.InvalidResponseError,
+        match='chat reply is not JSON .nested too deeply',
+    ),
+    Fault(
+        'stream-line-nested-deeper-than-json-decodes',
+        'chat_stream',
+        (stream([*ndjson(chat_line('a')), _DEEP + b'\n']),),
+        raises=ollama.InvalidResponseError,
+        match='stream line 2 is not JSON .nested too deeply',
+        chunks=('a',),
+    ),
+    Fault(
+        # Valid JSON as deep as json decodes; model_dump() must re-encode what was decoded.
+        'deep-tool-call-arguments-model-dump',
+        'chat_dump',
+        (json_reply(_deep_tool_call()),),
+        chunks=('ok',),
+    ),
+    Fault(
+        'early-hints-before-the-reply',
+        'chat',
+        ((Send(b'HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n'), *CHAT_OK),),
+        chunks=('ok',),
+    ),
+    Fault(
+        'two-interim-replies-before-a-stream',
+        'chat_stream',
+        ((Send(b'HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n'), *STREAM_OK),),
+        chunks=('a', 'b'),
+    ),
+    Fault('gzip-stream-with-content-length', 'chat_stream', (_gzip_stream(close=False),), chunks=('a', 'b')),
+    Fault('gzip-stream-until-close', 'chat_stream', (_gzip_stream(close=True),), chunks=('a', 'b')),
     # --- a reply that is there but wrong ---
     Fault(
         'error-line-mid-stream',
