@@ -36,6 +36,7 @@ def parse_host(host: Optional[str]) -> str:
     'http://example.com:8080/ollama'
     """
     text = (host or '').strip()
+    host = _without_credentials(text)  # every message below quotes the host; none may show a password
     port = _DEFAULT_PORT
     scheme, sep, rest = text.partition('://')
     if not sep:
@@ -67,6 +68,17 @@ def parse_host(host: Optional[str]) -> str:
     path = split.path.strip('/')
     base = f'{scheme}://{name}:{port}'
     return f'{base}/{path}' if path else base
+
+
+def _without_credentials(host: str) -> str:
+    """``host`` with any ``user:password@`` replaced by ``***@``, for error messages."""
+    scheme, sep, rest = host.partition('://')
+    if not sep:
+        scheme, rest = '', host
+    if '@' not in rest:
+        return host
+    # Up to the last "@": a password may hold "/" or "@" unescaped, and hiding too much is harmless here.
+    return f'{scheme}{sep}***@{rest.rpartition("@")[2]}'
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,13 @@ _HUGE_TEXT = 'x' * 12_000_000
 _HUGE_LINE = ndjson({'model': 'm', 'response': _HUGE_TEXT, 'done': True})[0]
 _HTML_502 = b'<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n'  # noqa: E501
 
+
+def _straddling(cut: int) -> bytes:
+    """A page that echoes the request's Authorization header with the key across character ``cut``."""
+    start = cut - len(SECRET) // 2
+    return (b'x' * (start - len('Bearer ')) + f'Bearer {SECRET} echoed back'.encode()).ljust(cut + 500, b'.')
+
+
 #: A JSON object nested 100,000 deep: more than json's recursion can decode.
 _DEEP = b'{"a":' * 100_000 + b'1' + b'}' * 100_000
 
@@ -465,6 +472,39 @@ FAULTS: Sequence[Fault] = [
     ),
     Fault('gzip-stream-with-content-length', 'chat_stream', (_gzip_stream(close=False),), chunks=('a', 'b')),
     Fault('gzip-stream-until-close', 'chat_stream', (_gzip_stream(close=True),), chunks=('a', 'b')),
+    # --- a key echoed back where the message cuts the text short: redacted before the cut ---
+    Fault(
+        'key-straddling-the-error-page-excerpt',
+        'chat',
+        (reply(502, _straddling(2000), content_type='text/html'),),
+        client={'retries': 0},
+        raises=ollama.ResponseError,
+        status_code=502,
+        match='characters in all',
+    ),
+    Fault(
+        'key-straddling-the-quote-of-a-bad-line',
+        'chat_stream',
+        (stream([*ndjson(chat_line('a')), _straddling(200) + b'\n']),),
+        raises=ollama.InvalidResponseError,
+        match='line 2 is not JSON',
+        chunks=('a',),
+    ),
+    Fault(
+        'key-straddling-the-quote-of-a-bad-body',
+        'chat',
+        (reply(200, _straddling(200), content_type='text/plain'),),
+        raises=ollama.InvalidResponseError,
+        match='reply is not JSON',
+    ),
+    Fault(
+        'key-straddling-the-quote-of-a-cut-last-line',
+        'chat_stream',
+        (stream([*ndjson(chat_line('a')), _straddling(200)]),),
+        raises=ollama.IncompleteStreamError,
+        match='in the middle of line 2',
+        chunks=('a',),
+    ),
     # --- a reply that is there but wrong ---
     Fault(
         'error-line-mid-stream',
@@ -670,7 +710,8 @@ def verify(
         if fault.status_code is not None:
             assert isinstance(error, ollama.ResponseError) and error.status_code == fault.status_code
         shown = ''.join(traceback.format_exception(type(error), error, error.__traceback__))
-        assert SECRET not in shown and SECRET not in repr(error)
+        # Not even a part: the first 8 characters of the key would narrow it down.
+        assert SECRET[:8] not in shown and SECRET[:8] not in repr(error), shown
     assert tuple(got) == fault.chunks
     assert len(server.requests) == fault.attempts, [(r.method, r.path) for r in server.requests]
     assert len(waits) == len(fault.waits), waits

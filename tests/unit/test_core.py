@@ -77,6 +77,22 @@ def test_parse_host_rejects_invalid(host: str, match: str) -> None:
     assert repr(host) in str(info.value)
 
 
+@pytest.mark.parametrize(
+    'host',
+    [
+        'http://admin:s3cret-passw0rd@localhost:99999',
+        'ftp://admin:s3cret-passw0rd@localhost',
+        'admin:s3cret-passw0rd@local host',
+        'http://admin:s3cret/passw0rd@ex$mple.com',
+        'https://admin:s3cret@passw0rd@localhost/?q=1',
+    ],
+)
+def test_credentials_in_the_host_never_appear_in_its_error(host: str) -> None:
+    with pytest.raises(ValueError, match=r'\*\*\*@') as info:
+        parse_host(host)
+    assert 's3cret' not in str(info.value) and 'passw0rd' not in str(info.value)
+
+
 def test_invalid_host_fails_at_construction() -> None:
     with pytest.raises(ValueError, match='ftp'):
         ollama.Client('ftp://x')
