@@ -62,6 +62,11 @@ _THINK_LEVELS = ('low', 'medium', 'high', 'max')
 BLOB_CHUNK = 1 << 20
 #: A blob upload is the file's raw bytes, not JSON.
 BLOB_CONTENT_TYPE = 'application/octet-stream'
+#: Once a stream's final line has arrived, the stream is complete whatever the server does next. The
+#: transports read on for at most this many seconds and bytes, only so that a body ending at once
+#: (the usual case: its terminating chunk follows the final line) leaves the connection reusable;
+#: past either limit the connection is closed instead.
+AFTER_FINAL_LINE = (0.05, 1 << 16)
 
 
 def _done(obj: Mapping[str, Any]) -> bool:
@@ -150,6 +155,11 @@ class StreamDecoder(Generic[R]):
             return _then_raise(out, redact(exc, self._secrets))
         # Decoded eagerly into a list: a list iterator costs far less per chunk than a generator.
         return iter(out)
+
+    @property
+    def finished(self) -> bool:
+        """Whether the final line has been decoded: the transport stops reading (see ``AFTER_FINAL_LINE``)."""
+        return self._finished
 
     def close(self, why: str = 'the connection closed') -> List[R]:
         """The body ended: return a last line left without a newline, or raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import weakref
 from typing import (
     Any,
     AsyncGenerator,
@@ -277,6 +278,7 @@ class AsyncStream(AsyncIterator[R]):
         # chunks before a bad line are delivered before it raises.
         self._pending: Iterator[R] = iter(())
         self._reading = True
+        self._drained = False
         self._watch = _StallWatch(response)
 
     @property
@@ -297,6 +299,8 @@ class AsyncStream(AsyncIterator[R]):
             if chunk is not None:
                 return chunk
             if not self._reading:
+                if self._decoder.finished and not self._drained:
+                    await self._drain()
                 raise StopAsyncIteration
             self._pending = await self._more()
 
@@ -324,11 +328,31 @@ class AsyncStream(AsyncIterator[R]):
         finally:
             watch.waiting = False
         if data:
-            return self._decoder.feed(data)
+            chunks = self._decoder.feed(data)
+            if self._decoder.finished:
+                self._reading = False  # complete: what the server sends next is not waited for
+            return chunks
         # The end of the body: aiohttp has already given the connection back to the pool.
         self._reading = False
         watch.stop()
         return iter(self._decoder.close())
+
+    async def _drain(self) -> None:
+        """After the final line: read what follows for a moment (see ``_api.AFTER_FINAL_LINE``), so that a
+        body ending at once leaves its connection in the pool; never wait for a server that holds it."""
+        self._drained = True
+        seconds, limit = _api.AFTER_FINAL_LINE
+        content = self._response.content
+        try:
+            while limit >= 0:
+                data = await asyncio.wait_for(content.readany(), seconds)
+                if not data:
+                    self._watch.stop()
+                    return  # the body ended: aiohttp has given the connection back
+                limit -= len(data)
+        except Exception:  # a body that does not end at once just costs its connection
+            pass
+        self._abort()
 
     def _abort(self) -> None:
         self._reading = False
@@ -430,6 +454,8 @@ class AsyncClient:
             **{k: kwargs[k] for k in _REQUEST_KWARGS if k in kwargs},
         }
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        # The streams still open, for close(); weak, so that a dropped stream is freed as before.
+        self._streams: weakref.WeakSet[AsyncStream[Any]] = weakref.WeakSet()
 
     @property
     def config(self) -> ClientConfig:
@@ -551,14 +577,20 @@ class AsyncClient:
             reading = self._read(response, url)
             body = await (reading if deadline is None else _within(deadline, url, reading))
             return call.reply(response.status, body, self._secrets)
-        return AsyncStream(response, call.stream_decoder(self._secrets), url, deadline)
+        stream = AsyncStream(response, call.stream_decoder(self._secrets), url, deadline)
+        self._streams.add(stream)
+        return stream
 
     async def close(self) -> None:
-        """Close the client's own session and its connections; a caller's session is left open.
+        """Close the streams this client opened that are still open, and the client's own session and its
+        connections; a caller's session is left open.
 
         Closing twice is harmless; a closed client refuses further requests.
         """
         self._closed = True
+        streams, self._streams = list(self._streams), weakref.WeakSet()
+        for stream in streams:
+            stream._abort()  # a caller's session stays open, but the streams of this client end here
         session, self._session = self._session, None
         if self._owns_session and session is not None:
             await session.close()

@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from typing import (
     IO,
     Any,
@@ -190,10 +191,34 @@ def _iterate(
             if deadline is not None and deadline.expired():
                 raise deadline.error(url)
             yield from decoder.feed(data)
+            if decoder.finished:
+                _drain(response, chunks)
+                return
         yield from decoder.close()
     finally:
         watchdog.cancel()
         response.close()
+
+
+def _drain(response: requests.Response, chunks: Iterator[bytes]) -> None:
+    """After the final line: read what follows for a moment (see ``_api.AFTER_FINAL_LINE``), so that a
+    body ending at once returns its connection to the pool; never wait for a server that holds it."""
+    sock = getattr(getattr(response.raw, 'connection', None), 'sock', None)
+    if sock is None:
+        return  # already released: the body had ended
+    seconds, limit = _api.AFTER_FINAL_LINE
+    previous = sock.gettimeout()
+    try:
+        sock.settimeout(seconds)
+        for data in chunks:
+            limit -= len(data)
+            if limit < 0:
+                return  # more than a terminating chunk: the connection is closed, not reused
+    except Exception:  # a body that does not end at once just costs its connection
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            sock.settimeout(previous)
 
 
 class Stream(Iterator[R]):
@@ -226,6 +251,17 @@ class Stream(Iterator[R]):
     def close(self) -> None:
         """Close the connection now; the server stops generating. Closing twice is harmless."""
         self._chunks.close()
+        self._response.close()
+
+    def _abort(self) -> None:
+        # Client.close(), perhaps while another thread is blocked reading this stream: shutting the socket
+        # down wakes that read (it then raises IncompleteStreamError); closing alone would not.
+        sock = getattr(getattr(self._response.raw, 'connection', None), 'sock', None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(ValueError):  # "generator already executing": that thread ends it
+            self._chunks.close()
         self._response.close()
 
     def __enter__(self) -> Stream[R]:
@@ -297,6 +333,9 @@ class Client:
         self._reuse = self._owns_session and 'auth' not in kwargs
         self._prepared: Dict[Tuple[str, str, Optional[str]], Tuple[requests.PreparedRequest, Dict[str, Any]]] = {}
         self._sleep: Callable[[float], None] = time.sleep
+        # The streams still open, for close(); weak, so that a dropped stream is freed as before.
+        self._streams: weakref.WeakSet[Stream[Any]] = weakref.WeakSet()
+        self._streams_lock = threading.Lock()
 
     @property
     def config(self) -> ClientConfig:
@@ -434,10 +473,18 @@ class Client:
         response = self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
         if response.status_code >= 400:
             return call.reply(response.status_code, self._read(response, url, deadline), self._secrets)
-        return Stream(response, call.stream_decoder(self._secrets), url, deadline)
+        stream = Stream(response, call.stream_decoder(self._secrets), url, deadline)
+        with self._streams_lock:
+            self._streams.add(stream)
+        return stream
 
     def close(self) -> None:
-        """Close the client's own session and its connections; a caller's session is left open."""
+        """Close the streams this client opened that are still open (their servers see the disconnect), and
+        the client's own session and its connections; a caller's session is left open."""
+        with self._streams_lock:
+            streams, self._streams = list(self._streams), weakref.WeakSet()
+        for stream in streams:
+            stream._abort()
         if self._owns_session:
             self._session.close()
 

@@ -27,6 +27,7 @@ from tests._faults import (
     RESET,
     Close,
     FaultServer,
+    Hold,
     Reply,
     Send,
     bad_chunk_size,
@@ -504,6 +505,21 @@ FAULTS: Sequence[Fault] = [
         raises=ollama.IncompleteStreamError,
         match='in the middle of line 2',
         chunks=('a',),
+    ),
+    # --- a stream is complete at its final line, whatever the server does next ---
+    Fault(
+        'final-line-then-the-server-holds-the-body-open',
+        'chat_stream',
+        ((*stream(ndjson(chat_line('a'), chat_line('b', done=True)), end=False), Hold(5)),),
+        chunks=('a', 'b'),
+        within=2,
+    ),
+    Fault(
+        'final-line-then-more-bytes-forever',
+        'generate_stream',
+        ((*stream(ndjson({'response': 'a', 'done': True}), end=False), Hold(5, tick=b'x' * 1000)),),
+        chunks=('a',),
+        within=2,
     ),
     # --- a reply that is there but wrong ---
     Fault(
