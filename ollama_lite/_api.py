@@ -14,7 +14,21 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Generic, Iterator, List, Mapping, Optional, Sequence, Type, TypeVar, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Generic,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Type,
+    TypeVar,
+    Union,
+)
 
 from . import _schema
 from ._codec import decode, decoder_for, encode
@@ -128,10 +142,10 @@ class StreamDecoder(Generic[R]):
 
     __slots__ = ('_decode', '_endpoint', '_final', '_finished', '_lines', '_secrets')
 
-    def __init__(self, endpoint: Endpoint[R], secrets: Sequence[str] = ()) -> None:
+    def __init__(self, endpoint: Endpoint[R], secrets: Sequence[str] = (), max_line: Optional[int] = None) -> None:
         self._endpoint = endpoint
         self._secrets = secrets
-        self._lines = LineDecoder(secrets)
+        self._lines = LineDecoder(secrets, max_line)
         self._decode = decoder_for(endpoint.reply)
         self._final = endpoint.final
         self._finished = False
@@ -154,6 +168,17 @@ class StreamDecoder(Generic[R]):
         except Exception as exc:  # raised again after the good chunks, by _then_raise
             return _then_raise(out, redact(exc, self._secrets))
         # Decoded eagerly into a list: a list iterator costs far less per chunk than a generator.
+        return iter(out)
+
+    def feed_pieces(self, pieces: Iterable[bytes]) -> Iterator[R]:
+        """:meth:`feed` of each piece in turn, stopping at the first failure, which (a bad line, or an
+        error making the pieces) raises once the chunks before it have been taken."""
+        out: List[R] = []
+        try:
+            for piece in pieces:
+                out.extend(self.feed(piece))
+        except Exception as exc:
+            return _then_raise(out, exc)
         return iter(out)
 
     @property
@@ -217,8 +242,8 @@ class Call(Generic[R]):
         except (ResponseError, ProtocolError) as exc:
             raise redact(exc, secrets) from None
 
-    def stream_decoder(self, secrets: Sequence[str] = ()) -> StreamDecoder[R]:
-        return StreamDecoder(self.endpoint, secrets)
+    def stream_decoder(self, secrets: Sequence[str] = (), max_line: Optional[int] = None) -> StreamDecoder[R]:
+        return StreamDecoder(self.endpoint, secrets, max_line)
 
 
 def parse_reply(endpoint: Endpoint[R], body: bytes, secrets: Sequence[str] = ()) -> R:

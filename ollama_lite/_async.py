@@ -35,6 +35,7 @@ from ._api import Call, StreamDecoder
 from ._config import ClientConfig, Retry, Timeout, basic_authorization
 from ._deadline import Deadline
 from ._errors import (
+    ProtocolError,
     RequestTimeout,
     TotalTimeout,
     broke_off,
@@ -47,6 +48,7 @@ from ._errors import (
     tls_failed,
     too_many_redirects,
 )
+from ._limits import BodyLimit, Inflater
 from ._model import Model
 from ._retry import Attempts, connect_failure_kind, refused
 from ._types import (
@@ -269,11 +271,13 @@ class AsyncStream(AsyncIterator[R]):
         decoder: StreamDecoder[R],
         url: str,
         deadline: Optional[Deadline] = None,
+        inflater: Optional[Inflater] = None,
     ) -> None:
         self._response = response
         self._decoder = decoder
         self._url = url
         self._deadline = deadline
+        self._inflater = inflater
         # The chunks decoded from the last read and not yet handed out; decoded one at a time, so the
         # chunks before a bad line are delivered before it raises.
         self._pending: Iterator[R] = iter(())
@@ -328,14 +332,22 @@ class AsyncStream(AsyncIterator[R]):
         finally:
             watch.waiting = False
         if data:
-            chunks = self._decoder.feed(data)
+            inflater = self._inflater
+            # With a size limit, piece by piece: a bomb of a line stops at the limit, never expanded whole.
+            chunks = self._decoder.feed(data) if inflater is None else self._decoder.feed_pieces(inflater.pieces(data))
             if self._decoder.finished:
                 self._reading = False  # complete: what the server sends next is not waited for
             return chunks
         # The end of the body: aiohttp has already given the connection back to the pool.
         self._reading = False
         watch.stop()
+        if self._inflater is not None:
+            return self._last(self._inflater)
         return iter(self._decoder.close())
+
+    def _last(self, inflater: Inflater) -> Iterator[R]:
+        yield from self._decoder.feed_pieces(inflater.flush())
+        yield from self._decoder.close()
 
     async def _drain(self) -> None:
         """After the final line: read what follows for a moment (see ``_api.AFTER_FINAL_LINE``), so that a
@@ -383,8 +395,11 @@ class AsyncClient:
     ``host`` defaults to ``OLLAMA_HOST``, else ``http://127.0.0.1:11434``. ``timeout`` is a number, a
     ``(connect, read)`` pair, ``None`` or a ``Timeout``; by default connecting gives up after 10 s and
     reading never does (a generation may take minutes); the read timeout bounds each wait for bytes,
-    between stream chunks too. ``retries`` extra attempts are made for refused connections and
-    429/502/503/504 replies. ``session`` is an ``aiohttp.ClientSession`` of yours, used as it is and never
+    between stream chunks too; ``Timeout(total=...)`` bounds a whole call. ``retries`` extra attempts are
+    made for refused connections, 429/502/503/504 replies, and, for calls safe to repeat, connections
+    closed before any reply (aiohttp's own resend counts as one). ``max_reply_bytes`` (default no limit)
+    caps a non-streamed reply after decompression and one stream line (``ReplyTooLargeError``).
+    ``session`` is an ``aiohttp.ClientSession`` of yours, used as it is and never
     closed here; without one the client makes its own on first use, in the running event loop, so an
     ``AsyncClient`` may be built outside any loop. ``ssl``, ``proxy``, ``proxy_auth`` and ``auth``
     (``aiohttp.BasicAuth`` or a ``(user, password)`` pair, replacing any Authorization header) reach every
@@ -409,6 +424,7 @@ class AsyncClient:
         session: Optional[aiohttp.ClientSession] = None,
         retries: Union[int, Retry] = 2,
         follow_redirects: bool = True,
+        max_reply_bytes: Optional[int] = None,
         **kwargs: Any,
     ) -> None:
         auth = kwargs.pop('auth', None)
@@ -423,7 +439,7 @@ class AsyncClient:
                 f'{", ".join(sorted(_SESSION_KWARGS & set(kwargs)))} configure the session AsyncClient makes '
                 'for itself; with session= set them on your own session and its connector'
             )
-        config = ClientConfig.build(host, headers, timeout, retries, follow_redirects)
+        config = ClientConfig.build(host, headers, timeout, retries, follow_redirects, max_reply_bytes)
         if auth is not None:
             # A header rather than aiohttp's auth=, which refuses to sit next to an Authorization header
             # and whose BasicAuth is deprecated. Like requests' auth=, it replaces any other Authorization,
@@ -451,6 +467,8 @@ class AsyncClient:
             'max_redirects': config.max_redirects + 1,
             # A caller's session may raise on failure statuses; the core maps them to our errors instead.
             'raise_for_status': False,
+            # With a size limit the body is decoded by _limits, in bounded pieces (see Inflater).
+            **({'auto_decompress': False} if config.max_reply_bytes is not None else {}),
             **{k: kwargs[k] for k in _REQUEST_KWARGS if k in kwargs},
         }
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -548,8 +566,24 @@ class AsyncClient:
         # aiohttp closes the connection itself when read() fails or is cancelled.
         watch = _StallWatch(response)
         watch.waiting = True
+        limit = self._config.max_reply_bytes
         try:
-            return await response.read()
+            if limit is None:
+                return await response.read()
+            inflater = Inflater(response.headers.get('Content-Encoding'))
+            capped = BodyLimit(limit, url)
+            while True:
+                data = await response.content.readany()
+                if not data:
+                    break
+                for piece in inflater.pieces(data):
+                    capped.add(piece)
+            for piece in inflater.flush():
+                capped.add(piece)
+            return capped.body()
+        except ProtocolError:
+            response.close()
+            raise  # ours: too large, or badly encoded
         except Exception as exc:  # see AsyncStream._more: parser errors are not all ClientErrors
             raise _read_error(exc, url) from None
         finally:
@@ -577,7 +611,14 @@ class AsyncClient:
             reading = self._read(response, url)
             body = await (reading if deadline is None else _within(deadline, url, reading))
             return call.reply(response.status, body, self._secrets)
-        stream = AsyncStream(response, call.stream_decoder(self._secrets), url, deadline)
+        limit = self._config.max_reply_bytes
+        stream = AsyncStream(
+            response,
+            call.stream_decoder(self._secrets, limit),
+            url,
+            deadline,
+            None if limit is None else Inflater(response.headers.get('Content-Encoding')),
+        )
         self._streams.add(stream)
         return stream
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Tuple, Union
 
 from ._errors import RequestError
+from ._limits import ACCEPT_ENCODING, check_limit
 from ._version import __version__
 
 __all__ = ['DEFAULT_HOST', 'ClientConfig', 'Retry', 'Timeout', 'parse_host']
@@ -229,6 +230,8 @@ class ClientConfig:
     #: An Authorization header for the configured host only (the async client's ``auth=``); requests to
     #: ollama.com keep the API key.
     own_authorization: Optional[str] = field(default=None, repr=False)
+    #: The most bytes a non-streamed reply (after decompression) or one stream line may have; None: no limit.
+    max_reply_bytes: Optional[int] = None
 
     @classmethod
     def build(
@@ -238,6 +241,7 @@ class ClientConfig:
         timeout: Any = Timeout(),
         retries: Union[int, Retry] = 2,
         follow_redirects: bool = True,
+        max_reply_bytes: Optional[int] = None,
     ) -> ClientConfig:
         """Apply the defaults: ``OLLAMA_HOST``, JSON headers, a ``User-Agent``, and
         ``Authorization: Bearer $OLLAMA_API_KEY`` unless the caller gave an Authorization header."""
@@ -246,6 +250,10 @@ class ClientConfig:
         merged['accept'] = 'application/json'
         merged.setdefault('user-agent', _user_agent())
         _check_headers(merged, 'headers=')
+        max_reply_bytes = check_limit(max_reply_bytes)
+        if max_reply_bytes is not None:
+            # Only what _limits decodes itself, with bounded output: no brotli or zstd from the transports.
+            merged['accept-encoding'] = ACCEPT_ENCODING
         api_key = os.environ.get('OLLAMA_API_KEY')
         if api_key and 'authorization' not in merged:
             _check_header_value(api_key, 'OLLAMA_API_KEY', secret=True)
@@ -256,6 +264,7 @@ class ClientConfig:
             timeout=Timeout.of(timeout),
             retry=Retry.of(retries),
             follow_redirects=follow_redirects,
+            max_reply_bytes=max_reply_bytes,
         )
 
     def url(self, path: str) -> str:

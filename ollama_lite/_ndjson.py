@@ -11,7 +11,7 @@ import json
 import json.scanner
 from typing import Any, List, Optional, Sequence, Union
 
-from ._errors import IncompleteStreamError, InvalidResponseError, ResponseError, redact_text
+from ._errors import IncompleteStreamError, InvalidResponseError, ReplyTooLargeError, ResponseError, redact_text
 
 __all__ = ['LineDecoder', 'loads', 'quote']
 
@@ -64,15 +64,25 @@ class LineDecoder:
     not a JSON object raises ``InvalidResponseError`` quoting it.
     """
 
-    __slots__ = ('_buffer', '_lines_seen', '_secrets')
+    __slots__ = ('_buffer', '_lines_seen', '_max_line', '_secrets')
 
-    def __init__(self, secrets: Sequence[str] = ()) -> None:
+    def __init__(self, secrets: Sequence[str] = (), max_line: Optional[int] = None) -> None:
         self._buffer = bytearray()
         self._lines_seen = 0
         #: Credentials to redact from quoted lines.
         self._secrets = secrets
+        #: The longest line accepted (``max_reply_bytes``); a longer one raises ``ReplyTooLargeError``.
+        self._max_line = max_line
+
+    def _too_long(self) -> ReplyTooLargeError:
+        self._buffer.clear()
+        return ReplyTooLargeError(
+            f'stream line {self._lines_seen + 1} is longer than max_reply_bytes={self._max_line}; reading stopped there'
+        )
 
     def feed(self, data: bytes) -> List[bytes]:
+        if self._max_line is not None:
+            return self._feed_bounded(data, self._max_line)
         buffer = self._buffer
         if buffer:
             buffer += data
@@ -90,6 +100,22 @@ class LineDecoder:
             line = lines[0]
             return lines if line and not line.isspace() else []
         return [line for line in lines if line and not line.isspace()]
+
+    def _feed_bounded(self, data: bytes, limit: int) -> List[bytes]:
+        # Each line is measured before it is kept: the buffer never holds more than ``limit`` bytes.
+        buffer = self._buffer
+        lines: List[bytes] = []
+        start = 0
+        while True:
+            end = data.find(b'\n', start)
+            if len(buffer) + (len(data) if end < 0 else end) - start > limit:
+                raise self._too_long()
+            if end < 0:
+                buffer += data[start:]
+                return [line for line in lines if line and not line.isspace()]
+            lines.append(bytes(buffer) + data[start:end] if buffer else data[start:end])
+            buffer.clear()
+            start = end + 1
 
     def close(self) -> Optional[Any]:
         """End of the byte stream: a last line without its newline is decoded and returned.

@@ -34,6 +34,7 @@ from ._api import Call, StreamDecoder
 from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization
 from ._deadline import Deadline
 from ._errors import (
+    ProtocolError,
     broke_off,
     cannot_connect,
     connect_timed_out,
@@ -45,6 +46,7 @@ from ._errors import (
     too_many_redirects,
 )
 from ._informational import InformationalSkippingAdapter
+from ._limits import BodyLimit, Inflater
 from ._model import Model
 from ._retry import Attempts, connect_failure_kind, refused
 from ._retry import causes as _causes
@@ -126,9 +128,23 @@ def _read_error(exc: Exception, url: str, deadline: Optional[Deadline] = None) -
     return broke_off(url, text)
 
 
-def _raw_chunks(response: requests.Response) -> Iterator[bytes]:
-    """Body bytes as they arrive: each HTTP chunk of a chunked reply, else whatever one read returns."""
+def _raw_chunks(response: requests.Response, inflater: Optional[Inflater] = None) -> Iterator[bytes]:
+    """Body bytes as they arrive: each HTTP chunk of a chunked reply, else whatever one read returns.
+
+    With an ``inflater`` (``max_reply_bytes``), the bytes are read as they came and decoded by it in
+    bounded pieces, so a decompression bomb never expands in urllib3's decoder.
+    """
     raw = response.raw
+    if inflater is not None:
+        undecoded = (
+            raw.read_chunked(decode_content=False)
+            if getattr(raw, 'chunked', False)
+            else raw.stream(_READ_SIZE, decode_content=False)
+        )
+        for data in undecoded:
+            yield from inflater.pieces(data)
+        yield from inflater.flush()
+        return
     if getattr(raw, 'chunked', False) or not hasattr(raw, 'read1'):
         yield from response.iter_content(chunk_size=None)
         return
@@ -172,16 +188,22 @@ class _Watchdog:
 
 
 def _iterate(
-    response: requests.Response, decoder: StreamDecoder[R], url: str, deadline: Optional[Deadline]
+    response: requests.Response,
+    decoder: StreamDecoder[R],
+    url: str,
+    deadline: Optional[Deadline],
+    inflater: Optional[Inflater] = None,
 ) -> Generator[R, None, None]:
     # A plain function, not a method: the generator must not hold the Stream, so that dropping the
     # Stream frees it at once and closes the connection.
     watchdog = _Watchdog(response, deadline)
     try:
-        chunks = _raw_chunks(response)
+        chunks = _raw_chunks(response, inflater)
         while True:
             try:
                 data = next(chunks, b'')
+            except ProtocolError:
+                raise  # ours: bad encoding of the body
             except Exception as exc:
                 # Whatever reading the body raises is the transport's failure, builtins included:
                 # urllib3 lets a chunk size of 2**64 or a negative one out as OverflowError or ValueError.
@@ -233,10 +255,15 @@ class Stream(Iterator[R]):
     """
 
     def __init__(
-        self, response: requests.Response, decoder: StreamDecoder[R], url: str, deadline: Optional[Deadline] = None
+        self,
+        response: requests.Response,
+        decoder: StreamDecoder[R],
+        url: str,
+        deadline: Optional[Deadline] = None,
+        inflater: Optional[Inflater] = None,
     ) -> None:
         self._response = response
-        self._chunks = _iterate(response, decoder, url, deadline)
+        self._chunks = _iterate(response, decoder, url, deadline, inflater)
 
     @property
     def status_code(self) -> int:
@@ -281,8 +308,11 @@ class Client:
 
     ``host`` defaults to ``OLLAMA_HOST``, else ``http://127.0.0.1:11434``. ``timeout`` is a number, a
     ``(connect, read)`` pair, ``None`` or a ``Timeout``; by default connecting gives up after 10 s and
-    reading never does (a generation may take minutes). ``retries`` extra attempts are made for
-    refused connections and 429/502/503/504 replies. ``session`` is a ``requests.Session`` of yours,
+    reading never does (a generation may take minutes); ``Timeout(total=...)`` bounds a whole call.
+    ``retries`` extra attempts are made for refused connections, 429/502/503/504 replies, and, for calls
+    safe to repeat, connections closed before any reply (README, "Errors and retries").
+    ``max_reply_bytes`` (default no limit) caps a non-streamed reply after decompression and one stream
+    line: past it ``ReplyTooLargeError`` is raised. ``session`` is a ``requests.Session`` of yours,
     used as it is and never closed here. ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests.
     With the client's own session, what requests takes from the environment (``HTTP(S)_PROXY``,
     ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``, ``~/.netrc``) is read once per URL, on its first use.
@@ -302,6 +332,7 @@ class Client:
         session: Optional[requests.Session] = None,
         retries: Union[int, Retry] = 2,
         follow_redirects: bool = True,
+        max_reply_bytes: Optional[int] = None,
         **kwargs: Any,
     ) -> None:
         unknown = set(kwargs) - _REQUESTS_KWARGS
@@ -310,7 +341,7 @@ class Client:
                 f'Client() got unexpected keyword argument(s) {", ".join(sorted(unknown))}; '
                 f'accepted besides the named ones: {", ".join(sorted(_REQUESTS_KWARGS))}'
             )
-        self._config = ClientConfig.build(host, headers, timeout, retries, follow_redirects)
+        self._config = ClientConfig.build(host, headers, timeout, retries, follow_redirects, max_reply_bytes)
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
         if self._owns_session:
@@ -448,8 +479,17 @@ class Client:
         # content reads through iter_content in 10 KB steps, ~25 us more for each small reply here.
         # The read returns the connection to the pool as soon as the body is complete.
         watchdog = _Watchdog(response, deadline)
+        limit = self._config.max_reply_bytes
         try:
-            body: bytes = response.raw.read(decode_content=True)
+            if limit is None:
+                body: bytes = response.raw.read(decode_content=True)
+            else:
+                capped = BodyLimit(limit, url)
+                for piece in _raw_chunks(response, Inflater(response.headers.get('content-encoding'))):
+                    capped.add(piece)
+                body = capped.body()
+        except ProtocolError:
+            raise  # ours: too large, or badly encoded
         except Exception as exc:  # see _iterate: bad framing escapes urllib3 as builtin errors
             raise _read_error(exc, url, deadline) from None
         finally:
@@ -473,7 +513,14 @@ class Client:
         response = self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
         if response.status_code >= 400:
             return call.reply(response.status_code, self._read(response, url, deadline), self._secrets)
-        stream = Stream(response, call.stream_decoder(self._secrets), url, deadline)
+        limit = self._config.max_reply_bytes
+        stream = Stream(
+            response,
+            call.stream_decoder(self._secrets, limit),
+            url,
+            deadline,
+            None if limit is None else Inflater(response.headers.get('content-encoding')),
+        )
         with self._streams_lock:
             self._streams.add(stream)
         return stream

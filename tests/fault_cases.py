@@ -11,10 +11,12 @@ up in an error message or traceback.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import re
 import traceback
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
@@ -34,6 +36,7 @@ from tests._faults import (
     chunk,
     cut,
     cut_body,
+    endless,
     head,
     json_reply,
     ndjson,
@@ -165,6 +168,32 @@ def _gzip_stream(*, close: bool) -> Reply:
     if close:
         return (Send(head(200, {**fields, 'Connection': 'close'}) + body), Close())
     return (Send(head(200, {**fields, 'Content-Length': str(len(body))}) + body),)
+
+
+CAPPED = {'max_reply_bytes': 1 << 20}
+
+
+@functools.lru_cache(maxsize=None)  # noqa: UP033 - functools.cache is Python 3.9+
+def gzip_bomb() -> bytes:
+    """64 MiB of zeros, gzip-compressed to about 64 KiB."""
+    z = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = b'\0' * (1 << 20)
+    return b''.join([*(z.compress(zeros) for _ in range(64)), z.flush()])
+
+
+def gzip_reply(body: bytes) -> Reply:
+    """A JSON reply whose (already compressed) ``body`` is sent with ``Content-Encoding: gzip``."""
+    fields = {'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': str(len(body))}
+    return (Send(head(200, fields) + body),)
+
+
+def gzip_stream(lines: List[bytes], tail: bytes = b'') -> Reply:
+    """A chunked NDJSON stream compressed with gzip; ``tail`` (already compressed) follows ``lines``."""
+    z = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    body = z.compress(b''.join(lines)) + (z.flush(zlib.Z_SYNC_FLUSH) if tail else z.flush())
+    fields = {'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip', 'Transfer-Encoding': 'chunked'}
+    pieces = [body] + ([tail[10:]] if tail else [])  # the bomb's deflate data, without its own gzip header
+    return (Send(head(200, fields)), *(Send(chunk(p)) for p in pieces), Send(b'0\r\n\r\n'))
 
 
 CHAT_OK = json_reply(chat_line('ok', done=True))
@@ -521,6 +550,47 @@ FAULTS: Sequence[Fault] = [
         chunks=('a',),
         within=2,
     ),
+    # --- max_reply_bytes: a reply or stream line past the limit stops there ---
+    Fault(
+        'gzip-bomb-reply-stops-at-the-limit',
+        'chat',
+        (gzip_reply(gzip_bomb()),),
+        client=CAPPED,
+        raises=ollama.ReplyTooLargeError,
+        also=(ollama.ProtocolError,),
+        match=r'larger than max_reply_bytes=1048576 \(after decompression\)',
+    ),
+    Fault(
+        'endless-reply-stops-at-the-limit',
+        'chat',
+        (endless(b'x' * 65536, every=0.001),),
+        client=CAPPED,
+        raises=ollama.ReplyTooLargeError,
+    ),
+    Fault(
+        'gzip-bomb-stream-line-stops-at-the-limit',
+        'chat_stream',
+        (gzip_stream([*ndjson(chat_line('a'))], tail=gzip_bomb()),),
+        client=CAPPED,
+        raises=ollama.ReplyTooLargeError,
+        match='stream line 2 is longer than max_reply_bytes=1048576',
+        chunks=('a',),
+    ),
+    Fault(
+        'gzip-reply-within-the-limit',
+        'chat',
+        (gzip_reply(gzip.compress(_CHAT_OK_BODY)),),
+        client=CAPPED,
+        chunks=('ok',),
+    ),
+    Fault(
+        'gzip-stream-within-the-limit',
+        'chat_stream',
+        (gzip_stream(ndjson(chat_line('a'), chat_line('b', done=True))),),
+        client=CAPPED,
+        chunks=('a', 'b'),
+    ),
+    Fault('stream-within-the-limit', 'chat_stream', (STREAM_OK,), client=CAPPED, chunks=('a', 'b')),
     # --- a reply that is there but wrong ---
     Fault(
         'error-line-mid-stream',

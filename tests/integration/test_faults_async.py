@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import tracemalloc
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -22,6 +23,9 @@ from tests.fault_cases import (
     Fault,
     arm,
     chat_line,
+    gzip_bomb,
+    gzip_reply,
+    gzip_stream,
     host_for,
     verify,
     verify_blob_upload,
@@ -141,3 +145,23 @@ async def test_close_closes_the_streams_still_open(
     assert [c async for c in stream] == []
     if session is not None:
         await session.close()
+
+
+@pytest.mark.usefixtures('no_leaks')
+@pytest.mark.parametrize('stream', [False, True])
+async def test_a_gzip_bomb_never_grows_memory_past_the_limit(
+    fault_servers: Tuple[FaultServer, FaultServer], stream: bool
+) -> None:
+    server, _ = fault_servers
+    server.script(gzip_stream([], tail=gzip_bomb()) if stream else gzip_reply(gzip_bomb()))
+    async with ollama.AsyncClient(server.url, max_reply_bytes=1 << 20) as client:
+        tracemalloc.start()
+        try:
+            with pytest.raises(ollama.ReplyTooLargeError):
+                result = await client.chat('m', MESSAGES, stream=stream)
+                if stream:
+                    [c async for c in result]
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 8 << 20, f'{peak / (1 << 20):.1f} MiB held at the peak'

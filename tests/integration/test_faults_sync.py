@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import tracemalloc
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -23,6 +24,9 @@ from tests.fault_cases import (
     Fault,
     arm,
     chat_line,
+    gzip_bomb,
+    gzip_reply,
+    gzip_stream,
     host_for,
     verify,
     verify_blob_upload,
@@ -130,3 +134,23 @@ def test_close_wakes_a_thread_blocked_reading_a_stream(fault_servers: Tuple[Faul
     assert server.wait_disconnect(5) is not None
     # Closed while blocked in a read, the stream raises; closed between two reads, it just ends.
     assert all(isinstance(e, ollama.IncompleteStreamError) for e in errors), errors
+
+
+@pytest.mark.parametrize('stream', [False, True])
+def test_a_gzip_bomb_never_grows_memory_past_the_limit(
+    fault_servers: Tuple[FaultServer, FaultServer], stream: bool
+) -> None:
+    # 64 MiB once decompressed; with max_reply_bytes=1 MiB, no more than a few MiB are ever held.
+    server, _ = fault_servers
+    server.script(gzip_stream([], tail=gzip_bomb()) if stream else gzip_reply(gzip_bomb()))
+    with ollama.Client(server.url, max_reply_bytes=1 << 20) as client:
+        tracemalloc.start()
+        try:
+            with pytest.raises(ollama.ReplyTooLargeError):
+                result = client.chat('m', MESSAGES, stream=stream)
+                if stream:
+                    list(result)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 8 << 20, f'{peak / (1 << 20):.1f} MiB held at the peak'

@@ -337,3 +337,16 @@ def test_copying_a_message_with_images_leaves_callers_message_alone() -> None:
     call = _api.chat('m', [msg])
     assert json.loads(call.body or b'')['messages'][0]['images'] == ['YWJj']
     assert msg.images == [b'abc']
+
+
+@pytest.mark.parametrize('value', [0, -1, True, 1.5, '1000'])
+def test_max_reply_bytes_refuses_what_is_not_a_size(value: Any) -> None:
+    with pytest.raises(ollama.RequestError, match='max_reply_bytes must be a whole number'):
+        ollama.Client(max_reply_bytes=value)
+    with pytest.raises(ollama.RequestError, match='max_reply_bytes must be a whole number'):
+        ollama.AsyncClient(max_reply_bytes=value)
+
+
+def test_max_reply_bytes_asks_only_for_encodings_it_decodes() -> None:
+    assert ClientConfig.build(max_reply_bytes=10).headers['accept-encoding'] == 'gzip, deflate'
+    assert 'accept-encoding' not in ClientConfig.build().headers
