@@ -355,9 +355,11 @@ class AsyncStream(AsyncIterator[R]):
         self._drained = True
         seconds, limit = _api.AFTER_FINAL_LINE
         content = self._response.content
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
         try:
-            while limit >= 0:
-                data = await asyncio.wait_for(content.readany(), seconds)
+            while limit >= 0 and loop.time() < end:
+                data = await asyncio.wait_for(content.readany(), end - loop.time())
                 if not data:
                     self._watch.stop()
                     return  # the body ended: aiohttp has given the connection back

@@ -229,13 +229,16 @@ def _drain(response: requests.Response, chunks: Iterator[bytes]) -> None:
     if sock is None:
         return  # already released: the body had ended
     seconds, limit = _api.AFTER_FINAL_LINE
+    end = time.monotonic() + seconds
     previous = sock.gettimeout()
     try:
         sock.settimeout(seconds)
         for data in chunks:
             limit -= len(data)
-            if limit < 0:
+            left = end - time.monotonic()
+            if limit < 0 or left <= 0:
                 return  # more than a terminating chunk: the connection is closed, not reused
+            sock.settimeout(left)
     except Exception:  # a body that does not end at once just costs its connection
         pass
     finally:
