@@ -178,7 +178,8 @@ def gzip_bomb() -> bytes:
     """64 MiB of zeros, gzip-compressed to about 64 KiB."""
     z = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     zeros = b'\0' * (1 << 20)
-    return b''.join([*(z.compress(zeros) for _ in range(64)), z.flush()])
+    parts = [z.compress(zeros) for _ in range(64)]
+    return b''.join(parts) + z.flush()
 
 
 def gzip_reply(body: bytes) -> Reply:
