@@ -14,7 +14,21 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Generic, Iterator, List, Mapping, Optional, Sequence, Type, TypeVar, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Generic,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Type,
+    TypeVar,
+    Union,
+)
 
 from . import _deprecated, _schema
 from ._codec import decode, decoder_for, encode
@@ -22,7 +36,7 @@ from ._config import CLOUD_ORIGIN, KEYLESS_PATHS, ClientConfig
 from ._errors import InvalidResponseError, ProtocolError, RequestError, ResponseError, error_from_reply, redact
 from ._images import encode_images
 from ._model import Model
-from ._ndjson import LineDecoder, incomplete, loads
+from ._ndjson import LineDecoder, incomplete, loads, quote
 from ._types import (
     ChatRequest,
     ChatResponse,
@@ -65,6 +79,11 @@ _THINK_LEVELS = ('low', 'medium', 'high', 'max')
 BLOB_CHUNK = 1 << 20
 #: A blob upload is the file's raw bytes, not JSON.
 BLOB_CONTENT_TYPE = 'application/octet-stream'
+#: Once a stream's final line has arrived, the stream is complete whatever the server does next. The
+#: transports read on for at most this many seconds and bytes, only so that a body ending at once
+#: (the usual case: its terminating chunk follows the final line) leaves the connection reusable;
+#: past either limit the connection is closed instead.
+AFTER_FINAL_LINE = (0.05, 1 << 16)
 
 
 def _done(obj: Mapping[str, Any]) -> bool:
@@ -144,11 +163,17 @@ class StreamDecoder(Generic[R]):
 
     __slots__ = ('_decode', '_endpoint', '_final', '_finished', '_lines', '_secrets', '_strict')
 
-    def __init__(self, endpoint: Endpoint[R], secrets: Sequence[str] = (), strict: bool = False) -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint[R],
+        secrets: Sequence[str] = (),
+        strict: bool = False,
+        max_line: Optional[int] = None,
+    ) -> None:
         self._endpoint = endpoint
         self._secrets = secrets
         self._strict = strict
-        self._lines = LineDecoder()
+        self._lines = LineDecoder(secrets, max_line)
         self._decode = decoder_for(endpoint.reply)
         self._final = endpoint.final
         self._finished = False
@@ -172,6 +197,22 @@ class StreamDecoder(Generic[R]):
             return _then_raise(out, redact(exc, self._secrets))
         # Decoded eagerly into a list: a list iterator costs far less per chunk than a generator.
         return iter(out)
+
+    def feed_pieces(self, pieces: Iterable[bytes]) -> Iterator[R]:
+        """:meth:`feed` of each piece in turn, stopping at the first failure, which (a bad line, or an
+        error making the pieces) raises once the chunks before it have been taken."""
+        out: List[R] = []
+        try:
+            for piece in pieces:
+                out.extend(self.feed(piece))
+        except Exception as exc:
+            return _then_raise(out, exc)
+        return iter(out)
+
+    @property
+    def finished(self) -> bool:
+        """Whether the final line has been decoded: the transport stops reading (see ``AFTER_FINAL_LINE``)."""
+        return self._finished
 
     def close(self, why: str = 'the connection closed') -> List[R]:
         """The body ended cleanly: return a last line left without a newline. Raises
@@ -222,26 +263,27 @@ class Call(Generic[R]):
         """
         try:
             if status >= 400:
-                raise error_from_reply(status, body)
+                raise error_from_reply(status, body, secrets=secrets)
             if self.endpoint.status_only:
                 return self.endpoint.reply(status='success')  # type: ignore[call-arg]
-            return parse_reply(self.endpoint, body)
+            return parse_reply(self.endpoint, body, secrets)
         except (ResponseError, ProtocolError) as exc:
             raise redact(exc, secrets) from None
 
-    def stream_decoder(self, secrets: Sequence[str] = (), strict: bool = False) -> StreamDecoder[R]:
-        return StreamDecoder(self.endpoint, secrets, strict)
+    def stream_decoder(
+        self, secrets: Sequence[str] = (), strict: bool = False, max_line: Optional[int] = None
+    ) -> StreamDecoder[R]:
+        return StreamDecoder(self.endpoint, secrets, strict, max_line)
 
 
-def parse_reply(endpoint: Endpoint[R], body: bytes) -> R:
+def parse_reply(endpoint: Endpoint[R], body: bytes, secrets: Sequence[str] = ()) -> R:
     """Decode one JSON reply body into ``endpoint.reply``."""
     if not body or body.isspace():  # not body.strip(): that would copy a large body
         raise InvalidResponseError(f'the {endpoint.name} reply has an empty body where a JSON object was expected')
     try:
         obj = loads(body)
     except ValueError as exc:
-        text = body[:200].decode('utf-8', errors='replace')
-        raise InvalidResponseError(f'the {endpoint.name} reply is not JSON ({exc}): {text!r}') from None
+        raise InvalidResponseError(f'the {endpoint.name} reply is not JSON ({exc}): {quote(body, secrets)}') from None
     if not isinstance(obj, dict):
         raise InvalidResponseError(f'the {endpoint.name} reply is not a JSON object: {type(obj).__name__}')
     error = obj.get('error')
@@ -251,11 +293,24 @@ def parse_reply(endpoint: Endpoint[R], body: bytes) -> R:
 
 
 # One encoder for every body: json.dumps with any argument builds a new JSONEncoder per call.
-_dumps = json.JSONEncoder(separators=(',', ':'), ensure_ascii=False).encode
+# allow_nan=False: json would write NaN and Infinity, which are not JSON and which Ollama rejects.
+_dumps = json.JSONEncoder(separators=(',', ':'), ensure_ascii=False, allow_nan=False).encode
 
 
 def _body(request: Model) -> bytes:
-    return _dumps(encode(request)).encode()
+    """The JSON body of ``request``; raises ``RequestError`` for what JSON over UTF-8 cannot carry."""
+    try:
+        return _dumps(encode(request)).encode()
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        raise RequestError(
+            f'the request contains {bad!r}, a lone surrogate that UTF-8 cannot encode (text decoded with '
+            "errors='surrogateescape' or cut between the two halves of a character); fix or drop it"
+        ) from None
+    except ValueError as exc:  # only allow_nan's error: "Out of range float values are not JSON compliant"
+        raise RequestError(f'the request contains NaN or infinity, which JSON cannot carry ({exc})') from None
+    except RecursionError:
+        raise RequestError('the request is nested too deeply to encode as JSON') from None
 
 
 def _need_model(model: Any, what: str = 'model') -> str:

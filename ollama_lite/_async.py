@@ -52,6 +52,7 @@ from ._errors import (
     tls_failed,
     too_many_redirects,
 )
+from ._limits import BodyLimit, Inflater
 from ._model import Model
 from ._retry import Attempts, connect_failure_kind, refused
 from ._types import (
@@ -361,15 +362,18 @@ class AsyncStream(AsyncIterator[R]):
         decoder: StreamDecoder[R],
         url: str,
         deadline: Optional[Deadline] = None,
+        inflater: Optional[Inflater] = None,
     ) -> None:
         self._response = response
         self._decoder = decoder
         self._url = url
         self._deadline = deadline
+        self._inflater = inflater
         # The chunks decoded from the last read and not yet handed out; decoded one at a time, so the
         # chunks before a bad line are delivered before it raises.
         self._pending: Iterator[R] = iter(())
         self._reading = True
+        self._drained = False
         self._watch = _StallWatch(response)
 
     @property
@@ -390,6 +394,8 @@ class AsyncStream(AsyncIterator[R]):
             if chunk is not None:
                 return chunk
             if not self._reading:
+                if self._decoder.finished and not self._drained:
+                    await self._drain()
                 raise StopAsyncIteration
             self._pending = await self._more()
 
@@ -417,11 +423,41 @@ class AsyncStream(AsyncIterator[R]):
         finally:
             watch.waiting = False
         if data:
-            return self._decoder.feed(data)
+            inflater = self._inflater
+            # With a size limit, piece by piece: a bomb of a line stops at the limit, never expanded whole.
+            chunks = self._decoder.feed(data) if inflater is None else self._decoder.feed_pieces(inflater.pieces(data))
+            if self._decoder.finished:
+                self._reading = False  # complete: what the server sends next is not waited for
+            return chunks
         # The end of the body: aiohttp has already given the connection back to the pool.
         self._reading = False
         watch.stop()
+        if self._inflater is not None:
+            return self._last(self._inflater)
         return iter(self._decoder.close())
+
+    def _last(self, inflater: Inflater) -> Iterator[R]:
+        yield from self._decoder.feed_pieces(inflater.flush())
+        yield from self._decoder.close()
+
+    async def _drain(self) -> None:
+        """After the final line: read what follows for a moment (see ``_api.AFTER_FINAL_LINE``), so that a
+        body ending at once leaves its connection in the pool; never wait for a server that holds it."""
+        self._drained = True
+        seconds, limit = _api.AFTER_FINAL_LINE
+        content = self._response.content
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        try:
+            while limit >= 0 and loop.time() < end:
+                data = await asyncio.wait_for(content.readany(), end - loop.time())
+                if not data:
+                    self._watch.stop()
+                    return  # the body ended: aiohttp has given the connection back
+                limit -= len(data)
+        except Exception:  # a body that does not end at once just costs its connection
+            pass
+        self._abort()
 
     def _abort(self) -> None:
         self._reading = False
@@ -452,8 +488,11 @@ class AsyncClient:
     ``host`` defaults to ``OLLAMA_HOST``, else ``http://127.0.0.1:11434``. ``timeout`` is a number, a
     ``(connect, read)`` pair, ``None`` or a ``Timeout``; by default connecting gives up after 10 s and
     reading never does (a generation may take minutes); the read timeout bounds each wait for bytes,
-    between stream chunks too. ``retries`` extra attempts are made for refused connections and
-    429/502/503/504 replies. ``session`` is an ``aiohttp.ClientSession`` of yours, used as it is and never
+    between stream chunks too; ``Timeout(total=...)`` bounds a whole call. ``retries`` extra attempts are
+    made for refused connections, 429/502/503/504 replies, and, for calls safe to repeat, connections
+    closed before any reply (aiohttp's own resend counts as one). ``max_reply_bytes`` (default no limit)
+    caps a non-streamed reply after decompression and one stream line (``ReplyTooLargeError``).
+    ``session`` is an ``aiohttp.ClientSession`` of yours, used as it is and never
     closed here; without one the client makes its own on first use, in the running event loop, so an
     ``AsyncClient`` may be built outside any loop, and one never closed (as the official client's users
     often leave it) releases that session quietly when collected or at exit. ``ssl``, ``proxy``,
@@ -487,6 +526,7 @@ class AsyncClient:
         retries: Union[int, Retry] = 2,
         follow_redirects: bool = True,
         strict_streams: bool = False,
+        max_reply_bytes: Optional[int] = None,
         **kwargs: Any,
     ) -> None:
         kwargs = dict(kwargs)
@@ -504,7 +544,15 @@ class AsyncClient:
                 f'{", ".join(sorted(_SESSION_KWARGS & set(kwargs)))} configure the session AsyncClient makes '
                 'for itself; with session= set them on your own session and its connector'
             )
-        config = ClientConfig.build(host, headers, timeout, retries, follow_redirects, strict_streams)
+        config = ClientConfig.build(
+            host,
+            headers,
+            timeout,
+            retries,
+            follow_redirects,
+            strict_streams=strict_streams,
+            max_reply_bytes=max_reply_bytes,
+        )
         if auth is not None:
             # A header rather than aiohttp's auth=, which refuses to sit next to an Authorization header
             # and whose BasicAuth is deprecated. Like requests' auth=, it replaces any other Authorization,
@@ -533,11 +581,15 @@ class AsyncClient:
             'max_redirects': config.max_redirects + 1,
             # A caller's session may raise on failure statuses; the core maps them to our errors instead.
             'raise_for_status': False,
+            # With a size limit the body is decoded by _limits, in bounded pieces (see Inflater).
+            **({'auto_decompress': False} if config.max_reply_bytes is not None else {}),
             **{k: kwargs[k] for k in _REQUEST_KWARGS if k in kwargs},
         }
         # Proxies that differ by scheme are chosen per request (see _open); one proxy is simply sent.
         self._proxies = connection if len(set((connection.proxies or {}).values())) > 1 else None
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        # The streams still open, for close(); weak, so that a dropped stream is freed as before.
+        self._streams: weakref.WeakSet[AsyncStream[Any]] = weakref.WeakSet()
 
     @property
     def config(self) -> ClientConfig:
@@ -635,8 +687,24 @@ class AsyncClient:
         # aiohttp closes the connection itself when read() fails or is cancelled.
         watch = _StallWatch(response)
         watch.waiting = True
+        limit = self._config.max_reply_bytes
         try:
-            return await response.read()
+            if limit is None:
+                return await response.read()
+            inflater = Inflater(response.headers.get('Content-Encoding'))
+            capped = BodyLimit(limit, url)
+            while True:
+                data = await response.content.readany()
+                if not data:
+                    break
+                for piece in inflater.pieces(data):
+                    capped.add(piece)
+            for piece in inflater.flush():
+                capped.add(piece)
+            return capped.body()
+        except ProtocolError:
+            response.close()
+            raise  # ours: too large, or badly encoded
         except Exception as exc:  # see AsyncStream._more: parser errors are not all ClientErrors
             raise _read_error(exc, url) from None
         finally:
@@ -664,16 +732,29 @@ class AsyncClient:
             reading = self._read(response, url)
             body = await (reading if deadline is None else _within(deadline, url, reading))
             return call.reply(response.status, body, self._secrets)
-        return AsyncStream(response, call.stream_decoder(self._secrets, self._config.strict_streams), url, deadline)
+        limit = self._config.max_reply_bytes
+        stream = AsyncStream(
+            response,
+            call.stream_decoder(self._secrets, self._config.strict_streams, limit),
+            url,
+            deadline,
+            None if limit is None else Inflater(response.headers.get('Content-Encoding')),
+        )
+        self._streams.add(stream)
+        return stream
 
     async def close(self) -> None:
-        """Close the client's own session and its connections; a caller's session is left open.
+        """Close the streams this client opened that are still open, and the client's own session and its
+        connections; a caller's session is left open.
 
         Closing twice is harmless; a closed client refuses further requests.
         """
         self._closed = True
         if self._finalizer is not None:
             self._finalizer.detach()
+        streams, self._streams = list(self._streams), weakref.WeakSet()
+        for stream in streams:
+            stream._abort()  # a caller's session stays open, but the streams of this client end here
         session, self._session = self._session, None
         if self._owns_session and session is not None:
             await session.close()

@@ -262,7 +262,29 @@ def encode(value: Any) -> Any:
     if kind is list or isinstance(value, (list, tuple)):
         return [v if type(v) in _PLAIN else encode(v) for v in value]
     if isinstance(value, dict):
-        return {k: encode(v) for k, v in value.items()}
+        return _encode_tree(value)
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+def _encode_tree(root: Dict[Any, Any]) -> Dict[Any, Any]:
+    """``encode`` of a plain dict (tool-call arguments, a schema, options), copied with a stack of its
+    own rather than by recursion: such data comes from the server and may be nested as deep as
+    ``json`` could decode it, deeper than Python's recursion limit allows re-encoding it."""
+    out: Dict[Any, Any] = {}
+    todo: List[Tuple[Any, Any]] = [(root, out)]  # (source, its copy being filled)
+    while todo:
+        source, target = todo.pop()
+        for k, v in source.items() if isinstance(source, dict) else enumerate(source):
+            if type(v) in _PLAIN or v is None:
+                target[k] = v
+            elif isinstance(v, dict):
+                target[k] = {}
+                todo.append((v, target[k]))
+            elif isinstance(v, (list, tuple)):
+                target[k] = [None] * len(v)
+                todo.append((v, target[k]))
+            else:
+                target[k] = encode(v)  # a model or a datetime: not a deep tree of plain data
+    return out

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Tuple, Union
 
 from ._errors import RequestError
+from ._limits import ACCEPT_ENCODING, check_limit
 from ._version import __version__
 
 __all__ = ['DEFAULT_HOST', 'KEYLESS_PATHS', 'ClientConfig', 'Retry', 'Timeout', 'parse_host']
@@ -39,6 +40,7 @@ def parse_host(host: Optional[str]) -> str:
     'http://example.com:8080/ollama'
     """
     text = (host or '').strip()
+    host = _without_credentials(text)  # every message below quotes the host; none may show a password
     port = _DEFAULT_PORT
     scheme, sep, rest = text.partition('://')
     if not sep:
@@ -70,6 +72,17 @@ def parse_host(host: Optional[str]) -> str:
     path = split.path.strip('/')
     base = f'{scheme}://{name}:{port}'
     return f'{base}/{path}' if path else base
+
+
+def _without_credentials(host: str) -> str:
+    """``host`` with any ``user:password@`` replaced by ``***@``, for error messages."""
+    scheme, sep, rest = host.partition('://')
+    if not sep:
+        scheme, rest = '', host
+    if '@' not in rest:
+        return host
+    # Up to the last "@": a password may hold "/" or "@" unescaped, and hiding too much is harmless here.
+    return f'{scheme}{sep}***@{rest.rpartition("@")[2]}'
 
 
 @dataclass(frozen=True)
@@ -156,6 +169,45 @@ class Retry:
         return cls(total=value)
 
 
+#: Headers that frame the message: the transports set them from the body and the URL. One given in
+#: ``headers=`` would contradict them (aiohttp sends both, and the connection falls out of step).
+_FRAMING_HEADERS = frozenset({'content-length', 'transfer-encoding', 'host'})
+#: RFC 9110 token characters, what a header name may be made of.
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _check_headers(headers: Mapping[str, Any], where: str) -> None:
+    """Refuse, as ``RequestError``, headers no transport can send as they are: the transports would
+    raise a ``ValueError``, a ``UnicodeEncodeError`` or a ``ConnectionError`` mid-request instead."""
+    for name, value in headers.items():
+        if not isinstance(name, str) or not name or not set(name) <= _TOKEN:
+            raise RequestError(f'{where}: {name!r} is not a valid header name')
+        if name in _FRAMING_HEADERS:
+            raise RequestError(
+                f'{where}: {name!r} cannot be set: the client frames each request itself '
+                '(Content-Length and Transfer-Encoding from the body, Host from the URL)'
+            )
+        if not isinstance(value, str):
+            raise RequestError(f'{where}: the value of {name!r} must be a string, not {type(value).__name__}')
+        _check_header_value(
+            value, f'header {name!r} in {where}', secret=name in ('authorization', 'proxy-authorization')
+        )
+
+
+def _check_header_value(value: str, what: str, *, secret: bool = False) -> None:
+    # A line break would end the header and start another (header injection); HTTP/1.1 header values
+    # travel as Latin-1. A secret's value is never quoted in the message.
+    shown = '' if secret else f' (value {value!r})'
+    if any(c in value for c in '\r\n\0'):
+        raise RequestError(f'{what}{shown} contains a line break or NUL, which cannot be sent in a header')
+    try:
+        value.encode('latin-1')
+    except UnicodeEncodeError:
+        raise RequestError(
+            f'{what}{shown} contains characters outside Latin-1, which cannot be sent in a header'
+        ) from None
+
+
 class Secrets(Tuple[str, ...]):
     """Credentials to keep out of error messages; its repr shows none of them (objects get printed)."""
 
@@ -192,6 +244,8 @@ class ClientConfig:
     strict_streams: bool = False
     #: Whether the Authorization header is the ``OLLAMA_API_KEY`` (not one the caller passed in ``headers``).
     key_from_env: bool = False
+    #: The most bytes a non-streamed reply (after decompression) or one stream line may have; None: no limit.
+    max_reply_bytes: Optional[int] = None
 
     @classmethod
     def build(
@@ -202,6 +256,7 @@ class ClientConfig:
         retries: Union[int, Retry] = 2,
         follow_redirects: bool = True,
         strict_streams: bool = False,
+        max_reply_bytes: Optional[int] = None,
     ) -> ClientConfig:
         """Apply the defaults: ``OLLAMA_HOST``, JSON headers, a ``User-Agent``, and
         ``Authorization: Bearer $OLLAMA_API_KEY`` unless the caller gave an Authorization header."""
@@ -209,9 +264,15 @@ class ClientConfig:
         merged['content-type'] = 'application/json'
         merged['accept'] = 'application/json'
         merged.setdefault('user-agent', _user_agent())
+        _check_headers(merged, 'headers=')
+        max_reply_bytes = check_limit(max_reply_bytes)
+        if max_reply_bytes is not None:
+            # Only what _limits decodes itself, with bounded output: no brotli or zstd from the transports.
+            merged['accept-encoding'] = ACCEPT_ENCODING
         api_key = os.environ.get('OLLAMA_API_KEY')
         key_from_env = bool(api_key) and 'authorization' not in merged
         if key_from_env:
+            _check_header_value(api_key, 'OLLAMA_API_KEY', secret=True)
             merged['authorization'] = f'Bearer {api_key}'
         return cls(
             base_url=parse_host(host if host is not None else os.environ.get('OLLAMA_HOST')),
@@ -221,6 +282,7 @@ class ClientConfig:
             follow_redirects=follow_redirects,
             strict_streams=bool(strict_streams),
             key_from_env=key_from_env,
+            max_reply_bytes=max_reply_bytes,
         )
 
     def url(self, path: str) -> str:

@@ -171,7 +171,6 @@ def apply_to_requests(connection: Connection, session: Any, owns_session: bool) 
     Raises ``TypeError`` for what requests cannot take (an ``ssl.SSLContext``, a key password) and for
     session settings given together with a caller's ``session``.
     """
-    import requests.adapters
 
     out: Dict[str, Any] = {}
     if isinstance(connection.verify, ssl.SSLContext):
@@ -197,7 +196,10 @@ def apply_to_requests(connection: Connection, session: Any, owns_session: bool) 
         # max_keepalive_connections.
         size = connection.max_keepalive_connections or connection.max_connections
         if size is not None:
-            adapter = requests.adapters.HTTPAdapter(pool_maxsize=size)
+            # The client's own adapter, which also skips 1xx interim replies, with the pool size asked for.
+            from ._informational import InformationalSkippingAdapter
+
+            adapter = InformationalSkippingAdapter(pool_maxsize=size)
             session.mount('http://', adapter)
             session.mount('https://', adapter)
     return out

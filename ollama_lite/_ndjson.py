@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import json.scanner
-from typing import Any, List, Optional, Union
+from typing import Any, List, Optional, Sequence, Union
 
-from ._errors import IncompleteStreamError, InvalidResponseError, ResponseError
+from ._errors import IncompleteStreamError, InvalidResponseError, ReplyTooLargeError, ResponseError, redact_text
 
-__all__ = ['LineDecoder', 'loads']
+__all__ = ['LineDecoder', 'loads', 'quote']
 
 _QUOTE_LIMIT = 200
 # json's own C scanner with json.loads' default settings. Calling it on text that is already decoded
@@ -25,23 +25,32 @@ _JSON_SPACE = ' \t\n\r'
 
 
 def loads(data: Union[bytes, bytearray]) -> Any:
-    """``json.loads(data)``, with the same result and the same errors, faster for the usual UTF-8 line.
+    """``json.loads(data)``, with the same result and the same errors, faster for the usual UTF-8 line;
+    a value nested deeper than json can recurse raises ``ValueError`` rather than ``RecursionError``.
 
     The fast path takes UTF-8 text starting with its value; anything else (leading white space, a
     BOM, UTF-16, broken UTF-8, bad JSON) goes to ``json.loads`` itself, which decides.
     """
     try:
-        text = data.decode()
-        obj, end = _scan(text, 0)
-    except (ValueError, StopIteration):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        return json.loads(data)
-    if end != len(text) and text[end:].strip(_JSON_SPACE):
-        return json.loads(data)  # extra data after the value: let json word the error
+        try:
+            text = data.decode()
+            obj, end = _scan(text, 0)
+        except (ValueError, StopIteration):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            return json.loads(data)
+        if end != len(text) and text[end:].strip(_JSON_SPACE):
+            return json.loads(data)  # extra data after the value: let json word the error
+    except RecursionError:
+        # json recurses once per level: a reply nested a few thousand deep exhausts the stack.
+        raise ValueError('nested too deeply to decode') from None
     return obj
 
 
-def _quote(line: bytes) -> str:
-    text = line[:_QUOTE_LIMIT].decode('utf-8', errors='replace')
+def quote(line: bytes, secrets: Sequence[str] = ()) -> str:
+    """The start of a bad line or body for an error message, ``secrets`` redacted before it is cut
+    (a secret straddling the cut would otherwise leave its first part behind)."""
+    # Enough bytes that any secret starting inside the quote lies wholly inside what is redacted.
+    window = _QUOTE_LIMIT + max((len(s.encode()) for s in secrets), default=0)
+    text = redact_text(line[:window].decode('utf-8', errors='replace'), secrets)[:_QUOTE_LIMIT]
     more = f'… ({len(line)} bytes in all)' if len(line) > _QUOTE_LIMIT else ''
     return f'{text!r}{more}'
 
@@ -55,13 +64,25 @@ class LineDecoder:
     not a JSON object raises ``InvalidResponseError`` quoting it.
     """
 
-    __slots__ = ('_buffer', '_lines_seen')
+    __slots__ = ('_buffer', '_lines_seen', '_max_line', '_secrets')
 
-    def __init__(self) -> None:
+    def __init__(self, secrets: Sequence[str] = (), max_line: Optional[int] = None) -> None:
         self._buffer = bytearray()
         self._lines_seen = 0
+        #: Credentials to redact from quoted lines.
+        self._secrets = secrets
+        #: The longest line accepted (``max_reply_bytes``); a longer one raises ``ReplyTooLargeError``.
+        self._max_line = max_line
+
+    def _too_long(self) -> ReplyTooLargeError:
+        self._buffer.clear()
+        return ReplyTooLargeError(
+            f'stream line {self._lines_seen + 1} is longer than max_reply_bytes={self._max_line}; reading stopped there'
+        )
 
     def feed(self, data: bytes) -> List[bytes]:
+        if self._max_line is not None:
+            return self._feed_bounded(data, self._max_line)
         buffer = self._buffer
         if buffer:
             buffer += data
@@ -80,6 +101,22 @@ class LineDecoder:
             return lines if line and not line.isspace() else []
         return [line for line in lines if line and not line.isspace()]
 
+    def _feed_bounded(self, data: bytes, limit: int) -> List[bytes]:
+        # Each line is measured before it is kept: the buffer never holds more than ``limit`` bytes.
+        buffer = self._buffer
+        lines: List[bytes] = []
+        start = 0
+        while True:
+            end = data.find(b'\n', start)
+            if len(buffer) + (len(data) if end < 0 else end) - start > limit:
+                raise self._too_long()
+            if end < 0:
+                buffer += data[start:]
+                return [line for line in lines if line and not line.isspace()]
+            lines.append(bytes(buffer) + data[start:end] if buffer else data[start:end])
+            buffer.clear()
+            start = end + 1
+
     def close(self) -> Optional[Any]:
         """End of the byte stream: a last line without its newline is decoded and returned.
 
@@ -94,7 +131,7 @@ class LineDecoder:
             return self.decode(line)
         except InvalidResponseError:
             raise IncompleteStreamError(
-                f'the stream ended in the middle of line {self._lines_seen + 1}: {_quote(line)}'
+                f'the stream ended in the middle of line {self._lines_seen + 1}: {quote(line, self._secrets)}'
             ) from None
 
     @property
@@ -108,10 +145,12 @@ class LineDecoder:
             obj = loads(line)
         except ValueError as exc:
             raise InvalidResponseError(
-                f'stream line {self._lines_seen + 1} is not JSON ({exc}): {_quote(line)}'
+                f'stream line {self._lines_seen + 1} is not JSON ({exc}): {quote(line, self._secrets)}'
             ) from None
         if not isinstance(obj, dict):
-            raise InvalidResponseError(f'stream line {self._lines_seen + 1} is not a JSON object: {_quote(line)}')
+            raise InvalidResponseError(
+                f'stream line {self._lines_seen + 1} is not a JSON object: {quote(line, self._secrets)}'
+            )
         self._lines_seen += 1
         error = obj.get('error')
         if error is not None:

@@ -50,6 +50,8 @@ from ._errors import (
     tls_failed,
     too_many_redirects,
 )
+from ._informational import InformationalSkippingAdapter
+from ._limits import BodyLimit, Inflater
 from ._model import Model
 from ._retry import Attempts, connect_failure_kind, refused
 from ._retry import causes as _causes
@@ -137,14 +139,30 @@ def _read_error(exc: Exception, url: str, deadline: Optional[Deadline] = None) -
     return broke_off(url, text)
 
 
-def _raw_chunks(response: requests.Response) -> Iterator[bytes]:
-    """Body bytes as they arrive: each HTTP chunk of a chunked reply, else whatever one read returns."""
+def _raw_chunks(response: requests.Response, inflater: Optional[Inflater] = None) -> Iterator[bytes]:
+    """Body bytes as they arrive: each HTTP chunk of a chunked reply, else whatever one read returns.
+
+    With an ``inflater`` (``max_reply_bytes``), the bytes are read as they came and decoded by it in
+    bounded pieces, so a decompression bomb never expands in urllib3's decoder.
+    """
     raw = response.raw
+    if inflater is not None:
+        undecoded = (
+            raw.read_chunked(decode_content=False)
+            if getattr(raw, 'chunked', False)
+            else raw.stream(_READ_SIZE, decode_content=False)
+        )
+        for data in undecoded:
+            yield from inflater.pieces(data)
+        yield from inflater.flush()
+        return
     if getattr(raw, 'chunked', False) or not hasattr(raw, 'read1'):
         yield from response.iter_content(chunk_size=None)
         return
     while True:
-        data = raw.read1(_READ_SIZE)
+        # Decoded as iter_content would be: a gzip body sent with a Content-Length or until the close
+        # is still gzip (urllib3 keeps its decoder's state across reads).
+        data = raw.read1(_READ_SIZE, decode_content=True)
         if not data:
             return
         yield data
@@ -181,16 +199,22 @@ class _Watchdog:
 
 
 def _iterate(
-    response: requests.Response, decoder: StreamDecoder[R], url: str, deadline: Optional[Deadline]
+    response: requests.Response,
+    decoder: StreamDecoder[R],
+    url: str,
+    deadline: Optional[Deadline],
+    inflater: Optional[Inflater] = None,
 ) -> Generator[R, None, None]:
     # A plain function, not a method: the generator must not hold the Stream, so that dropping the
     # Stream frees it at once and closes the connection.
     watchdog = _Watchdog(response, deadline)
     try:
-        chunks = _raw_chunks(response)
+        chunks = _raw_chunks(response, inflater)
         while True:
             try:
                 data = next(chunks, b'')
+            except ProtocolError:
+                raise  # ours: bad encoding of the body
             except Exception as exc:
                 # Whatever reading the body raises is the transport's failure, builtins included:
                 # urllib3 lets a chunk size of 2**64 or a negative one out as OverflowError or ValueError.
@@ -200,10 +224,37 @@ def _iterate(
             if deadline is not None and deadline.expired():
                 raise deadline.error(url)
             yield from decoder.feed(data)
+            if decoder.finished:
+                _drain(response, chunks)
+                return
         yield from decoder.close()
     finally:
         watchdog.cancel()
         response.close()
+
+
+def _drain(response: requests.Response, chunks: Iterator[bytes]) -> None:
+    """After the final line: read what follows for a moment (see ``_api.AFTER_FINAL_LINE``), so that a
+    body ending at once returns its connection to the pool; never wait for a server that holds it."""
+    sock = getattr(getattr(response.raw, 'connection', None), 'sock', None)
+    if sock is None:
+        return  # already released: the body had ended
+    seconds, limit = _api.AFTER_FINAL_LINE
+    end = time.monotonic() + seconds
+    previous = sock.gettimeout()
+    try:
+        sock.settimeout(seconds)
+        for data in chunks:
+            limit -= len(data)
+            left = end - time.monotonic()
+            if limit < 0 or left <= 0:
+                return  # more than a terminating chunk: the connection is closed, not reused
+            sock.settimeout(left)
+    except Exception:  # a body that does not end at once just costs its connection
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            sock.settimeout(previous)
 
 
 class Stream(Iterator[R]):
@@ -219,10 +270,15 @@ class Stream(Iterator[R]):
     """
 
     def __init__(
-        self, response: requests.Response, decoder: StreamDecoder[R], url: str, deadline: Optional[Deadline] = None
+        self,
+        response: requests.Response,
+        decoder: StreamDecoder[R],
+        url: str,
+        deadline: Optional[Deadline] = None,
+        inflater: Optional[Inflater] = None,
     ) -> None:
         self._response = response
-        self._chunks = _iterate(response, decoder, url, deadline)
+        self._chunks = _iterate(response, decoder, url, deadline, inflater)
 
     @property
     def status_code(self) -> int:
@@ -237,6 +293,17 @@ class Stream(Iterator[R]):
     def close(self) -> None:
         """Close the connection now; the server stops generating. Closing twice is harmless."""
         self._chunks.close()
+        self._response.close()
+
+    def _abort(self) -> None:
+        # Client.close(), perhaps while another thread is blocked reading this stream: shutting the socket
+        # down wakes that read (it then raises IncompleteStreamError); closing alone would not.
+        sock = getattr(getattr(self._response.raw, 'connection', None), 'sock', None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(ValueError):  # "generator already executing": that thread ends it
+            self._chunks.close()
         self._response.close()
 
     def __enter__(self) -> Stream[R]:
@@ -256,8 +323,11 @@ class Client:
 
     ``host`` defaults to ``OLLAMA_HOST``, else ``http://127.0.0.1:11434``. ``timeout`` is a number, a
     ``(connect, read)`` pair, ``None`` or a ``Timeout``; by default connecting gives up after 10 s and
-    reading never does (a generation may take minutes). ``retries`` extra attempts are made for
-    refused connections and 429/502/503/504 replies. ``session`` is a ``requests.Session`` of yours,
+    reading never does (a generation may take minutes); ``Timeout(total=...)`` bounds a whole call.
+    ``retries`` extra attempts are made for refused connections, 429/502/503/504 replies, and, for calls
+    safe to repeat, connections closed before any reply (README, "Errors and retries").
+    ``max_reply_bytes`` (default no limit) caps a non-streamed reply after decompression and one stream
+    line: past it ``ReplyTooLargeError`` is raised. ``session`` is a ``requests.Session`` of yours,
     used as it is and never closed here. ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests;
     the official client's (httpx's) ``proxy``, ``trust_env``, ``limits`` (``max_keepalive_connections`` or
     ``max_connections``: connections kept per host) and a ``timeout`` with ``connect``/``read`` attributes
@@ -284,6 +354,7 @@ class Client:
         retries: Union[int, Retry] = 2,
         follow_redirects: bool = True,
         strict_streams: bool = False,
+        max_reply_bytes: Optional[int] = None,
         **kwargs: Any,
     ) -> None:
         kwargs = dict(kwargs)
@@ -294,12 +365,22 @@ class Client:
                 f'Client() got unexpected keyword argument(s) {", ".join(sorted(unknown))}; '
                 f'accepted besides the named ones: {_ACCEPTED}'
             )
-        self._config = ClientConfig.build(host, headers, timeout, retries, follow_redirects, strict_streams)
+        self._config = ClientConfig.build(
+            host,
+            headers,
+            timeout,
+            retries,
+            follow_redirects,
+            strict_streams=strict_streams,
+            max_reply_bytes=max_reply_bytes,
+        )
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
         if self._owns_session:
             # A redirect loop must end soon; a caller's session keeps the limit its owner chose.
             self._session.max_redirects = self._config.max_redirects
+            for prefix in ('http://', 'https://'):
+                self._session.mount(prefix, InformationalSkippingAdapter())
             # A client dropped without close() closes its idle pooled connections when collected, as
             # urllib3 >= 1.26.16 does for a collected pool; earlier 1.26 releases left those sockets open.
             weakref.finalize(self, self._session.close)
@@ -321,6 +402,9 @@ class Client:
         self._reuse = self._owns_session and 'auth' not in kwargs
         self._prepared: Dict[Tuple[str, str, Optional[str]], Tuple[requests.PreparedRequest, Dict[str, Any]]] = {}
         self._sleep: Callable[[float], None] = time.sleep
+        # The streams still open, for close(); weak, so that a dropped stream is freed as before.
+        self._streams: weakref.WeakSet[Stream[Any]] = weakref.WeakSet()
+        self._streams_lock = threading.Lock()
 
     @property
     def config(self) -> ClientConfig:
@@ -435,8 +519,17 @@ class Client:
         # content reads through iter_content in 10 KB steps, ~25 us more for each small reply here.
         # The read returns the connection to the pool as soon as the body is complete.
         watchdog = _Watchdog(response, deadline)
+        limit = self._config.max_reply_bytes
         try:
-            body: bytes = response.raw.read(decode_content=True)
+            if limit is None:
+                body: bytes = response.raw.read(decode_content=True)
+            else:
+                capped = BodyLimit(limit, url)
+                for piece in _raw_chunks(response, Inflater(response.headers.get('content-encoding'))):
+                    capped.add(piece)
+                body = capped.body()
+        except ProtocolError:
+            raise  # ours: too large, or badly encoded
         except Exception as exc:  # see _iterate: bad framing escapes urllib3 as builtin errors
             raise _read_error(exc, url, deadline) from None
         finally:
@@ -460,10 +553,25 @@ class Client:
         response = self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
         if response.status_code >= 400:
             return call.reply(response.status_code, self._read(response, url, deadline), self._secrets)
-        return Stream(response, call.stream_decoder(self._secrets, self._config.strict_streams), url, deadline)
+        limit = self._config.max_reply_bytes
+        stream = Stream(
+            response,
+            call.stream_decoder(self._secrets, self._config.strict_streams, limit),
+            url,
+            deadline,
+            None if limit is None else Inflater(response.headers.get('content-encoding')),
+        )
+        with self._streams_lock:
+            self._streams.add(stream)
+        return stream
 
     def close(self) -> None:
-        """Close the client's own session and its connections; a caller's session is left open."""
+        """Close the streams this client opened that are still open (their servers see the disconnect), and
+        the client's own session and its connections; a caller's session is left open."""
+        with self._streams_lock:
+            streams, self._streams = list(self._streams), weakref.WeakSet()
+        for stream in streams:
+            stream._abort()
         if self._owns_session:
             self._session.close()
 

@@ -11,9 +11,12 @@ up in an error message or traceback.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import json
 import re
 import traceback
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
@@ -26,12 +29,14 @@ from tests._faults import (
     RESET,
     Close,
     FaultServer,
+    Hold,
     Reply,
     Send,
     bad_chunk_size,
     chunk,
     cut,
     cut_body,
+    endless,
     head,
     json_reply,
     ndjson,
@@ -65,6 +70,7 @@ class Call:
 
 CALLS: Mapping[str, Call] = {
     'chat': Call(lambda c: c.chat('m', MESSAGES), lambda r: r.message.content, False),
+    'chat_dump': Call(lambda c: c.chat('m', MESSAGES), lambda r: r.model_dump()['message']['content'], False),
     'chat_stream': Call(lambda c: c.chat('m', MESSAGES, stream=True), lambda r: r.message.content, True),
     'generate_stream': Call(lambda c: c.generate('m', 'hi', stream=True), lambda r: r.response, True),
     'embed': Call(lambda c: c.embed('e', 'hi'), lambda r: r.model, False),
@@ -134,6 +140,62 @@ def _emoji_split_pieces() -> List[bytes]:
 _HUGE_TEXT = 'x' * 12_000_000
 _HUGE_LINE = ndjson({'model': 'm', 'response': _HUGE_TEXT, 'done': True})[0]
 _HTML_502 = b'<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n'  # noqa: E501
+
+
+def _straddling(cut: int) -> bytes:
+    """A page that echoes the request's Authorization header with the key across character ``cut``."""
+    start = cut - len(SECRET) // 2
+    return (b'x' * (start - len('Bearer ')) + f'Bearer {SECRET} echoed back'.encode()).ljust(cut + 500, b'.')
+
+
+#: A JSON object nested 100,000 deep: more than json's recursion can decode.
+_DEEP = b'{"a":' * 100_000 + b'1' + b'}' * 100_000
+
+
+def _deep_tool_call() -> Dict[str, Any]:
+    arguments: Dict[str, Any] = {'x': 1}
+    for _ in range(400):  # 800 levels: json decodes them, Python's recursion cannot re-encode them
+        arguments = {'a': [arguments]}
+    line = chat_line('ok', done=True)
+    line['message']['tool_calls'] = [{'function': {'name': 'f', 'arguments': arguments}}]
+    return line
+
+
+def _gzip_stream(*, close: bool) -> Reply:
+    """A gzip-encoded NDJSON stream that is not chunked: framed by Content-Length, or by the close."""
+    body = gzip.compress(b''.join(ndjson(chat_line('a'), chat_line('b', done=True))))
+    fields = {'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip'}
+    if close:
+        return (Send(head(200, {**fields, 'Connection': 'close'}) + body), Close())
+    return (Send(head(200, {**fields, 'Content-Length': str(len(body))}) + body),)
+
+
+CAPPED = {'max_reply_bytes': 1 << 20}
+
+
+@functools.lru_cache(maxsize=None)
+def gzip_bomb() -> bytes:
+    """64 MiB of zeros, gzip-compressed to about 64 KiB."""
+    z = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = b'\0' * (1 << 20)
+    parts = [z.compress(zeros) for _ in range(64)]
+    return b''.join(parts) + z.flush()
+
+
+def gzip_reply(body: bytes) -> Reply:
+    """A JSON reply whose (already compressed) ``body`` is sent with ``Content-Encoding: gzip``."""
+    fields = {'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': str(len(body))}
+    return (Send(head(200, fields) + body),)
+
+
+def gzip_stream(lines: List[bytes], tail: bytes = b'') -> Reply:
+    """A chunked NDJSON stream compressed with gzip; ``tail`` (already compressed) follows ``lines``."""
+    z = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    body = z.compress(b''.join(lines)) + (z.flush(zlib.Z_SYNC_FLUSH) if tail else z.flush())
+    fields = {'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip', 'Transfer-Encoding': 'chunked'}
+    pieces = [body] + ([tail[10:]] if tail else [])  # the bomb's deflate data, without its own gzip header
+    return (Send(head(200, fields)), *(Send(chunk(p)) for p in pieces), Send(b'0\r\n\r\n'))
+
 
 CHAT_OK = json_reply(chat_line('ok', done=True))
 _CHAT_OK_BODY = json.dumps(chat_line('ok', done=True)).encode()
@@ -410,6 +472,132 @@ FAULTS: Sequence[Fault] = [
         for name, size in (('not-hex', b'zz'), ('negative', b'-1'), ('2-to-the-64', b'10000000000000000'))
         for call in ('chat_stream', 'chat')
     ),
+    # --- deep JSON, 1xx interim replies, gzip without chunking: documented errors or the right result ---
+    Fault(
+        'json-nested-deeper-than-json-decodes',
+        'chat',
+        (reply(200, _DEEP),),
+        raises=ollama.InvalidResponseError,
+        match='chat reply is not JSON .nested too deeply',
+    ),
+    Fault(
+        'stream-line-nested-deeper-than-json-decodes',
+        'chat_stream',
+        (stream([*ndjson(chat_line('a')), _DEEP + b'\n']),),
+        raises=ollama.InvalidResponseError,
+        match='stream line 2 is not JSON .nested too deeply',
+        chunks=('a',),
+    ),
+    Fault(
+        # Valid JSON as deep as json decodes; model_dump() must re-encode what was decoded.
+        'deep-tool-call-arguments-model-dump',
+        'chat_dump',
+        (json_reply(_deep_tool_call()),),
+        chunks=('ok',),
+    ),
+    Fault(
+        'early-hints-before-the-reply',
+        'chat',
+        ((Send(b'HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n'), *CHAT_OK),),
+        chunks=('ok',),
+    ),
+    Fault(
+        'two-interim-replies-before-a-stream',
+        'chat_stream',
+        ((Send(b'HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n'), *STREAM_OK),),
+        chunks=('a', 'b'),
+    ),
+    Fault('gzip-stream-with-content-length', 'chat_stream', (_gzip_stream(close=False),), chunks=('a', 'b')),
+    Fault('gzip-stream-until-close', 'chat_stream', (_gzip_stream(close=True),), chunks=('a', 'b')),
+    # --- a key echoed back where the message cuts the text short: redacted before the cut ---
+    Fault(
+        'key-straddling-the-error-page-excerpt',
+        'chat',
+        (reply(502, _straddling(2000), content_type='text/html'),),
+        client={'retries': 0},
+        raises=ollama.ResponseError,
+        status_code=502,
+        match='characters in all',
+    ),
+    Fault(
+        'key-straddling-the-quote-of-a-bad-line',
+        'chat_stream',
+        (stream([*ndjson(chat_line('a')), _straddling(200) + b'\n']),),
+        raises=ollama.InvalidResponseError,
+        match='line 2 is not JSON',
+        chunks=('a',),
+    ),
+    Fault(
+        'key-straddling-the-quote-of-a-bad-body',
+        'chat',
+        (reply(200, _straddling(200), content_type='text/plain'),),
+        raises=ollama.InvalidResponseError,
+        match='reply is not JSON',
+    ),
+    Fault(
+        'key-straddling-the-quote-of-a-cut-last-line',
+        'chat_stream',
+        (stream([*ndjson(chat_line('a')), _straddling(200)]),),
+        raises=ollama.IncompleteStreamError,
+        match='in the middle of line 2',
+        chunks=('a',),
+    ),
+    # --- a stream is complete at its final line, whatever the server does next ---
+    Fault(
+        'final-line-then-the-server-holds-the-body-open',
+        'chat_stream',
+        ((*stream(ndjson(chat_line('a'), chat_line('b', done=True)), end=False), Hold(5)),),
+        chunks=('a', 'b'),
+        within=2,
+    ),
+    Fault(
+        'final-line-then-more-bytes-forever',
+        'generate_stream',
+        ((*stream(ndjson({'response': 'a', 'done': True}), end=False), Hold(5, tick=b'x' * 1000)),),
+        chunks=('a',),
+        within=2,
+    ),
+    # --- max_reply_bytes: a reply or stream line past the limit stops there ---
+    Fault(
+        'gzip-bomb-reply-stops-at-the-limit',
+        'chat',
+        (gzip_reply(gzip_bomb()),),
+        client=CAPPED,
+        raises=ollama.ReplyTooLargeError,
+        also=(ollama.ProtocolError,),
+        match=r'larger than max_reply_bytes=1048576 \(after decompression\)',
+    ),
+    Fault(
+        'endless-reply-stops-at-the-limit',
+        'chat',
+        (endless(b'x' * 65536, every=0.001),),
+        client=CAPPED,
+        raises=ollama.ReplyTooLargeError,
+    ),
+    Fault(
+        'gzip-bomb-stream-line-stops-at-the-limit',
+        'chat_stream',
+        (gzip_stream([*ndjson(chat_line('a'))], tail=gzip_bomb()),),
+        client=CAPPED,
+        raises=ollama.ReplyTooLargeError,
+        match='stream line 2 is longer than max_reply_bytes=1048576',
+        chunks=('a',),
+    ),
+    Fault(
+        'gzip-reply-within-the-limit',
+        'chat',
+        (gzip_reply(gzip.compress(_CHAT_OK_BODY)),),
+        client=CAPPED,
+        chunks=('ok',),
+    ),
+    Fault(
+        'gzip-stream-within-the-limit',
+        'chat_stream',
+        (gzip_stream(ndjson(chat_line('a'), chat_line('b', done=True))),),
+        client=CAPPED,
+        chunks=('a', 'b'),
+    ),
+    Fault('stream-within-the-limit', 'chat_stream', (STREAM_OK,), client=CAPPED, chunks=('a', 'b')),
     # --- a reply that is there but wrong ---
     Fault(
         'error-line-mid-stream',
@@ -615,7 +803,8 @@ def verify(
         if fault.status_code is not None:
             assert isinstance(error, ollama.ResponseError) and error.status_code == fault.status_code
         shown = ''.join(traceback.format_exception(type(error), error, error.__traceback__))
-        assert SECRET not in shown and SECRET not in repr(error)
+        # Not even a part: the first 8 characters of the key would narrow it down.
+        assert SECRET[:8] not in shown and SECRET[:8] not in repr(error), shown
     assert tuple(got) == fault.chunks
     assert len(server.requests) == fault.attempts, [(r.method, r.path) for r in server.requests]
     assert len(waits) == len(fault.waits), waits

@@ -132,8 +132,10 @@ DIFFERENCES: List[Difference] = [
     ),
     Difference(
         'timeouts and retries', 'no timeout, no retries',
-        'connect timeout 10 s; 2 retries on refused connections and 429/502/503/504',
-        'a dead host fails in seconds; transient proxy and load errors recover by themselves',
+        'connect timeout 10 s; 2 retries on refused connections, 429/502/503/504, and (for calls safe to repeat '
+        'only) connections closed before a reply; optional `Timeout(total=)` and `max_reply_bytes=`',
+        'a dead host fails in seconds; transient proxy and load errors recover by themselves; nothing that may '
+        'have run is run twice; a hostile or broken server cannot hold a call or fill memory',
     ),
     Difference(
         'bad arguments', 'pydantic `ValidationError` for some', '`RequestError` (also a `ValueError`)',

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+import tracemalloc
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -10,15 +12,20 @@ import aiohttp
 import pytest
 
 import ollama_lite as ollama
-from tests._faults import DROP, FaultServer
+from tests._faults import DROP, FaultServer, endless, ndjson
 from tests.fault_cases import (
     BLOB,
     BLOB_REPLIES,
     CALLS,
     FAULTS,
+    MESSAGES,
     SECRET,
     Fault,
     arm,
+    chat_line,
+    gzip_bomb,
+    gzip_reply,
+    gzip_stream,
     host_for,
     verify,
     verify_blob_upload,
@@ -120,3 +127,41 @@ async def test_resends_with_a_callers_session_never_exceed_retries(
         with pytest.raises(ollama.ConnectError, match='closed the connection without replying'):
             await CALLS[call].invoke(client)
     assert len(server.requests) == sent
+
+
+@pytest.mark.usefixtures('no_leaks')
+@pytest.mark.parametrize('own_session', [True, False])
+async def test_close_closes_the_streams_still_open(
+    fault_servers: Tuple[FaultServer, FaultServer], own_session: bool
+) -> None:
+    server, _ = fault_servers
+    server.script(endless(ndjson(chat_line('x'))[0]))
+    session = None if own_session else aiohttp.ClientSession()
+    client = ollama.AsyncClient(server.url, session=session)
+    stream = await client.chat('m', MESSAGES, stream=True)
+    assert (await stream.__anext__()).message.content == 'x'
+    await client.close()
+    assert await asyncio.get_running_loop().run_in_executor(None, server.wait_disconnect, 5) is not None
+    assert [c async for c in stream] == []
+    if session is not None:
+        await session.close()
+
+
+@pytest.mark.usefixtures('no_leaks')
+@pytest.mark.parametrize('stream', [False, True])
+async def test_a_gzip_bomb_never_grows_memory_past_the_limit(
+    fault_servers: Tuple[FaultServer, FaultServer], stream: bool
+) -> None:
+    server, _ = fault_servers
+    server.script(gzip_stream([], tail=gzip_bomb()) if stream else gzip_reply(gzip_bomb()))
+    async with ollama.AsyncClient(server.url, max_reply_bytes=1 << 20) as client:
+        tracemalloc.start()
+        try:
+            with pytest.raises(ollama.ReplyTooLargeError):
+                result = await client.chat('m', MESSAGES, stream=stream)
+                if stream:
+                    [c async for c in result]
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 8 << 20, f'{peak / (1 << 20):.1f} MiB held at the peak'

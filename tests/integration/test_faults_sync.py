@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+import tracemalloc
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -11,15 +13,20 @@ import requests
 import urllib3
 
 import ollama_lite as ollama
-from tests._faults import DROP, FaultServer
+from tests._faults import DROP, FaultServer, endless, ndjson, stall
 from tests.fault_cases import (
     BLOB,
     BLOB_REPLIES,
     CALLS,
     FAULTS,
+    MESSAGES,
     SECRET,
     Fault,
     arm,
+    chat_line,
+    gzip_bomb,
+    gzip_reply,
+    gzip_stream,
     host_for,
     verify,
     verify_blob_upload,
@@ -86,3 +93,64 @@ def test_a_callers_urllib3_retries_do_not_resend_a_post(
         with pytest.raises(ollama.ConnectError, match='closed the connection without replying'):
             CALLS[call].invoke(client)
     assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize('own_session', [True, False])
+def test_close_closes_the_streams_still_open(fault_servers: Tuple[FaultServer, FaultServer], own_session: bool) -> None:
+    server, _ = fault_servers
+    server.script(endless(ndjson(chat_line('x'))[0]))
+    session = None if own_session else requests.Session()
+    client = ollama.Client(server.url, session=session)
+    stream = client.chat('m', MESSAGES, stream=True)
+    assert next(stream).message.content == 'x'
+    client.close()
+    assert server.wait_disconnect(5) is not None  # the server saw the client leave
+    assert list(stream) == []
+    if session is not None:
+        session.close()
+
+
+def test_close_wakes_a_thread_blocked_reading_a_stream(fault_servers: Tuple[FaultServer, FaultServer]) -> None:
+    server, _ = fault_servers
+    server.script(stall(ndjson(chat_line('x')), 10))
+    client = ollama.Client(server.url)
+    stream = client.chat('m', MESSAGES, stream=True)
+    errors: List[BaseException] = []
+    first = threading.Event()
+
+    def read() -> None:
+        try:
+            for _ in stream:
+                first.set()  # then the next read blocks on the stalled stream
+        except Exception as exc:
+            errors.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    assert first.wait(5)
+    client.close()
+    reader.join(5)
+    assert not reader.is_alive()
+    assert server.wait_disconnect(5) is not None
+    # Closed while blocked in a read, the stream raises; closed between two reads, it just ends.
+    assert all(isinstance(e, ollama.IncompleteStreamError) for e in errors), errors
+
+
+@pytest.mark.parametrize('stream', [False, True])
+def test_a_gzip_bomb_never_grows_memory_past_the_limit(
+    fault_servers: Tuple[FaultServer, FaultServer], stream: bool
+) -> None:
+    # 64 MiB once decompressed; with max_reply_bytes=1 MiB, no more than a few MiB are ever held.
+    server, _ = fault_servers
+    server.script(gzip_stream([], tail=gzip_bomb()) if stream else gzip_reply(gzip_bomb()))
+    with ollama.Client(server.url, max_reply_bytes=1 << 20) as client:
+        tracemalloc.start()
+        try:
+            with pytest.raises(ollama.ReplyTooLargeError):
+                result = client.chat('m', MESSAGES, stream=stream)
+                if stream:
+                    list(result)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 8 << 20, f'{peak / (1 << 20):.1f} MiB held at the peak'

@@ -77,6 +77,22 @@ def test_parse_host_rejects_invalid(host: str, match: str) -> None:
     assert repr(host) in str(info.value)
 
 
+@pytest.mark.parametrize(
+    'host',
+    [
+        'http://admin:s3cret-passw0rd@localhost:99999',
+        'ftp://admin:s3cret-passw0rd@localhost',
+        'admin:s3cret-passw0rd@local host',
+        'http://admin:s3cret/passw0rd@ex$mple.com',
+        'https://admin:s3cret@passw0rd@localhost/?q=1',
+    ],
+)
+def test_credentials_in_the_host_never_appear_in_its_error(host: str) -> None:
+    with pytest.raises(ValueError, match=r'\*\*\*@') as info:
+        parse_host(host)
+    assert 's3cret' not in str(info.value) and 'passw0rd' not in str(info.value)
+
+
 def test_invalid_host_fails_at_construction() -> None:
     with pytest.raises(ValueError, match='ftp'):
         ollama.Client('ftp://x')
@@ -329,3 +345,16 @@ def test_copying_a_message_with_images_leaves_callers_message_alone() -> None:
     call = _api.chat('m', [msg])
     assert json.loads(call.body or b'')['messages'][0]['images'] == ['YWJj']
     assert msg.images == [b'abc']
+
+
+@pytest.mark.parametrize('value', [0, -1, True, 1.5, '1000'])
+def test_max_reply_bytes_refuses_what_is_not_a_size(value: Any) -> None:
+    with pytest.raises(ollama.RequestError, match='max_reply_bytes must be a whole number'):
+        ollama.Client(max_reply_bytes=value)
+    with pytest.raises(ollama.RequestError, match='max_reply_bytes must be a whole number'):
+        ollama.AsyncClient(max_reply_bytes=value)
+
+
+def test_max_reply_bytes_asks_only_for_encodings_it_decodes() -> None:
+    assert ClientConfig.build(max_reply_bytes=10).headers['accept-encoding'] == 'gzip, deflate'
+    assert 'accept-encoding' not in ClientConfig.build().headers
