@@ -271,7 +271,7 @@ class ClientConfig:
             merged['accept-encoding'] = ACCEPT_ENCODING
         api_key = os.environ.get('OLLAMA_API_KEY')
         key_from_env = bool(api_key) and 'authorization' not in merged
-        if key_from_env:
+        if api_key and key_from_env:
             _check_header_value(api_key, 'OLLAMA_API_KEY', secret=True)
             merged['authorization'] = f'Bearer {api_key}'
         return cls(
