@@ -8,7 +8,7 @@ says a client must. The client's own session mounts this adapter; a caller's ses
 from __future__ import annotations
 
 import http.client
-from typing import Any, Tuple
+from typing import Tuple
 
 import requests.adapters
 import urllib3
@@ -47,6 +47,6 @@ class _HTTPSConnectionPool(urllib3.HTTPSConnectionPool):
 class InformationalSkippingAdapter(requests.adapters.HTTPAdapter):
     """requests' ``HTTPAdapter``, with connections that skip 1xx interim replies."""
 
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
+    def __init__(self) -> None:
+        super().__init__()
         self.poolmanager.pool_classes_by_scheme = {'http': _HTTPConnectionPool, 'https': _HTTPSConnectionPool}

@@ -40,7 +40,7 @@ def too_large(url: str, limit: int, what: str = 'reply') -> ReplyTooLargeError:
 class Inflater:
     """Undo a ``Content-Encoding`` piece by piece, never making more than ``PIECE`` bytes at once."""
 
-    __slots__ = ('_encoding', '_raw_deflate', '_started', '_z')
+    __slots__ = ('_encoding', '_head', '_raw_deflate', '_z')
 
     def __init__(self, encoding: Optional[str]) -> None:
         name = (encoding or 'identity').strip().lower()
@@ -51,15 +51,15 @@ class Inflater:
             )
         self._encoding = name
         self._raw_deflate = False
-        self._started = False
+        # "deflate" input seen before any output, to start again from if it turns out to be raw deflate.
+        self._head: Optional[bytearray] = bytearray() if name == 'deflate' else None
         self._z = self._new()
 
     def _new(self) -> Optional[zlib._Decompress]:
         if self._encoding == 'identity':
             return None
         if self._encoding == 'deflate':
-            # "deflate" is meant to be zlib-wrapped; some servers send it raw.
-            return zlib.decompressobj(-zlib.MAX_WBITS if self._raw_deflate else zlib.MAX_WBITS)
+            return zlib.decompressobj(zlib.MAX_WBITS)  # meant to be zlib-wrapped; see pieces() for raw
         return zlib.decompressobj(16 + zlib.MAX_WBITS)
 
     def pieces(self, data: bytes) -> Iterator[bytes]:
@@ -68,17 +68,20 @@ class Inflater:
         if z is None:
             yield data
             return
+        if self._head is not None:
+            self._head += data
         while data:
             try:
                 out = z.decompress(data, PIECE)
             except zlib.error as exc:
-                if self._encoding == 'deflate' and not self._started and not self._raw_deflate:
-                    self._raw_deflate = True  # not zlib-wrapped: start again as raw deflate
+                if self._head is not None and not self._raw_deflate:
+                    self._raw_deflate = True  # not zlib-wrapped: start again, from the top, as raw deflate
                     self._z = z = zlib.decompressobj(-zlib.MAX_WBITS)
+                    data, self._head = bytes(self._head), None
                     continue
                 raise InvalidResponseError(f'the reply is not valid {self._encoding} ({exc})') from None
-            self._started = True
             if out:
+                self._head = None
                 yield out
             if not z.eof:
                 data = z.unconsumed_tail
