@@ -119,8 +119,9 @@ class Endpoint(Generic[R]):
 # Not repeatable: generate and chat (the server may still be generating the first answer, and a second
 # one doubles minutes of GPU work), pull, push, create, copy and delete (they change the server's models;
 # a second delete answers 404 although the first one worked), web_search and web_fetch (each call counts
-# against the ollama.com account). Repeatable: reads that change nothing (list, ps, version, show) and
-# embeddings, a pure function of the input.
+# against the ollama.com account), their relay through the server (the server's calls count the same) and
+# signout. Repeatable: reads that change nothing (list, ps, version, show, status, whoami,
+# model_recommendations, and the liveness checks) and embeddings, a pure function of the input.
 GENERATE = Endpoint('generate', 'POST', '/api/generate', GenerateResponse, _done)
 CHAT = Endpoint('chat', 'POST', '/api/chat', ChatResponse, _done)
 EMBED = Endpoint('embed', 'POST', '/api/embed', EmbedResponse, repeatable=True)
@@ -136,13 +137,17 @@ COPY = Endpoint('copy', 'POST', '/api/copy', StatusResponse, status_only=True)
 DELETE = Endpoint('delete', 'DELETE', '/api/delete', StatusResponse, status_only=True)
 WEB_SEARCH = Endpoint('web_search', 'POST', CLOUD_ORIGIN + '/api/web_search', WebSearchResponse)
 WEB_FETCH = Endpoint('web_fetch', 'POST', CLOUD_ORIGIN + '/api/web_fetch', WebFetchResponse)
-SERVER_STATUS = Endpoint('status', 'GET', '/api/status', ServerStatusResponse)
-WHOAMI = Endpoint('whoami', 'POST', '/api/me', UserResponse)
+SERVER_STATUS = Endpoint('status', 'GET', '/api/status', ServerStatusResponse, repeatable=True)
+WHOAMI = Endpoint('whoami', 'POST', '/api/me', UserResponse, repeatable=True)
 SIGNOUT = Endpoint('signout', 'POST', '/api/signout', StatusResponse, status_only=True)
 SERVER_WEB_SEARCH = Endpoint('server_web_search', 'POST', KEYLESS_PATHS[0], WebSearchResponse)
 SERVER_WEB_FETCH = Endpoint('server_web_fetch', 'POST', KEYLESS_PATHS[1], WebFetchResponse)
 MODEL_RECOMMENDATIONS = Endpoint(
-    'model_recommendations', 'GET', '/api/experimental/model-recommendations', ModelRecommendationsResponse
+    'model_recommendations',
+    'GET',
+    '/api/experimental/model-recommendations',
+    ModelRecommendationsResponse,
+    repeatable=True,
 )
 #: The liveness checks: ``GET /`` answers the text "Ollama is running", ``HEAD /api/version`` only a status.
 ROOT_PATH = '/'
@@ -150,6 +155,8 @@ VERSION_PATH = '/api/version'
 #: Both blob requests are safe to repeat: the HEAD only asks, and an upload is addressed by the file's
 #: digest, so a second upload stores the same bytes under the same name.
 BLOB_REPEATABLE = True
+#: The liveness checks (``GET /``, ``HEAD /api/version``) only ask.
+LIVENESS_REPEATABLE = True
 
 
 class StreamDecoder(Generic[R]):

@@ -1329,7 +1329,7 @@ class AsyncClient:
         :meth:`is_running` for a yes-or-no answer.
         """
         url = self._config.url(_api.ROOT_PATH)
-        response = await self._open('GET', url, None)
+        response = await self._open('GET', url, None, repeatable=_api.LIVENESS_REPEATABLE)
         return _api.check_alive(response.status, await self._read(response, url))
 
     async def is_running(self) -> bool:
@@ -1340,7 +1340,7 @@ class AsyncClient:
         """
         url = self._config.url(_api.VERSION_PATH)
         try:
-            response = await self._open('HEAD', url, None)
+            response = await self._open('HEAD', url, None, repeatable=_api.LIVENESS_REPEATABLE)
             await self._read(response, url)
         except (ConnectError, ProtocolError, RequestTimeout):
             return False

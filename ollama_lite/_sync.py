@@ -1150,7 +1150,7 @@ class Client:
         :meth:`is_running` for a yes-or-no answer.
         """
         url = self._config.url(_api.ROOT_PATH)
-        response = self._open('GET', url, None)
+        response = self._open('GET', url, None, repeatable=_api.LIVENESS_REPEATABLE)
         return _api.check_alive(response.status_code, self._read(response, url))
 
     def is_running(self) -> bool:
@@ -1161,7 +1161,7 @@ class Client:
         """
         url = self._config.url(_api.VERSION_PATH)
         try:
-            response = self._open('HEAD', url, None)
+            response = self._open('HEAD', url, None, repeatable=_api.LIVENESS_REPEATABLE)
             self._read(response, url)
         except (ConnectError, ProtocolError, RequestTimeout):
             return False
