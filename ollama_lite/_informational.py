@@ -47,6 +47,6 @@ class _HTTPSConnectionPool(urllib3.HTTPSConnectionPool):
 class InformationalSkippingAdapter(requests.adapters.HTTPAdapter):
     """requests' ``HTTPAdapter``, with connections that skip 1xx interim replies."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, pool_maxsize: int = requests.adapters.DEFAULT_POOLSIZE) -> None:
+        super().__init__(pool_maxsize=pool_maxsize)
         self.poolmanager.pool_classes_by_scheme = {'http': _HTTPConnectionPool, 'https': _HTTPSConnectionPool}
