@@ -25,6 +25,7 @@ from aiohttp import web
 
 import ollama_lite as ollama
 from tests._live import LiveServer, ndjson
+from tests._loops import run_async
 
 pytestmark = pytest.mark.usefixtures('no_leaks')
 
@@ -372,7 +373,7 @@ def test_built_and_used_outside_a_running_loop(live: LiveServer) -> None:
         async with client:
             return (await client.version()).version
 
-    assert asyncio.run(use()) == '9'
+    assert run_async(use()) == '9'
 
 
 async def test_create_blob_streams_the_file(live: LiveServer, tmp_path: Path) -> None:

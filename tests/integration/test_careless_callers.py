@@ -7,7 +7,6 @@ Never a ``ConnectionError``, which code that retries on ``ConnectionError`` woul
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
@@ -15,6 +14,7 @@ import pytest
 
 import ollama_lite as ollama
 from tests._faults import FaultServer, json_reply
+from tests._loops import run_async
 from tests.fault_cases import MESSAGES, chat_line
 
 KEY = 'sk-careless-0123456789'
@@ -123,7 +123,7 @@ def test_async(
 
     error: Optional[BaseException] = None
     try:
-        asyncio.run(run())
+        run_async(run())
     except Exception as exc:
         error = exc
     _check(mistake, error, server)

@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Awaitable, Dict, List, Optional, Tuple, TypeVar
+from typing import Any, Dict, List, Optional, Tuple, TypeVar
 
 import pytest
 
@@ -34,6 +34,7 @@ from ollama_lite import (
 )
 from ollama_lite.testing import EmulatorURL, Reply
 from ollama_lite.testing.pytest_plugin import async_ollama_emulator, ollama_emulator
+from tests._loops import run_async
 
 __all__ = ['async_ollama_emulator', 'ollama_emulator']
 
@@ -58,20 +59,6 @@ def add(a: int, b: int) -> int:
 
 
 T = TypeVar('T')
-
-
-def run_async(coro: Awaitable[T]) -> T:
-    """``coro`` run to the end in a loop of its own, as ``asyncio.run`` would, but leaving the current loop set.
-
-    asyncio.run replaces the current loop and drops it unclosed, which pytest-asyncio (on Python 3.8) leaves
-    set after each async test: the dropped loop's sockets would then be reported as leaked.
-    """
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coro)
-    finally:
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
 
 
 def run_tools(transport: str, url: str, *args: Any, **kwargs: Any) -> ToolRun:

@@ -25,6 +25,7 @@ from yarl import URL
 
 import ollama_lite as ollama
 from ollama_lite import _api as ollama_api
+from tests._loops import run_async
 from tests._mocks import aiohttp_mock, sent_body
 from tests.cases import CASES, ERROR_CASES, HOST, Case, ErrorCase
 
@@ -348,7 +349,7 @@ def test_built_outside_any_event_loop(mock: aioresponses) -> None:
         async with c:
             return (await c.version()).version
 
-    assert asyncio.run(use()) == '1'
+    assert run_async(use()) == '1'
 
 
 def test_one_event_loop_per_client(mock: aioresponses) -> None:
@@ -366,8 +367,8 @@ def test_one_event_loop_per_client(mock: aioresponses) -> None:
             c._loop = asyncio.get_running_loop()  # let close() run here, in a loop
             await c.close()
 
-    asyncio.run(first())
-    asyncio.run(second())
+    run_async(first())
+    run_async(second())
 
 
 async def test_create_blob_skips_upload_when_present(
