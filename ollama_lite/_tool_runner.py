@@ -22,7 +22,6 @@ from datetime import date, datetime
 from datetime import time as time_of_day
 from enum import Enum
 from typing import (
-    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
@@ -33,6 +32,7 @@ from typing import (
     Mapping,
     NamedTuple,
     Optional,
+    Protocol,
     Sequence,
     Tuple,
     Union,
@@ -48,8 +48,21 @@ from ._structured import parse
 from ._tool_args import ArgumentError, Parameters
 from ._types import ChatResponse, Logprob, Message, MessageLike, Tool, ToolCall, ToolFunction
 
-if TYPE_CHECKING:
-    from ._sync import Stream
+
+class ChatChunks(Protocol):
+    """What the runner needs of ``Client.chat(..., stream=True)``'s ``Stream``: its chunks, and closing it.
+    (A protocol, so that the runner, which sits above the clients, never imports them.)"""
+
+    def __iter__(self) -> Iterator[ChatResponse]: ...
+
+    def __next__(self) -> ChatResponse: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> ChatChunks: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
+
 
 __all__ = [
     'MaxRoundsError',
@@ -475,7 +488,7 @@ def run_tools(loop: _Loop, *, stream: bool) -> Union[ToolRun, ToolRunStream]:
         loop.ran(_run_calls(loop, pending))
 
 
-def _streamed(loop: _Loop, chunks: Stream[ChatResponse]) -> Generator[ToolRunItem, None, None]:
+def _streamed(loop: _Loop, chunks: ChatChunks) -> Generator[ToolRunItem, None, None]:
     while True:
         reply = _Reply()
         # Closing this generator at a yield leaves the with block, which closes the HTTP stream.
@@ -534,7 +547,7 @@ class ToolRunStream(Iterator[ToolRunItem]):
     >>> for item in client.run_tools('llama3.2', messages, [get_weather], stream=True): ...
     """
 
-    def __init__(self, items: Generator[ToolRunItem, None, None], run: ToolRun, first: Stream[ChatResponse]) -> None:
+    def __init__(self, items: Generator[ToolRunItem, None, None], run: ToolRun, first: ChatChunks) -> None:
         self._items = items
         self._first = first
         self.run = run

@@ -11,7 +11,7 @@ import asyncio
 import contextvars
 import functools
 import time
-from typing import TYPE_CHECKING, AsyncGenerator, AsyncIterator, List, Union
+from typing import AsyncGenerator, AsyncIterator, List, Protocol, Union
 
 from ._tool_runner import (
     ToolCallRecord,
@@ -24,8 +24,21 @@ from ._tool_runner import (
 )
 from ._types import ChatResponse
 
-if TYPE_CHECKING:
-    from ._async import AsyncStream
+
+class AsyncChatChunks(Protocol):
+    """What the runner needs of ``AsyncClient.chat(..., stream=True)``'s ``AsyncStream``: its chunks, and
+    closing it (a protocol, so that the runner never imports the client)."""
+
+    def __aiter__(self) -> AsyncIterator[ChatResponse]: ...
+
+    async def __anext__(self) -> ChatResponse: ...
+
+    async def aclose(self) -> None: ...
+
+    async def __aenter__(self) -> AsyncChatChunks: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
 
 __all__ = ['AsyncToolRunStream', 'run_tools']
 
@@ -43,7 +56,7 @@ async def run_tools(loop: _Loop, *, stream: bool) -> Union[ToolRun, AsyncToolRun
         loop.ran(await _run_calls(loop, pending))
 
 
-async def _streamed(loop: _Loop, chunks: AsyncStream[ChatResponse]) -> AsyncGenerator[ToolRunItem, None]:
+async def _streamed(loop: _Loop, chunks: AsyncChatChunks) -> AsyncGenerator[ToolRunItem, None]:
     while True:
         reply = _Reply()
         # Closing this generator at a yield leaves the async with block, which closes the HTTP stream.
@@ -107,9 +120,7 @@ class AsyncToolRunStream(AsyncIterator[ToolRunItem]):
     >>> async for item in await client.run_tools('llama3.2', messages, [get_weather], stream=True): ...
     """
 
-    def __init__(
-        self, items: AsyncGenerator[ToolRunItem, None], run: ToolRun, first: AsyncStream[ChatResponse]
-    ) -> None:
+    def __init__(self, items: AsyncGenerator[ToolRunItem, None], run: ToolRun, first: AsyncChatChunks) -> None:
         self._items = items
         self._first = first
         self.run = run
