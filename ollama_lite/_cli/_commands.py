@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, TextIO, Tuple
+from typing import Callable, Optional, TextIO, Tuple
 
 from .._errors import RequestError, ResponseError
-from .._model import Model
 from .._sync import Client
 from ._answer import generate_parts, show_answer
+from ._arguments import answer_arguments, format_value, think_value
 from ._format import human_bytes, human_time, processor, table
-from ._progress import ProgressPrinter
+from ._output import not_found, print_json, progress
 from ._show import SHOW_PARTS, show_info, show_part
 
 Handler = Callable[[Client, argparse.Namespace, TextIO], None]
@@ -28,32 +27,6 @@ class Verb:
     arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace, TextIO], None]
     aliases: Tuple[str, ...] = ()
-
-
-def print_json(value: Any, out: TextIO) -> None:
-    """One JSON object on a line, flushed at once so a reader of a pipe gets each as it comes."""
-    out.write(json.dumps(value.to_dict() if isinstance(value, Model) else value, default=str) + '\n')
-    out.flush()
-
-
-def progress(stream: Any, args: argparse.Namespace, out: TextIO, verb: str) -> None:
-    """Show a pull, push or create stream: JSON lines, or progress bars (plain lines off a terminal)."""
-    with stream:  # also on Ctrl-C or a closed pipe: the connection closes and the server stops
-        if args.json:
-            for line in stream:
-                print_json(line, out)
-            return
-        printer = ProgressPrinter(out, out.isatty(), verb=verb)
-        try:
-            for line in stream:
-                printer.update(line)
-        finally:
-            printer.finish()
-
-
-def not_found(error: ResponseError) -> bool:
-    """Whether the server said the model does not exist."""
-    return error.status_code == 404 or 'not found' in error.error
 
 
 def _client_verb(handler: Handler) -> Callable[[argparse.Namespace, TextIO], None]:
@@ -232,41 +205,6 @@ def _rm(client: Client, args: argparse.Namespace, out: TextIO) -> None:
 
 
 # --- generate, embed, version --------------------------------------------------------------------------------
-
-
-def think_value(value: Optional[str]) -> Any:
-    """``--think``'s text as the API takes it: a bool, a level, or ``None`` when not given."""
-    if value is None:
-        return None
-    lowered = value.lower()
-    if lowered in ('true', 'false'):
-        return lowered == 'true'
-    if lowered not in ('low', 'medium', 'high', 'max'):
-        raise RequestError(f'invalid value for --think: "{value}" (must be true, false, high, medium, low, or max)')
-    return lowered
-
-
-def format_value(value: Optional[str]) -> Any:
-    """``--format``'s text as the API takes it: ``'json'``, or a JSON schema given as JSON text."""
-    if value is None or value == 'json':
-        return value
-    try:
-        schema = json.loads(value)
-    except ValueError:
-        schema = None
-    if not isinstance(schema, dict):
-        raise RequestError(f'invalid value for --format: {value!r} (json, or a JSON schema)')
-    return schema
-
-
-def answer_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options that shape a model's answer, shared by run, chat and generate."""
-    parser.add_argument('--think', metavar='LEVEL', help='thinking: true (--think alone), false, low, medium, high')
-    parser.add_argument('--hidethinking', action='store_true', help="don't show the model's thinking")
-    parser.add_argument('--keepalive', metavar='DURATION', help='how long the model stays loaded (e.g. 5m)')
-    parser.add_argument('--format', help='response format (e.g. json)')
-    parser.add_argument('--verbose', action='store_true', help='show timings after the answer')
-    parser.add_argument('--nowordwrap', action='store_true', help="don't wrap words to the next line")
 
 
 def _generate_arguments(parser: argparse.ArgumentParser) -> None:

@@ -18,7 +18,7 @@ from .._errors import RequestError
 from .._modelfile import ModelfileCommand, ModelfileError, parse_modelfile
 from .._sync import Client
 from .._types import ProgressResponse
-from ._commands import progress
+from ._output import progress
 from ._progress import ProgressPrinter
 
 # Weights looked for in a model directory, the first pattern that matches wins (Ollama's order).

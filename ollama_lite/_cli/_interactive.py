@@ -17,9 +17,9 @@ from .._modelfile import parameter_value
 from .._sync import Client
 from ._answer import AnswerPrinter, Spinner, chat_parts, stream_answer, write_stats
 from ._attachments import extract_files
-from ._commands import not_found
 from ._format import human_bytes, human_time, table
 from ._lineinput import LineReader
+from ._output import not_found
 from ._show import show_info
 
 PROMPT, ALT_PROMPT = '>>> ', '... '

@@ -16,9 +16,10 @@ from .._errors import RequestError, ResponseError
 from .._sync import Client
 from .._types import ShowResponse
 from ._answer import chat_parts, generate_parts, show_answer
+from ._arguments import answer_arguments, format_value, think_value
 from ._attachments import extract_files
-from ._commands import answer_arguments, format_value, not_found, print_json, progress, think_value
 from ._interactive import Session, apply_show, converse, preload
+from ._output import not_found, print_json, progress
 
 
 def run_arguments(parser: argparse.ArgumentParser) -> None:
