@@ -19,7 +19,6 @@ from tests._faults import FaultServer, cut, endless, json_reply, ndjson, status,
 from tests.fault_cases import MESSAGES, chat_line
 
 TICK = ndjson(chat_line('tok'))[0]
-ABORT_BOUND = 0.1
 
 
 def _start_stream(client: ollama.Client) -> Any:
@@ -28,35 +27,27 @@ def _start_stream(client: ollama.Client) -> Any:
     return stream_
 
 
-def _close(client: ollama.Client) -> float:
+def _close(client: ollama.Client) -> None:
     stream_ = _start_stream(client)
-    let_go = time.monotonic()
     stream_.close()
     stream_.close()  # closing twice is harmless
-    return let_go
 
 
-def _leave_with_block(client: ollama.Client) -> float:
+def _leave_with_block(client: ollama.Client) -> None:
     with client.chat('m', MESSAGES, stream=True) as stream_:
         next(stream_)
-        return time.monotonic()  # taken before the block's exit closes the stream
 
 
-def _break_and_drop(client: ollama.Client) -> float:
+def _break_and_drop(client: ollama.Client) -> None:
     # No close() and no gc.collect(): dropping the last reference after `break` must be enough.
     for _ in client.chat('m', MESSAGES, stream=True):
-        let_go = time.monotonic()
         break
-    return let_go
 
 
-def _raise_in_loop(client: ollama.Client) -> float:
-    let_go = 0.0
+def _raise_in_loop(client: ollama.Client) -> None:
     with pytest.raises(KeyError):
         for _ in client.chat('m', MESSAGES, stream=True):
-            let_go = time.monotonic()
             raise KeyError('the caller failed while consuming the stream')
-    return let_go
 
 
 @pytest.mark.parametrize(
@@ -64,16 +55,16 @@ def _raise_in_loop(client: ollama.Client) -> float:
     [_close, _leave_with_block, _break_and_drop, _raise_in_loop],
     ids=['close', 'with', 'break-and-drop', 'exception-in-loop'],
 )
-def test_abandoned_stream_closes_connection_within_100ms(
-    fault_servers: Tuple[FaultServer, FaultServer], abandon: Callable[[ollama.Client], float]
+def test_abandoned_stream_closes_connection(
+    fault_servers: Tuple[FaultServer, FaultServer], abandon: Callable[[ollama.Client], None]
 ) -> None:
     server, _ = fault_servers
     server.script(endless(TICK))
     with ollama.Client(server.url) as client:
-        let_go = abandon(client)
+        abandon(client)
         gone = server.wait_disconnect(5)
+        # The stream is endless: only the client's close ends it. How soon is measured in bench/abort_latency.py.
         assert gone is not None, 'the server never saw the client go away'
-        assert gone - let_go < ABORT_BOUND, f'the server saw the disconnect after {(gone - let_go) * 1000:.0f} ms'
         # The client stays usable, and the aborted connection did not go back to the pool.
         server.script(json_reply({'version': '1'}))
         assert client.version().version == '1'
@@ -128,7 +119,6 @@ def test_five_thousand_requests_leave_nothing_behind(fault_servers: Tuple[FaultS
         samples: List[int] = []
         held: List[int] = []
         server.script(*script * rounds)
-        started = time.monotonic()
         for i in range(kinds * rounds):
             one(client, i % kinds)
             if i % 250 == 0:
@@ -139,7 +129,6 @@ def test_five_thousand_requests_leave_nothing_behind(fault_servers: Tuple[FaultS
                         break
                     time.sleep(0.01)
                 held.append(server.open_connections)
-        elapsed = time.monotonic() - started
         pools, idle = _pooled(client)
         assert max(samples) - before <= 10, f'descriptors grew from {before} to {max(samples)}'
         # Requests run one after another, so one kept-alive connection (and one being closed) is all.
@@ -152,7 +141,6 @@ def test_five_thousand_requests_leave_nothing_behind(fault_servers: Tuple[FaultS
     assert server.open_connections == 0
     gc.collect()
     assert _open_fds() <= before, 'closing the client left descriptors open'
-    assert elapsed < 20
 
 
 def test_dropped_client_closes_its_pooled_connection(fault_servers: Tuple[FaultServer, FaultServer]) -> None:

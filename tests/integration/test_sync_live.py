@@ -168,7 +168,6 @@ def test_early_close_reaches_server(live: LiveServer, how: str) -> None:
         return await live.stream_lines(request, ndjson(_chat_line('tok')), delay=0.01, forever=True)
 
     client = ollama.Client(live.url)
-    started = time.monotonic()
     if how == 'close':
         stream = client.chat('m', stream=True)
         next(stream)
@@ -181,8 +180,8 @@ def test_early_close_reaches_server(live: LiveServer, how: str) -> None:
         for _ in client.chat('m', stream=True):
             break
         gc.collect()
+    # The stream is endless: only the client's close ends it (how soon: bench/abort_latency.py).
     assert live.wait_disconnect(5), 'the server never saw the client go away'
-    assert time.monotonic() - started < 2
     # The client stays usable after an abort.
     live.json('GET', '/api/version', {'version': '1'})
     assert client.version().version == '1'
