@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, MutableMapping, Optional, Tuple
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -99,14 +99,19 @@ def memory_workloads(quick: bool) -> List[Workload]:
 LITE_PATH = ROOT
 
 
+def bypass_proxy(env: MutableMapping[str, str]) -> None:
+    """Add 127.0.0.1 and localhost to ``env``'s no-proxy lists: a proxy set in the environment must not
+    carry the benchmark's 127.0.0.1 traffic for any client."""
+    for key in ('NO_PROXY', 'no_proxy'):
+        env[key] = ','.join(filter(None, [env.get(key, ''), '127.0.0.1', 'localhost']))
+
+
 def _env(client: str = '') -> Dict[str, str]:
     env = dict(os.environ)
     # The working tree's ollama_lite (or --lite-path's), and bench/ for the adapters.
     first = str(LITE_PATH) if client == 'ollama_lite' else str(ROOT)
     env['PYTHONPATH'] = os.pathsep.join([first, str(HERE), env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
-    # A proxy set in the environment must not carry 127.0.0.1 traffic for any client.
-    for key in ('NO_PROXY', 'no_proxy'):
-        env[key] = ','.join(filter(None, [env.get(key, ''), '127.0.0.1', 'localhost']))
+    bypass_proxy(env)
     env.pop('OLLAMA_HOST', None)
     # Installed packages have their bytecode compiled; give the working tree's package (and every
     # other module) the same chance, in a cache of our own rather than __pycache__ dirs in the tree.
