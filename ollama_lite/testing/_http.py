@@ -374,7 +374,12 @@ async def _pause(request: web.Request, seconds: float) -> bool:
         left = deadline - loop.time()
         if left <= 0:
             return True
-        await asyncio.sleep(min(left, _WATCH_STEP))
+        try:
+            await asyncio.sleep(min(left, _WATCH_STEP))
+        except asyncio.CancelledError:
+            # aiohttp's handler cancellation (when on) ends the handler the moment the client leaves.
+            _record_disconnect(request)
+            raise
 
 
 def _record_disconnect(request: web.Request) -> None:
