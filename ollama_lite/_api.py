@@ -32,7 +32,7 @@ from typing import (
 
 from . import _deprecated, _schema
 from ._codec import decode, decoder_for, encode
-from ._config import CLOUD_ORIGIN, KEYLESS_PATHS, ClientConfig
+from ._config import CLOUD_ORIGIN, KEYLESS_PATHS, ClientConfig, Retry
 from ._errors import InvalidResponseError, ProtocolError, RequestError, ResponseError, error_from_reply, redact
 from ._images import encode_images
 from ._model import Model
@@ -157,6 +157,8 @@ VERSION_PATH = '/api/version'
 BLOB_REPEATABLE = True
 #: The liveness checks (``GET /``, ``HEAD /api/version``) only ask.
 LIVENESS_REPEATABLE = True
+#: ... and ask once: "is Ollama up?" wants the answer of now, not the one after the retry backoff.
+LIVENESS_RETRY = Retry(total=0)
 
 
 class StreamDecoder(Generic[R]):

@@ -637,9 +637,10 @@ class AsyncClient:
         *,
         repeatable: bool = False,
         deadline: Optional[Deadline] = None,
+        retry: Optional[Retry] = None,
     ) -> aiohttp.ClientResponse:
         session = self._current_session()
-        attempts = Attempts(self._config.retry, repeatable=repeatable, deadline=deadline)
+        attempts = Attempts(retry or self._config.retry, repeatable=repeatable, deadline=deadline)
         headers = self._config.headers_for(url, content_type)
         # The client's own session reports each connection aiohttp makes (see _Sends); a caller's
         # session cannot, so its resends are inferred from the failure below.
@@ -1325,22 +1326,24 @@ class AsyncClient:
     async def heartbeat(self) -> str:
         """``GET /``: the server's liveness text, ``'Ollama is running'``.
 
-        Raises ``ConnectError`` when nothing answers and ``ResponseError`` for a failure status; see
-        :meth:`is_running` for a yes-or-no answer.
+        Asked once, without retries. Raises ``ConnectError`` when nothing answers and ``ResponseError`` for a
+        failure status; see :meth:`is_running` for a yes-or-no answer.
         """
         url = self._config.url(_api.ROOT_PATH)
-        response = await self._open('GET', url, None, repeatable=_api.LIVENESS_REPEATABLE)
+        response = await self._open('GET', url, None, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY)
         return _api.check_alive(response.status, await self._read(response, url))
 
     async def is_running(self) -> bool:
         """Whether Ollama answers at the host: ``HEAD /api/version``, the cheapest request it serves.
 
         True for a 200; False when the server cannot be reached or answers otherwise. Never raises for
-        either; a refused connection is retried as any request is (see ``retries``).
+        either, and asks once: no retries, so a refused connection answers False at once.
         """
         url = self._config.url(_api.VERSION_PATH)
         try:
-            response = await self._open('HEAD', url, None, repeatable=_api.LIVENESS_REPEATABLE)
+            response = await self._open(
+                'HEAD', url, None, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY
+            )
             await self._read(response, url)
         except (ConnectError, ProtocolError, RequestTimeout):
             return False

@@ -15,8 +15,6 @@ README = Path(__file__).resolve().parents[2] / 'README.md'
 _OTHER_CALLS = {
     'create_blob': _api.BLOB_REPEATABLE,
     'blob_exists': _api.BLOB_REPEATABLE,
-    'heartbeat': _api.LIVENESS_REPEATABLE,
-    'is_running': _api.LIVENESS_REPEATABLE,
 }
 
 
@@ -39,3 +37,9 @@ def test_every_call_is_in_the_row_its_flag_says() -> None:
     flags = _flags()
     assert again == {name for name, repeatable in flags.items() if repeatable}
     assert never == {name for name, repeatable in flags.items() if not repeatable}
+
+
+def test_the_liveness_checks_ask_once() -> None:
+    assert _api.LIVENESS_RETRY.total == 0
+    text = ' '.join(README.read_text(encoding='utf-8').split())
+    assert 'The liveness checks `heartbeat()` and `is_running()` are never sent again' in text
