@@ -698,6 +698,37 @@ def web_fetch(config: ClientConfig, url: str) -> Call[WebFetchResponse]:
 # --- Blobs: a HEAD to ask, a POST of the file's bytes to upload -------------------------------------
 
 
+#: ``create_blob(progress=...)``: called with the bytes of the file sent so far and its size.
+BlobProgress = Callable[[int, int], None]
+
+
+class BlobUpload:
+    """A file opened for one blob upload, that tells ``progress`` how much of it has been read to be sent.
+
+    It has a length, so requests sends a ``Content-Length`` as it does for the plain file, and reads it in
+    pieces as it does a file; the transport closes it after each attempt.
+    """
+
+    def __init__(self, path: Union[str, os.PathLike[str]], progress: BlobProgress) -> None:
+        self._file = open(path, 'rb')  # noqa: SIM115 - closed by close(), which the transport calls
+        self._size = os.fstat(self._file.fileno()).st_size
+        self._sent = 0
+        self._progress = progress
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._file.read(size)
+        if data:
+            self._sent += len(data)
+            self._progress(self._sent, self._size)
+        return data
+
+    def __len__(self) -> int:
+        return self._size
+
+    def close(self) -> None:
+        self._file.close()
+
+
 def blob_chunks(path: Union[str, os.PathLike[str]]) -> Iterator[bytes]:
     """Read a file in pieces, so neither hashing nor uploading holds it whole in memory."""
     with open(path, 'rb') as f:

@@ -282,14 +282,18 @@ async def _within(deadline: Deadline, url: str, step: Awaitable[_T]) -> _T:
         raise deadline.error(url) from None
 
 
-async def _file_pieces(path: Any) -> AsyncGenerator[bytes, None]:
+async def _file_pieces(path: Any, progress: Optional[_api.BlobProgress] = None) -> AsyncGenerator[bytes, None]:
     """A file's bytes in ``_api.BLOB_CHUNK`` pieces, each read in a worker thread, so that a large file
-    neither sits whole in memory nor blocks the event loop while the disk works."""
+    neither sits whole in memory nor blocks the event loop while the disk works; ``progress`` hears of each."""
     with open(path, 'rb') as f:  # opening is instant; the reads are what take time
+        size, sent = os.fstat(f.fileno()).st_size, 0
         while True:
             piece = await _in_thread(f.read, _api.BLOB_CHUNK)
             if not piece:
                 return
+            if progress is not None:
+                sent += len(piece)
+                progress(sent, size)
             yield piece
 
 
@@ -1206,14 +1210,17 @@ class AsyncClient:
             )
         )  # fmt: skip
 
-    async def create_blob(self, path: Union[str, os.PathLike[str]]) -> str:
+    async def create_blob(
+        self, path: Union[str, os.PathLike[str]], *, progress: Optional[Callable[[int, int], None]] = None
+    ) -> str:
         """Upload a file as a blob unless the server has it already; return its ``sha256:<hex>`` digest.
 
         A ``HEAD`` asks first; any answer but 200 (404, a proxy's 405) leads to the upload.
 
         The file is hashed and uploaded piece by piece, never read whole into memory, and the disk is read
-        in a worker thread so the event loop keeps running. Raises ``FileNotFoundError`` for a missing file
-        and ``ResponseError`` when the server refuses it.
+        in a worker thread so the event loop keeps running; ``progress``, if given, is called with the bytes
+        sent so far and the file's size as the upload goes (not at all when the server has the blob). Raises
+        ``FileNotFoundError`` for a missing file and ``ResponseError`` when the server refuses it.
         """
         digest = await _in_thread(_api.blob_digest, path)
         url = self._config.url(_api.blob_path(digest))
@@ -1222,7 +1229,7 @@ class AsyncClient:
         if _api.check_blob_exists(head.status):
             return digest
         upload = await self._open(
-            'POST', url, lambda: _file_pieces(path), _api.BLOB_CONTENT_TYPE, repeatable=_api.BLOB_REPEATABLE
+            'POST', url, lambda: _file_pieces(path, progress), _api.BLOB_CONTENT_TYPE, repeatable=_api.BLOB_REPEATABLE
         )
         _api.check_blob_created(upload.status, await self._read(upload, url))
         return digest

@@ -420,7 +420,7 @@ class Client:
         self,
         method: str,
         url: str,
-        body: Union[bytes, Callable[[], IO[bytes]], None],
+        body: Union[bytes, Callable[[], Union[IO[bytes], _api.BlobUpload]], None],
         content_type: Optional[str] = None,
         *,
         repeatable: bool = False,
@@ -1024,13 +1024,19 @@ class Client:
             )
         )  # fmt: skip
 
-    def create_blob(self, path: Union[str, os.PathLike[str]]) -> str:
+    def create_blob(
+        self, path: Union[str, os.PathLike[str]], *, progress: Optional[Callable[[int, int], None]] = None
+    ) -> str:
         """Upload a file as a blob unless the server has it already; return its ``sha256:<hex>`` digest.
 
         A ``HEAD`` asks first; any answer but 200 (404, a proxy's 405) leads to the upload.
 
-        The file is hashed and uploaded piece by piece, never read whole into memory. Raises
-        ``FileNotFoundError`` for a missing file and ``ResponseError`` when the server refuses it.
+        The file is hashed and uploaded piece by piece, never read whole into memory; ``progress``, if given,
+        is called with the bytes sent so far and the file's size as the upload goes (not at all when the
+        server has the blob). Raises ``FileNotFoundError`` for a missing file and ``ResponseError`` when the
+        server refuses it.
+
+        >>> client.create_blob('model.gguf', progress=lambda sent, size: print(f'{sent}/{size}'))
         """
         digest = _api.blob_digest(path)
         url = self._config.url(_api.blob_path(digest))
@@ -1038,13 +1044,12 @@ class Client:
         self._read(head, url)  # gives the connection back
         if _api.check_blob_exists(head.status_code):
             return digest
-        upload = self._open(
-            'POST',
-            url,
-            lambda: open(path, 'rb'),  # noqa: SIM115 - closed by _open
-            _api.BLOB_CONTENT_TYPE,
-            repeatable=_api.BLOB_REPEATABLE,
-        )
+
+        def body() -> Union[IO[bytes], _api.BlobUpload]:
+            # Opened afresh for each attempt, and closed by _open.
+            return open(path, 'rb') if progress is None else _api.BlobUpload(path, progress)
+
+        upload = self._open('POST', url, body, _api.BLOB_CONTENT_TYPE, repeatable=_api.BLOB_REPEATABLE)
         _api.check_blob_created(upload.status_code, self._read(upload, url))
         return digest
 

@@ -111,12 +111,16 @@ def _upload(client: Client, files: List[Path], printer: ProgressPrinter) -> Dict
     names = _request_names(files)
     uploaded: Dict[str, str] = {}
     for path in files:
-        # A bar per file, full once create_blob returns: it hashes and sends the file with no progress to report.
+        # A bar per file, moving as the upload reads it; full once create_blob returns (also when skipped).
         name, size = names[path], path.stat().st_size
         status, key = f'copying file {name}', f'file:{name}'
-        printer.update(ProgressResponse(status=status, digest=key, total=size, completed=0))
-        uploaded[name] = client.create_blob(path)
-        printer.update(ProgressResponse(status=status, digest=key, total=size, completed=size))
+
+        def sent(done: int, total: int, status: str = status, key: str = key) -> None:
+            printer.update(ProgressResponse(status=status, digest=key, total=total, completed=done))
+
+        sent(0, size)
+        uploaded[name] = client.create_blob(path, progress=sent)
+        sent(size, size)
     return uploaded
 
 

@@ -176,8 +176,9 @@ DIFFERENCES: List[Difference] = [
     Difference(
         'extras', '—',
         '`version()`, `show(verbose=)`, `truncate=`/`shift=` on generate and chat, `renderer=`/`parser=` on '
-        'create, `session=`, `retries=`, `strict_streams=`; today\'s server routes (`status()`, `whoami()`, '
-        '`signout()`, `server_web_search()`/`server_web_fetch()`, `model_recommendations()`, `heartbeat()`, '
+        'create, `progress=` on `create_blob`, `session=`, `retries=`, `strict_streams=`; today\'s server '
+        'routes (`status()`, `whoami()`, `signout()`, `server_web_search()`/`server_web_fetch()`, '
+        '`model_recommendations()`, `heartbeat()`, '
         '`is_running()`, `blob_exists()`); `run_tools()`, the tool-call loop; `ollama_lite.web.relay` for aiohttp '
         'apps; reply fields the official types lack '
         '(`remote_model`, `ListResponse.Model.name`, `ShowResponse.tensors`, …) in attributes, `dict(r)` and '
