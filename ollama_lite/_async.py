@@ -25,6 +25,7 @@ from typing import (
     Optional,
     Protocol,
     Sequence,
+    Tuple,
     TypeVar,
     Union,
     overload,
@@ -1224,15 +1225,42 @@ class AsyncClient:
         """
         digest = await _in_thread(_api.blob_digest, path)
         url = self._config.url(_api.blob_path(digest))
-        head = await self._open('HEAD', url, None, repeatable=_api.BLOB_REPEATABLE)
-        await self._read(head, url)  # gives the connection back
-        if _api.check_blob_exists(head.status):
-            return digest
+        # Timeout(total=) bounds the requests, from here: the hashing before is local work, not a wait.
+        deadline = Deadline.start(self._config.timeout.total)
+        upload = self._upload_blob(url, path, progress, deadline)
+        await (upload if deadline is None else _within(deadline, url, upload))
+        return digest
+
+    async def _upload_blob(
+        self, url: str, path: Any, progress: Optional[_api.BlobProgress], deadline: Optional[Deadline]
+    ) -> None:
+        status, _ = await self._ask('HEAD', url, deadline, repeatable=_api.BLOB_REPEATABLE)
+        if _api.check_blob_exists(status):
+            return
         upload = await self._open(
-            'POST', url, lambda: _file_pieces(path, progress), _api.BLOB_CONTENT_TYPE, repeatable=_api.BLOB_REPEATABLE
+            'POST',
+            url,
+            lambda: _file_pieces(path, progress),
+            _api.BLOB_CONTENT_TYPE,
+            repeatable=_api.BLOB_REPEATABLE,
+            deadline=deadline,
         )
         _api.check_blob_created(upload.status, await self._read(upload, url))
-        return digest
+
+    async def _ask(
+        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry] = None
+    ) -> Tuple[int, bytes]:
+        """A request without a body, and its whole reply: status and body."""
+        response = await self._open(method, url, None, repeatable=repeatable, deadline=deadline, retry=retry)
+        return response.status, await self._read(response, url)
+
+    async def _ask_within(
+        self, method: str, url: str, *, repeatable: bool, retry: Optional[Retry] = None
+    ) -> Tuple[int, bytes]:
+        """:meth:`_ask` within the call's total deadline (``Timeout(total=)``), when there is one."""
+        deadline = Deadline.start(self._config.timeout.total)
+        asking = self._ask(method, url, deadline, repeatable=repeatable, retry=retry)
+        return await (asking if deadline is None else _within(deadline, url, asking))
 
     async def delete(self, model: str) -> StatusResponse:
         """Delete a model (``DELETE /api/delete``); ``status`` is ``'success'``, else ``ResponseError``."""
@@ -1337,8 +1365,10 @@ class AsyncClient:
         failure status; see :meth:`is_running` for a yes-or-no answer.
         """
         url = self._config.url(_api.ROOT_PATH)
-        response = await self._open('GET', url, None, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY)
-        return _api.check_alive(response.status, await self._read(response, url))
+        status, body = await self._ask_within(
+            'GET', url, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY
+        )
+        return _api.check_alive(status, body)
 
     async def is_running(self) -> bool:
         """Whether Ollama answers at the host: ``HEAD /api/version``, the cheapest request it serves.
@@ -1348,13 +1378,12 @@ class AsyncClient:
         """
         url = self._config.url(_api.VERSION_PATH)
         try:
-            response = await self._open(
-                'HEAD', url, None, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY
+            status, _ = await self._ask_within(
+                'HEAD', url, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY
             )
-            await self._read(response, url)
         except (ConnectError, ProtocolError, RequestTimeout):
             return False
-        return response.status == 200
+        return status == 200
 
     async def blob_exists(self, digest: str) -> bool:
         """Whether the server holds the blob ``digest`` (``'sha256:<hex>'``) (``HEAD /api/blobs/<digest>``).
@@ -1362,5 +1391,4 @@ class AsyncClient:
         Raises ``RequestError`` for a digest not of that form and ``ResponseError`` when the server refuses.
         """
         url = self._config.url(_api.blob_path(_api.need_digest(digest)))
-        head = await self._open('HEAD', url, None, repeatable=_api.BLOB_REPEATABLE)
-        return _api.blob_exists_reply(head.status, await self._read(head, url))
+        return _api.blob_exists_reply(*await self._ask_within('HEAD', url, repeatable=_api.BLOB_REPEATABLE))

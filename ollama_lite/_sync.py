@@ -1040,8 +1040,10 @@ class Client:
         """
         digest = _api.blob_digest(path)
         url = self._config.url(_api.blob_path(digest))
-        head = self._open('HEAD', url, None, repeatable=_api.BLOB_REPEATABLE)
-        self._read(head, url)  # gives the connection back
+        # Timeout(total=) bounds the requests, from here: the hashing before is local work, not a wait.
+        deadline = Deadline.start(self._config.timeout.total)
+        head = self._open('HEAD', url, None, repeatable=_api.BLOB_REPEATABLE, deadline=deadline)
+        self._read(head, url, deadline)  # gives the connection back
         if _api.check_blob_exists(head.status_code):
             return digest
 
@@ -1049,8 +1051,10 @@ class Client:
             # Opened afresh for each attempt, and closed by _open.
             return open(path, 'rb') if progress is None else _api.BlobUpload(path, progress)
 
-        upload = self._open('POST', url, body, _api.BLOB_CONTENT_TYPE, repeatable=_api.BLOB_REPEATABLE)
-        _api.check_blob_created(upload.status_code, self._read(upload, url))
+        upload = self._open(
+            'POST', url, body, _api.BLOB_CONTENT_TYPE, repeatable=_api.BLOB_REPEATABLE, deadline=deadline
+        )
+        _api.check_blob_created(upload.status_code, self._read(upload, url, deadline))
         return digest
 
     def delete(self, model: str) -> StatusResponse:
@@ -1156,8 +1160,11 @@ class Client:
         failure status; see :meth:`is_running` for a yes-or-no answer.
         """
         url = self._config.url(_api.ROOT_PATH)
-        response = self._open('GET', url, None, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY)
-        return _api.check_alive(response.status_code, self._read(response, url))
+        deadline = Deadline.start(self._config.timeout.total)
+        response = self._open(
+            'GET', url, None, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY, deadline=deadline
+        )
+        return _api.check_alive(response.status_code, self._read(response, url, deadline))
 
     def is_running(self) -> bool:
         """Whether Ollama answers at the host: ``HEAD /api/version``, the cheapest request it serves.
@@ -1166,9 +1173,12 @@ class Client:
         either, and asks once: no retries, so a refused connection answers False at once.
         """
         url = self._config.url(_api.VERSION_PATH)
+        deadline = Deadline.start(self._config.timeout.total)
         try:
-            response = self._open('HEAD', url, None, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY)
-            self._read(response, url)
+            response = self._open(
+                'HEAD', url, None, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY, deadline=deadline
+            )
+            self._read(response, url, deadline)
         except (ConnectError, ProtocolError, RequestTimeout):
             return False
         return response.status_code == 200
@@ -1179,5 +1189,6 @@ class Client:
         Raises ``RequestError`` for a digest not of that form and ``ResponseError`` when the server refuses.
         """
         url = self._config.url(_api.blob_path(_api.need_digest(digest)))
-        head = self._open('HEAD', url, None, repeatable=_api.BLOB_REPEATABLE)
-        return _api.blob_exists_reply(head.status_code, self._read(head, url))
+        deadline = Deadline.start(self._config.timeout.total)
+        head = self._open('HEAD', url, None, repeatable=_api.BLOB_REPEATABLE, deadline=deadline)
+        return _api.blob_exists_reply(head.status_code, self._read(head, url, deadline))
