@@ -1,15 +1,18 @@
-"""The README's structured-output example, run as a user's program against the emulator on this Python.
+"""README examples, run as a user's programs against the emulator on this Python.
 
-It uses ``list[str]`` and ``int | None`` under ``from __future__ import annotations``, which must work from
-Python 3.8 on, as the README says.
+The structured-output example uses ``list[str]`` and ``int | None`` under ``from __future__ import annotations``,
+which must work from Python 3.8 on, as the README says. The Tools and Images sections' blocks run one after
+another in one program, on the ``client`` and ``messages`` the README sets up before them.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import List
 
 from ollama_lite.testing import emulator
 
@@ -22,15 +25,47 @@ def _python_block_after(heading: str) -> str:
     return section.split('```python\n', 1)[1].split('\n```', 1)[0]
 
 
+def _python_blocks_of(heading: str) -> List[str]:
+    """Every python block of the README section under ``heading`` (up to the next section of its level)."""
+    text = (ROOT / 'README.md').read_text(encoding='utf-8')
+    level = heading.split(' ', 1)[0]
+    section = text.split(f'\n{heading}\n', 1)[1].split(f'\n{level} ', 1)[0]
+    return [part.split('\n```', 1)[0] for part in section.split('```python\n')[1:]]
+
+
+def _run(program: Path, cwd: Path) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
+    with emulator() as url:
+        env = dict(os.environ, OLLAMA_HOST=url, PYTHONPATH=str(ROOT))
+        env.pop('OLLAMA_API_KEY', None)
+        return subprocess.run(
+            [sys.executable, str(program)], capture_output=True, text=True, timeout=60, env=env, cwd=cwd, check=False
+        )
+
+
+def test_tools_and_images_examples_run(tmp_path: Path) -> None:
+    setup = (
+        'from typing import Literal\nimport ollama_lite as ollama\nfrom ollama_lite import Client\n'
+        "client = Client()\nmessages = [{'role': 'user', 'content': 'Weather in Lisbon?'}]\n"
+    )
+    blocks = _python_blocks_of('## Tools') + _python_blocks_of('## Images')
+    assert len(blocks) == 4
+    # The images example reads photo.jpg: a one-pixel PNG stands in for it.
+    (tmp_path / 'photo.jpg').write_bytes(
+        base64.b64decode(
+            'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='
+        )
+    )
+    program = tmp_path / 'tools.py'
+    program.write_text(setup + '\n'.join(blocks) + '\n', encoding='utf-8')
+    done = _run(program, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert 'get_weather' in done.stdout
+
+
 def test_structured_output_example_runs(tmp_path: Path) -> None:
     program = tmp_path / 'country.py'
     block = _python_block_after('## Structured outputs with dataclasses')
     program.write_text(block + '\nprint(repr(country))\n', encoding='utf-8')
-    with emulator() as url:
-        env = dict(os.environ, OLLAMA_HOST=url, PYTHONPATH=str(ROOT))
-        env.pop('OLLAMA_API_KEY', None)
-        done = subprocess.run(
-            [sys.executable, str(program)], capture_output=True, text=True, timeout=60, env=env, check=False
-        )
+    done = _run(program, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith('Country(name=')
