@@ -546,6 +546,13 @@ class Client:
         response = self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
         return call.reply(response.status_code, self._read(response, url, deadline), self._secrets)
 
+    def _ask(
+        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry] = None
+    ) -> Tuple[int, bytes]:
+        """A request without a body, and its whole reply: status and body."""
+        response = self._open(method, url, None, repeatable=repeatable, deadline=deadline, retry=retry)
+        return response.status_code, self._read(response, url, deadline)
+
     def _many(self, call: Call[R]) -> Union[R, Stream[R]]:
         if not call.stream:
             return self._one(call)
@@ -1042,9 +1049,8 @@ class Client:
         url = self._config.url(_api.blob_path(digest))
         # Timeout(total=) bounds the requests, from here: the hashing before is local work, not a wait.
         deadline = Deadline.start(self._config.timeout.total)
-        head = self._open('HEAD', url, None, repeatable=_api.BLOB_REPEATABLE, deadline=deadline)
-        self._read(head, url, deadline)  # gives the connection back
-        if _api.check_blob_exists(head.status_code):
+        status, _ = self._ask('HEAD', url, deadline, repeatable=_api.BLOB_REPEATABLE)
+        if _api.check_blob_exists(status):
             return digest
 
         def body() -> Union[IO[bytes], _api.BlobUpload]:
@@ -1161,10 +1167,8 @@ class Client:
         """
         url = self._config.url(_api.ROOT_PATH)
         deadline = Deadline.start(self._config.timeout.total)
-        response = self._open(
-            'GET', url, None, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY, deadline=deadline
-        )
-        return _api.check_alive(response.status_code, self._read(response, url, deadline))
+        status, body = self._ask('GET', url, deadline, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY)
+        return _api.check_alive(status, body)
 
     def is_running(self) -> bool:
         """Whether Ollama answers at the host: ``HEAD /api/version``, the cheapest request it serves.
@@ -1175,13 +1179,10 @@ class Client:
         url = self._config.url(_api.VERSION_PATH)
         deadline = Deadline.start(self._config.timeout.total)
         try:
-            response = self._open(
-                'HEAD', url, None, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY, deadline=deadline
-            )
-            self._read(response, url, deadline)
+            status, _ = self._ask('HEAD', url, deadline, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY)
         except (ConnectError, ProtocolError, RequestTimeout):
             return False
-        return response.status_code == 200
+        return status == 200
 
     def blob_exists(self, digest: str) -> bool:
         """Whether the server holds the blob ``digest`` (``'sha256:<hex>'``) (``HEAD /api/blobs/<digest>``).
@@ -1190,5 +1191,4 @@ class Client:
         """
         url = self._config.url(_api.blob_path(_api.need_digest(digest)))
         deadline = Deadline.start(self._config.timeout.total)
-        head = self._open('HEAD', url, None, repeatable=_api.BLOB_REPEATABLE, deadline=deadline)
-        return _api.blob_exists_reply(head.status_code, self._read(head, url, deadline))
+        return _api.blob_exists_reply(*self._ask('HEAD', url, deadline, repeatable=_api.BLOB_REPEATABLE))
