@@ -6,6 +6,7 @@ A drop-in for the official client: ``import ollama_lite as ollama``.
 >>> ollama.chat('llama3.2', [{'role': 'user', 'content': 'Why is the sky blue?'}]).message.content
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any, Optional
 
 from ._config import ClientConfig, Retry, Timeout
@@ -22,7 +23,6 @@ from ._errors import (
     ResponseError,
     TotalTimeout,
 )
-from ._modelfile import Modelfile, ModelfileCommand, ModelfileError, parse_modelfile
 from ._schema import json_schema
 from ._structured import StructuredOutputError, parse
 from ._sync import Client, Stream
@@ -59,6 +59,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._async import AsyncClient, AsyncStream
+    from ._modelfile import Modelfile, ModelfileCommand, ModelfileError, parse_modelfile
     from ._tool_runner import (
         MaxRoundsError,
         ToolCallError,
@@ -169,12 +170,17 @@ _FUNCTIONS = frozenset(
         'model_recommendations', 'heartbeat', 'is_running', 'blob_exists', 'run_tools',
     }
 )  # fmt: skip
-_TOOL_RUNNER = frozenset(
-    {
-        'MaxRoundsError', 'ToolCallError', 'ToolCallEvent', 'ToolCallRecord', 'ToolResultEvent', 'ToolRun',
-        'ToolRunError', 'ToolRunStream',
-    }
-)  # fmt: skip
+# Names loaded on first use, from the module that holds them: the tool runner and the Modelfile parser cost a
+# few milliseconds each that `import ollama_lite` should not pay.
+_LAZY = {
+    **dict.fromkeys(
+        ('MaxRoundsError', 'ToolCallError', 'ToolCallEvent', 'ToolCallRecord', 'ToolResultEvent', 'ToolRun',
+         'ToolRunError', 'ToolRunStream'),
+        '_tool_runner',
+    ),
+    'AsyncToolRunStream': '_tool_runner_async',
+    **dict.fromkeys(('Modelfile', 'ModelfileCommand', 'ModelfileError', 'parse_modelfile'), '_modelfile'),
+}  # fmt: skip
 _default_client: Optional[Client] = None
 
 if TYPE_CHECKING:
@@ -222,13 +228,6 @@ def __getattr__(name: str) -> Any:
                 f'ollama_lite.{name} needs aiohttp: install it with  pip install "ollama-lite[async]"'
             ) from None
         return getattr(_async, name)
-    if name in _TOOL_RUNNER:
-        # Loaded on first use (the runner and its argument checks cost a few ms), like run_tools itself.
-        from . import _tool_runner
-
-        return getattr(_tool_runner, name)
-    if name == 'AsyncToolRunStream':
-        from ._tool_runner_async import AsyncToolRunStream
-
-        return AsyncToolRunStream
+    if name in _LAZY:
+        return getattr(importlib.import_module(f'.{_LAZY[name]}', __name__), name)
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 import ollama_lite
@@ -101,3 +104,12 @@ def test_no_from_is_an_error_of_the_whole_file() -> None:
 def test_public() -> None:
     for name in ('parse_modelfile', 'Modelfile', 'ModelfileCommand', 'ModelfileError'):
         assert name in ollama_lite.__all__
+
+
+def test_the_parser_loads_on_first_use_not_with_the_package() -> None:
+    code = (
+        'import sys, ollama_lite; before = "ollama_lite._modelfile" in sys.modules; '
+        'ollama_lite.parse_modelfile; print(before, "ollama_lite._modelfile" in sys.modules)'
+    )
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ['False', 'True']
