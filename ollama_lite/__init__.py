@@ -139,11 +139,13 @@ __all__ = [
     'delete',
     'embed',
     'embeddings',
+    'ensure_model',
     'generate',
     'heartbeat',
     'is_running',
     'json_schema',
     'list',
+    'load',
     'model_recommendations',
     'parse',
     'parse_modelfile',
@@ -156,6 +158,7 @@ __all__ = [
     'show',
     'signout',
     'status',
+    'unload',
     'web_fetch',
     'web_search',
     'whoami',
@@ -167,7 +170,8 @@ _FUNCTIONS = frozenset(
     {
         'generate', 'chat', 'embed', 'embeddings', 'pull', 'push', 'create', 'delete', 'list', 'copy', 'show',
         'ps', 'web_search', 'web_fetch', 'status', 'whoami', 'signout', 'server_web_search', 'server_web_fetch',
-        'model_recommendations', 'heartbeat', 'is_running', 'blob_exists', 'run_tools',
+        'model_recommendations', 'heartbeat', 'is_running', 'blob_exists', 'run_tools', 'load', 'unload',
+        'ensure_model',
     }
 )  # fmt: skip
 # Names loaded on first use, from the module that holds them: the tool runner and the Modelfile parser cost a
@@ -209,6 +213,9 @@ if TYPE_CHECKING:
     is_running = _client.is_running
     blob_exists = _client.blob_exists
     run_tools = _client.run_tools
+    load = _client.load
+    unload = _client.unload
+    ensure_model = _client.ensure_model
 
 
 def __getattr__(name: str) -> Any:

@@ -25,6 +25,7 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Tuple,
     Type,
     TypeVar,
     Union,
@@ -32,7 +33,7 @@ from typing import (
 
 from . import _deprecated, _schema
 from ._codec import decode, decoder_for, encode
-from ._config import CLOUD_ORIGIN, KEYLESS_PATHS, ClientConfig, Retry
+from ._config import CLOUD_ORIGIN, KEYLESS_PATHS, ClientConfig, Defaults, Retry, freeze_options
 from ._errors import InvalidResponseError, ProtocolError, RequestError, ResponseError, error_from_reply, redact
 from ._images import encode_images
 from ._model import Model
@@ -350,6 +351,42 @@ def _keep_alive(value: Any) -> Any:
     raise RequestError(f'keep_alive must be seconds (a number) or a duration such as "5m"; got {value!r}')
 
 
+def defaults(options: Any = None, keep_alive: Any = None, think: Any = None, format: Any = None) -> Defaults:
+    """Check a client's defaults once, as a call's own values are checked (``Client(options=...)``).
+
+    Raises ``RequestError`` naming the bad value, as the call would.
+    """
+    checked = _options(options)
+    if isinstance(checked, Options):
+        checked = encode(checked)
+    return Defaults(
+        freeze_options(checked or {}), _keep_alive(keep_alive), _think(think), _schema.format_schema(format)
+    )
+
+
+def _merged_options(defaults: Defaults, options: Any) -> Any:
+    """A call's checked ``options`` over the client's default options, key by key; the call's win."""
+    if not defaults.options:
+        return options
+    return defaults.merged_options(encode(options) if isinstance(options, Options) else options)
+
+
+def _defaulted(
+    defaults: Optional[Defaults], options: Any, keep_alive: Any, think: Any, format: Any
+) -> Tuple[Any, Any, Any, Any]:
+    """A call's checked ``options``, and its ``keep_alive``, ``think`` and ``format``, with the client's
+    defaults under them: options merged key by key, the others standing in for ``None``."""
+    options = _options(options)
+    if defaults is None or defaults.empty:
+        return options, keep_alive, think, format
+    return (
+        _merged_options(defaults, options),
+        defaults.keep_alive if keep_alive is None else keep_alive,
+        defaults.think if think is None else think,
+        defaults.format if format is None else format,
+    )
+
+
 def _top_logprobs(value: Any) -> Any:
     if value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 20):
         return value
@@ -441,9 +478,11 @@ def generate(
     height: Optional[int] = None,
     steps: Optional[int] = None,
     _debug_render_only: Optional[bool] = None,
+    defaults: Optional[Defaults] = None,
 ) -> Call[GenerateResponse]:
     removed = {'width': width, 'height': height, 'steps': steps}
     _deprecated.warn_removed([k for k, v in removed.items() if v is not None], 'image generation was removed')
+    options, keep_alive, think, format = _defaulted(defaults, options, keep_alive, think, format)
     request = GenerateRequest(
         model=_need_model(model),
         prompt=prompt,
@@ -455,7 +494,7 @@ def generate(
         raw=raw,
         format=_schema.format_schema(format),
         images=encode_images(images) if images else None,
-        options=_options(options),
+        options=options,
         keep_alive=_keep_alive(keep_alive),
         think=_think(think),
         truncate=truncate,
@@ -485,7 +524,9 @@ def chat(
     truncate: Optional[bool] = None,
     shift: Optional[bool] = None,
     _debug_render_only: Optional[bool] = None,
+    defaults: Optional[Defaults] = None,
 ) -> Call[ChatResponse]:
+    options, keep_alive, think, format = _defaulted(defaults, options, keep_alive, think, format)
     request = ChatRequest(
         model=_need_model(model),
         # Sent even when empty, as the official client sends them: exact-body matchers in users' tests.
@@ -493,7 +534,7 @@ def chat(
         tools=_tools(tools) or [],
         stream=bool(stream),
         format=_schema.format_schema(format),
-        options=_options(options),
+        options=options,
         keep_alive=_keep_alive(keep_alive),
         think=_think(think),
         truncate=truncate,
@@ -505,6 +546,13 @@ def chat(
     return Call(CHAT, _body(request), bool(stream))
 
 
+def _embed_defaults(defaults: Optional[Defaults], options: Any, keep_alive: Any) -> Dict[str, Any]:
+    """``options`` and ``keep_alive`` of an embedding request, over the client's defaults (think and format do
+    not apply to embeddings)."""
+    options, keep_alive, _, _ = _defaulted(defaults, options, keep_alive, None, None)
+    return {'options': options, 'keep_alive': _keep_alive(keep_alive)}
+
+
 def embed(
     model: str = '',
     input: Union[str, Sequence[str]] = '',
@@ -512,6 +560,7 @@ def embed(
     options: Any = None,
     keep_alive: Any = None,
     dimensions: Optional[int] = None,
+    defaults: Optional[Defaults] = None,
 ) -> Call[EmbedResponse]:
     if not isinstance(input, str):
         if isinstance(input, (bytes, Mapping)) or not all(isinstance(x, str) for x in input):
@@ -524,8 +573,7 @@ def embed(
         input=input,
         truncate=truncate,
         dimensions=dimensions,
-        options=_options(options),
-        keep_alive=_keep_alive(keep_alive),
+        **_embed_defaults(defaults, options, keep_alive),
     )
     return Call(EMBED, _body(request))
 
@@ -535,9 +583,10 @@ def embeddings(
     prompt: Optional[str] = None,
     options: Any = None,
     keep_alive: Any = None,
+    defaults: Optional[Defaults] = None,
 ) -> Call[EmbeddingsResponse]:
     request = EmbeddingsRequest(
-        model=_need_model(model), prompt=prompt, options=_options(options), keep_alive=_keep_alive(keep_alive)
+        model=_need_model(model), prompt=prompt, **_embed_defaults(defaults, options, keep_alive)
     )
     return Call(EMBEDDINGS, _body(request))
 
@@ -610,6 +659,41 @@ def show(
 ) -> Call[ShowResponse]:
     request = ShowRequest(model=_need_model(model), verbose=verbose or None, system=system, options=_options(options))
     return Call(SHOW, _body(request))
+
+
+# --- Loading, unloading and making sure of a model: what the ollama CLI sends ---------------------------
+
+
+def load(model: str, keep_alive: Any = None, defaults: Optional[Defaults] = None) -> Call[GenerateResponse]:
+    """Load ``model`` into memory: a generate request with no prompt, which the server answers at once with
+    ``done_reason: "load"``; ``keep_alive`` (else the client's default) says for how long."""
+    if keep_alive is None and defaults is not None:
+        keep_alive = defaults.keep_alive
+    body: Dict[str, Any] = {'model': _need_model(model)}
+    if keep_alive is not None:
+        body['keep_alive'] = _keep_alive(keep_alive)
+    return Call(GENERATE, _dumps(body).encode())
+
+
+def unload(model: str) -> Call[GenerateResponse]:
+    """Take ``model`` out of memory now, with the body ``ollama stop`` sends: no prompt and ``keep_alive``
+    ``"0s"`` (the server answers ``done_reason: "unload"``). See :func:`runs_remotely` for the show before it."""
+    return Call(GENERATE, _dumps({'model': _need_model(model), 'keep_alive': '0s'}).encode())
+
+
+def runs_remotely(model: str, shown: ShowResponse) -> bool:
+    """Whether ``model`` runs on another host (a cloud model), which ``ollama stop`` leaves alone: its
+    ``show`` names a ``remote_host``, or the name ends in ``:cloud`` or ``-cloud`` as the server reads it."""
+    if shown.remote_host:
+        return True
+    tag = model.strip().rpartition(':')
+    suffix = tag[2].strip().lower()
+    return bool(tag[1]) and (suffix == 'cloud' or ('/' not in tag[2] and suffix.endswith('-cloud')))
+
+
+def model_missing(error: ResponseError) -> bool:
+    """Whether ``show`` failed because the server does not have the model (its 404 "not found")."""
+    return error.status_code == 404
 
 
 def list_models() -> Call[ListResponse]:

@@ -35,6 +35,7 @@ import aiohttp
 
 from . import _api
 from ._api import Call, StreamDecoder
+from ._assemble import Assembler, assembler_for
 from ._config import ClientConfig, Retry, Timeout, basic_authorization
 from ._connection import Connection, take_connection_kwargs
 from ._deadline import Deadline
@@ -42,6 +43,7 @@ from ._errors import (
     ConnectError,
     ProtocolError,
     RequestTimeout,
+    ResponseError,
     TotalTimeout,
     broke_off,
     cannot_connect,
@@ -368,8 +370,12 @@ class AsyncStream(AsyncIterator[R]):
         url: str,
         deadline: Optional[Deadline] = None,
         inflater: Optional[Inflater] = None,
+        *,
+        assembler: Assembler[R],
     ) -> None:
         self._response = response
+        self._assembler = assembler
+        self._add = assembler.feed
         self._decoder = decoder
         self._url = url
         self._deadline = deadline
@@ -397,6 +403,7 @@ class AsyncStream(AsyncIterator[R]):
                 self._abort()
                 raise
             if chunk is not None:
+                self._add(chunk)
                 return chunk
             if not self._reading:
                 if self._decoder.finished and not self._drained:
@@ -470,6 +477,17 @@ class AsyncStream(AsyncIterator[R]):
         self._watch.stop()
         self._response.close()
 
+    def final(self) -> R:
+        """The whole reply from the chunks taken so far, as Ollama sends it when not streaming (see
+        ``Stream.final``): content, thinking, tool calls and logprobs joined, the final chunk's counters;
+        after a ``break`` or ``aclose()``, what was taken until then, with ``done`` false. Never raises.
+
+        >>> stream = await client.chat('llama3.2', messages, stream=True)
+        >>> async for chunk in stream: pass
+        >>> stream.final().message.content
+        """
+        return self._assembler.final()
+
     async def aclose(self) -> None:
         """Close the connection now; the server stops generating. Closing twice is harmless."""
         self._abort()
@@ -532,6 +550,10 @@ class AsyncClient:
         follow_redirects: bool = True,
         strict_streams: bool = False,
         max_reply_bytes: Optional[int] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        think: Optional[Think] = None,
+        format: Optional[Format] = None,
         **kwargs: Any,
     ) -> None:
         kwargs = dict(kwargs)
@@ -557,6 +579,7 @@ class AsyncClient:
             follow_redirects,
             strict_streams=strict_streams,
             max_reply_bytes=max_reply_bytes,
+            defaults=_api.defaults(options, keep_alive, think, format),
         )
         if auth is not None:
             # A header rather than aiohttp's auth=, which refuses to sit next to an Authorization header
@@ -745,6 +768,7 @@ class AsyncClient:
             url,
             deadline,
             None if limit is None else Inflater(response.headers.get('Content-Encoding')),
+            assembler=assembler_for(call.endpoint.reply),
         )
         self._streams.add(stream)
         return stream
@@ -889,7 +913,7 @@ class AsyncClient:
                 model, prompt, suffix, system=system, template=template, context=context, stream=stream,
                 think=think, logprobs=logprobs, top_logprobs=top_logprobs, raw=raw, format=format, images=images,
                 options=options, keep_alive=keep_alive, width=width, height=height, steps=steps,
-                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
+                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only, defaults=self._config.defaults,
             )
         )  # fmt: skip
 
@@ -976,7 +1000,7 @@ class AsyncClient:
             _api.chat(
                 model, messages, tools=tools, stream=stream, think=think, logprobs=logprobs,
                 top_logprobs=top_logprobs, format=format, options=options, keep_alive=keep_alive,
-                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
+                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only, defaults=self._config.defaults,
             )
         )  # fmt: skip
 
@@ -1061,7 +1085,9 @@ class AsyncClient:
 
         >>> (await client.embed('all-minilm', ['one', 'two'])).embeddings
         """
-        return await self._one(_api.embed(model, input, truncate, options, keep_alive, dimensions))
+        return await self._one(
+            _api.embed(model, input, truncate, options, keep_alive, dimensions, self._config.defaults)
+        )
 
     async def embeddings(
         self,
@@ -1071,7 +1097,7 @@ class AsyncClient:
         keep_alive: Optional[KeepAlive] = None,
     ) -> EmbeddingsResponse:
         """The legacy single-text embedding (``POST /api/embeddings``); prefer :meth:`embed`."""
-        return await self._one(_api.embeddings(model, prompt, options, keep_alive))
+        return await self._one(_api.embeddings(model, prompt, options, keep_alive, self._config.defaults))
 
     @overload
     async def pull(self, model: str, *, insecure: bool = False, stream: Literal[False] = False) -> ProgressResponse: ...
@@ -1292,6 +1318,47 @@ class AsyncClient:
     async def ps(self) -> ProcessResponse:
         """The models loaded in memory now (``GET /api/ps``)."""
         return await self._one(_api.ps())
+
+    async def load(self, model: str, *, keep_alive: Optional[KeepAlive] = None) -> GenerateResponse:
+        """Load ``model`` into memory now, for ``keep_alive`` (else the client's, else the server's 5 minutes);
+        the reply has ``done_reason == 'load'``. See ``Client.load``; raises ``ResponseError`` (404) for a
+        model that is not installed.
+
+        >>> await client.load('llama3.2', keep_alive='1h')
+        """
+        return await self._one(_api.load(model, keep_alive, self._config.defaults))
+
+    async def unload(self, model: str) -> None:
+        """Take ``model`` out of memory now, as ``ollama stop`` does (``show``, then a generate request with no
+        prompt and ``keep_alive`` ``"0s"``; a cloud model is left alone). See ``Client.unload``; raises
+        ``ResponseError`` (404) for a model that is not installed.
+
+        >>> await client.unload('llama3.2')
+        """
+        if not _api.runs_remotely(model, await self._one(_api.show(model))):
+            await self._one(_api.unload(model))
+
+    async def ensure_model(
+        self, model: str, *, pull: bool = True, progress: Optional[Callable[[ProgressResponse], None]] = None
+    ) -> ShowResponse:
+        """Make sure the server has ``model``, pulling it only when the server says it lacks it (``progress``
+        hears each update of the pull); returns what ``show`` says of it. With ``pull=False`` nothing is pulled
+        and a missing model raises the server's ``ResponseError`` (404). See ``Client.ensure_model``.
+
+        >>> (await client.ensure_model('llama3.2')).context_length
+        """
+        try:
+            return await self._one(_api.show(model))
+        except ResponseError as error:
+            if not pull or not _api.model_missing(error):
+                raise
+        if progress is None:
+            await self._one(_api.pull(model))
+        else:
+            async with await self.pull(model, stream=True) as updates:
+                async for update in updates:
+                    progress(update)
+        return await self._one(_api.show(model))
 
     async def version(self) -> VersionResponse:
         """The server's version (``GET /api/version``)."""

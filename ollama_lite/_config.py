@@ -11,13 +11,14 @@ import os
 import platform
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Tuple, Union
+from types import MappingProxyType
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from ._errors import RequestError
 from ._limits import ACCEPT_ENCODING, check_limit
 from ._version import __version__
 
-__all__ = ['DEFAULT_HOST', 'KEYLESS_PATHS', 'ClientConfig', 'Retry', 'Timeout', 'parse_host']
+__all__ = ['DEFAULT_HOST', 'KEYLESS_PATHS', 'ClientConfig', 'Defaults', 'Retry', 'Timeout', 'parse_host']
 
 DEFAULT_HOST = 'http://127.0.0.1:11434'
 _DEFAULT_PORT = 11434
@@ -169,6 +170,51 @@ class Retry:
         return cls(total=value)
 
 
+_NO_OPTIONS: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Request fields a client sends with every call that does not give its own (``Client(options=...)``).
+
+    ``options`` is read-only and merged key by key under a call's own ``options``; ``keep_alive``,
+    ``think`` and ``format`` stand in for a call's ``None``. What is left unset (``None``, no options) is
+    not sent, so a client without defaults sends exactly what the call gives. A call never changes them.
+
+    >>> Client(options={'num_ctx': 8192}).config.defaults.options['num_ctx']
+    8192
+    """
+
+    options: Mapping[str, Any] = field(default_factory=lambda: _NO_OPTIONS)
+    keep_alive: Any = None
+    think: Any = None
+    format: Any = None
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing is set: calls are sent as they are."""
+        return not self.options and self.keep_alive is None and self.think is None and self.format is None
+
+    def merged_options(self, options: Any) -> Any:
+        """A call's ``options`` (``None``, or a dict already checked) over these defaults, as a new dict."""
+        if not self.options:
+            return options
+        if options is None:
+            return dict(self.options)
+        return {**self.options, **options}
+
+    def __repr__(self) -> str:
+        set_ = {k: v for k, v in self.__dict__.items() if v is not None and v is not _NO_OPTIONS}
+        if 'options' in set_:
+            set_['options'] = dict(set_['options'])
+        return 'Defaults(' + ', '.join(f'{k}={v!r}' for k, v in set_.items()) + ')'
+
+
+def freeze_options(options: Dict[str, Any]) -> Mapping[str, Any]:
+    """A read-only copy of checked default options, so no call and no caller can change them afterwards."""
+    return MappingProxyType(dict(options)) if options else _NO_OPTIONS
+
+
 #: Headers that frame the message: the transports set them from the body and the URL. One given in
 #: ``headers=`` would contradict them (aiohttp sends both, and the connection falls out of step).
 _FRAMING_HEADERS = frozenset({'content-length', 'transfer-encoding', 'host'})
@@ -246,6 +292,8 @@ class ClientConfig:
     key_from_env: bool = False
     #: The most bytes a non-streamed reply (after decompression) or one stream line may have; None: no limit.
     max_reply_bytes: Optional[int] = None
+    #: Fields sent with every generate, chat and embed call that does not give its own (see ``Defaults``).
+    defaults: Defaults = field(default_factory=Defaults)
 
     @classmethod
     def build(
@@ -257,6 +305,7 @@ class ClientConfig:
         follow_redirects: bool = True,
         strict_streams: bool = False,
         max_reply_bytes: Optional[int] = None,
+        defaults: Optional[Defaults] = None,
     ) -> ClientConfig:
         """Apply the defaults: ``OLLAMA_HOST``, JSON headers, a ``User-Agent``, and
         ``Authorization: Bearer $OLLAMA_API_KEY`` unless the caller gave an Authorization header."""
@@ -283,6 +332,7 @@ class ClientConfig:
             strict_streams=bool(strict_streams),
             key_from_env=key_from_env,
             max_reply_bytes=max_reply_bytes,
+            defaults=defaults if defaults is not None else Defaults(),
         )
 
     def url(self, path: str) -> str:
@@ -324,4 +374,7 @@ class ClientConfig:
     def __repr__(self) -> str:
         hidden = 'authorization' in self.headers or self.own_authorization is not None
         auth = ', authorization=<hidden>' if hidden else ''
-        return f'ClientConfig(base_url={self.base_url!r}, timeout={self.timeout!r}, retry={self.retry!r}{auth})'
+        defaults = '' if self.defaults.empty else f', defaults={self.defaults!r}'
+        return (
+            f'ClientConfig(base_url={self.base_url!r}, timeout={self.timeout!r}, retry={self.retry!r}{auth}{defaults})'
+        )

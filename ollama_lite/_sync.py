@@ -33,6 +33,7 @@ import urllib3
 
 from . import _api
 from ._api import Call, StreamDecoder
+from ._assemble import Assembler, assembler_for
 from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization
 from ._connection import apply_to_requests, take_connection_kwargs
 from ._deadline import Deadline
@@ -40,6 +41,7 @@ from ._errors import (
     ConnectError,
     ProtocolError,
     RequestTimeout,
+    ResponseError,
     broke_off,
     cannot_connect,
     connect_timed_out,
@@ -276,9 +278,13 @@ class Stream(Iterator[R]):
         url: str,
         deadline: Optional[Deadline] = None,
         inflater: Optional[Inflater] = None,
+        *,
+        assembler: Assembler[R],
     ) -> None:
         self._response = response
         self._chunks = _iterate(response, decoder, url, deadline, inflater)
+        self._assembler = assembler
+        self._add = assembler.feed
 
     @property
     def status_code(self) -> int:
@@ -288,7 +294,24 @@ class Stream(Iterator[R]):
         return self
 
     def __next__(self) -> R:
-        return next(self._chunks)
+        chunk = next(self._chunks)
+        self._add(chunk)
+        return chunk
+
+    def final(self) -> R:
+        """The whole reply from the chunks taken so far, as Ollama sends it when not streaming.
+
+        For chat, a ``ChatResponse`` whose ``message.content`` and ``message.thinking`` are the chunks' joined
+        and ``message.tool_calls`` all of theirs; for generate, a ``GenerateResponse`` with ``response``,
+        ``thinking``, ``tool_calls`` (and ``logprobs``) joined the same way; the counters, ``done_reason`` and
+        ``context`` are the final chunk's. Asked after a ``break`` or ``close()``, it is what was taken until
+        then, with ``done`` false. Other streams (pull, push, create) give their last chunk. Never raises.
+
+        >>> stream = client.chat('llama3.2', messages, stream=True); text = ''.join(c.message.content for c in stream)
+        >>> stream.final().message.content == text
+        True
+        """
+        return self._assembler.final()
 
     def close(self) -> None:
         """Close the connection now; the server stops generating. Closing twice is harmless."""
@@ -355,6 +378,10 @@ class Client:
         follow_redirects: bool = True,
         strict_streams: bool = False,
         max_reply_bytes: Optional[int] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        think: Optional[Think] = None,
+        format: Optional[Format] = None,
         **kwargs: Any,
     ) -> None:
         kwargs = dict(kwargs)
@@ -373,6 +400,7 @@ class Client:
             follow_redirects,
             strict_streams=strict_streams,
             max_reply_bytes=max_reply_bytes,
+            defaults=_api.defaults(options, keep_alive, think, format),
         )
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
@@ -568,6 +596,7 @@ class Client:
             url,
             deadline,
             None if limit is None else Inflater(response.headers.get('content-encoding')),
+            assembler=assembler_for(call.endpoint.reply),
         )
         with self._streams_lock:
             self._streams.add(stream)
@@ -707,7 +736,7 @@ class Client:
                 model, prompt, suffix, system=system, template=template, context=context, stream=stream,
                 think=think, logprobs=logprobs, top_logprobs=top_logprobs, raw=raw, format=format, images=images,
                 options=options, keep_alive=keep_alive, width=width, height=height, steps=steps,
-                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
+                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only, defaults=self._config.defaults,
             )
         )  # fmt: skip
 
@@ -794,7 +823,7 @@ class Client:
             _api.chat(
                 model, messages, tools=tools, stream=stream, think=think, logprobs=logprobs,
                 top_logprobs=top_logprobs, format=format, options=options, keep_alive=keep_alive,
-                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
+                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only, defaults=self._config.defaults,
             )
         )  # fmt: skip
 
@@ -885,7 +914,7 @@ class Client:
 
         >>> client.embed('all-minilm', ['one', 'two']).embeddings
         """
-        return self._one(_api.embed(model, input, truncate, options, keep_alive, dimensions))
+        return self._one(_api.embed(model, input, truncate, options, keep_alive, dimensions, self._config.defaults))
 
     def embeddings(
         self,
@@ -895,7 +924,7 @@ class Client:
         keep_alive: Optional[KeepAlive] = None,
     ) -> EmbeddingsResponse:
         """The legacy single-text embedding (``POST /api/embeddings``); prefer :meth:`embed`."""
-        return self._one(_api.embeddings(model, prompt, options, keep_alive))
+        return self._one(_api.embeddings(model, prompt, options, keep_alive, self._config.defaults))
 
     @overload
     def pull(self, model: str, *, insecure: bool = False, stream: Literal[False] = False) -> ProgressResponse: ...
@@ -1093,6 +1122,54 @@ class Client:
     def ps(self) -> ProcessResponse:
         """The models loaded in memory now (``GET /api/ps``)."""
         return self._one(_api.ps())
+
+    def load(self, model: str, *, keep_alive: Optional[KeepAlive] = None) -> GenerateResponse:
+        """Load ``model`` into memory now, so the first real request does not wait for it (``POST /api/generate``
+        with no prompt); it stays for ``keep_alive`` (seconds, ``'10m'``, ``-1`` for ever; else the client's
+        ``keep_alive``, else the server's 5 minutes). The reply has ``done_reason == 'load'``.
+
+        Raises ``ResponseError`` (404) for a model that is not installed.
+
+        >>> client.load('llama3.2', keep_alive='1h')
+        """
+        return self._one(_api.load(model, keep_alive, self._config.defaults))
+
+    def unload(self, model: str) -> None:
+        """Take ``model`` out of memory now, as ``ollama stop`` does: it asks ``show`` first, then sends a generate
+        request with no prompt and ``keep_alive`` ``"0s"``; a cloud model (one ``show`` names a remote host
+        for, or a ``:cloud`` name) is left alone. Unloading a model that is not loaded is harmless.
+
+        Raises ``ResponseError`` (404) for a model that is not installed.
+
+        >>> client.unload('llama3.2')
+        """
+        if not _api.runs_remotely(model, self._one(_api.show(model))):
+            self._one(_api.unload(model))
+
+    def ensure_model(
+        self, model: str, *, pull: bool = True, progress: Optional[Callable[[ProgressResponse], None]] = None
+    ) -> ShowResponse:
+        """Make sure the server has ``model``: ``show`` it, and only when the server answers that it does not
+        have it, pull it (``progress``, if given, is called with each progress update of the pull). Returns what
+        ``show`` says of the model.
+
+        With ``pull=False`` nothing is ever pulled: a missing model raises the server's ``ResponseError``
+        (404, "model 'x' not found"). Raises what :meth:`pull` raises when the pull fails.
+
+        >>> client.ensure_model('llama3.2', progress=lambda p: print(p.status)).context_length
+        """
+        try:
+            return self._one(_api.show(model))
+        except ResponseError as error:
+            if not pull or not _api.model_missing(error):
+                raise
+        if progress is None:
+            self._one(_api.pull(model))
+        else:
+            with self.pull(model, stream=True) as updates:
+                for update in updates:
+                    progress(update)
+        return self._one(_api.show(model))
 
     def version(self) -> VersionResponse:
         """The server's version (``GET /api/version``)."""

@@ -546,6 +546,24 @@ class ShowResponse(Model):
 
     Tensor = Tensor
 
+    @property
+    def context_length(self) -> Optional[int]:
+        """The longest context the model was trained for, in tokens: ``model_info``'s
+        ``<general.architecture>.context_length``; ``None`` when the server does not say.
+
+        Not the context a request runs with: that is the ``num_ctx`` option (``Client(options={'num_ctx':
+        8192})`` sets it for every call), and a prompt longer than it is cut by the server.
+
+        >>> client.show('llama3.2').context_length
+        131072
+        """
+        info = self.modelinfo
+        if not info:
+            return None
+        arch = info.get('general.architecture')
+        value = info.get(f'{arch}.context_length') if isinstance(arch, str) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
 
 @dataclass
 class ProcessModel(Model):

@@ -157,15 +157,9 @@ def _model_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('model')
 
 
-def unload(client: Client, model: str) -> None:
-    """Take ``model`` out of memory now (a generate request with ``keep_alive`` 0 and no prompt)."""
-    client.generate(model, keep_alive=0)
-
-
 def _stop(client: Client, args: argparse.Namespace, out: TextIO) -> None:
     try:
-        client.show(args.model)
-        unload(client, args.model)
+        client.unload(args.model)
     except ResponseError as error:
         if not_found(error):
             raise ResponseError(f'couldn\'t find model "{args.model}" to stop', error.status_code) from None
@@ -196,7 +190,7 @@ def _rm(client: Client, args: argparse.Namespace, out: TextIO) -> None:
     for model in args.models:
         # A model in memory is unloaded first, as ollama does, so deleting it frees the memory too.
         if model in loaded or f'{model}:latest' in loaded:
-            unload(client, model)
+            client.unload(model)
         client.delete(model)
         if args.json:
             print_json({'status': 'success', 'model': model}, out)

@@ -109,8 +109,10 @@ def test_stop_unloads_with_keep_alive_zero(url: EmulatorURL) -> None:
     cli(url, 'run', 'llama3.2', 'hi')
     assert url.emulator.loaded_model_names == ['llama3.2:latest']
     assert cli(url, 'stop', 'llama3.2') == (0, '', '')
-    unload = url.emulator.requests[-1]
-    assert (unload.path, unload.body['keep_alive'], 'prompt' in unload.body) == ('/api/generate', 0, False)
+    show, unload = url.emulator.requests[-2:]
+    # What ollama stop sends: a show, then a generate with no prompt and keep_alive "0s".
+    assert (show.path, show.body) == ('/api/show', {'model': 'llama3.2'})
+    assert (unload.path, unload.body) == ('/api/generate', {'model': 'llama3.2', 'keep_alive': '0s'})
     assert url.emulator.loaded_model_names == []
     assert cli(url, 'stop', 'nowhere') == (1, '', 'Error: couldn\'t find model "nowhere" to stop\n')
 
@@ -197,8 +199,9 @@ def test_push_says_where_the_model_is(url: EmulatorURL) -> None:
 def test_rm_unloads_a_loaded_model_first(url: EmulatorURL) -> None:
     cli(url, 'run', 'llama3.2', 'hi')
     assert cli(url, 'rm', 'llama3.2') == (0, "deleted 'llama3.2'\n", '')
-    paths = [r.path for r in url.emulator.requests][-3:]
-    assert paths == ['/api/ps', '/api/generate', '/api/delete']
+    paths = [r.path for r in url.emulator.requests][-4:]
+    # The unload is ollama stop's: a show, then a generate with keep_alive "0s".
+    assert paths == ['/api/ps', '/api/show', '/api/generate', '/api/delete']
 
 
 # --- create from a Modelfile ---------------------------------------------------------------------------------
