@@ -23,6 +23,7 @@ from ._errors import (
     ResponseError,
     TotalTimeout,
 )
+from ._observe import RequestView, ResponseView
 from ._schema import json_schema
 from ._structured import StructuredOutputError, parse
 from ._sync import Client, Stream
@@ -107,7 +108,9 @@ __all__ = [
     'ReplyTooLargeError',
     'RequestError',
     'RequestTimeout',
+    'RequestView',
     'ResponseError',
+    'ResponseView',
     'Retry',
     'ServerStatusResponse',
     'ShowResponse',

@@ -374,9 +374,9 @@ def _merged_options(defaults: Defaults, options: Any) -> Any:
 def _defaulted(
     defaults: Optional[Defaults], options: Any, keep_alive: Any, think: Any, format: Any
 ) -> Tuple[Any, Any, Any, Any]:
-    """A call's checked ``options``, and its ``keep_alive``, ``think`` and ``format``, with the client's
-    defaults under them: options merged key by key, the others standing in for ``None``."""
-    options = _options(options)
+    """A call's ``options`` (checked by the API function itself, so that a warning about them names the
+    caller's line), and its ``keep_alive``, ``think`` and ``format``, with the client's defaults under them:
+    options merged key by key, the others standing in for ``None``."""
     if defaults is None or defaults.empty:
         return options, keep_alive, think, format
     return (
@@ -482,7 +482,7 @@ def generate(
 ) -> Call[GenerateResponse]:
     removed = {'width': width, 'height': height, 'steps': steps}
     _deprecated.warn_removed([k for k, v in removed.items() if v is not None], 'image generation was removed')
-    options, keep_alive, think, format = _defaulted(defaults, options, keep_alive, think, format)
+    options, keep_alive, think, format = _defaulted(defaults, _options(options), keep_alive, think, format)
     request = GenerateRequest(
         model=_need_model(model),
         prompt=prompt,
@@ -526,7 +526,7 @@ def chat(
     _debug_render_only: Optional[bool] = None,
     defaults: Optional[Defaults] = None,
 ) -> Call[ChatResponse]:
-    options, keep_alive, think, format = _defaulted(defaults, options, keep_alive, think, format)
+    options, keep_alive, think, format = _defaulted(defaults, _options(options), keep_alive, think, format)
     request = ChatRequest(
         model=_need_model(model),
         # Sent even when empty, as the official client sends them: exact-body matchers in users' tests.
@@ -573,7 +573,7 @@ def embed(
         input=input,
         truncate=truncate,
         dimensions=dimensions,
-        **_embed_defaults(defaults, options, keep_alive),
+        **_embed_defaults(defaults, _options(options), keep_alive),
     )
     return Call(EMBED, _body(request))
 
@@ -586,7 +586,7 @@ def embeddings(
     defaults: Optional[Defaults] = None,
 ) -> Call[EmbeddingsResponse]:
     request = EmbeddingsRequest(
-        model=_need_model(model), prompt=prompt, **_embed_defaults(defaults, options, keep_alive)
+        model=_need_model(model), prompt=prompt, **_embed_defaults(defaults, _options(options), keep_alive)
     )
     return Call(EMBEDDINGS, _body(request))
 

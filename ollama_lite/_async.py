@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import inspect
 import os
 import weakref
 from typing import (
@@ -28,6 +29,7 @@ from typing import (
     Tuple,
     TypeVar,
     Union,
+    cast,
     overload,
 )
 
@@ -57,6 +59,7 @@ from ._errors import (
 )
 from ._limits import BodyLimit, Inflater
 from ._model import Model
+from ._observe import Hook, Observer, Watch
 from ._retry import Attempts, connect_failure_kind, refused
 from ._types import (
     ChatResponse,
@@ -351,6 +354,14 @@ class _Finalizer(Protocol):
     def detach(self) -> Any: ...
 
 
+async def _run_hooks(hooks: Sequence[Hook], view: Any) -> None:
+    # As httpx's AsyncClient: a hook may be a plain function or a coroutine function.
+    for hook in hooks:
+        result = hook(view)
+        if inspect.isawaitable(result):
+            await result
+
+
 class AsyncStream(AsyncIterator[R]):
     """The chunks of a streamed reply, typed, each as soon as its line arrives.
 
@@ -372,10 +383,13 @@ class AsyncStream(AsyncIterator[R]):
         inflater: Optional[Inflater] = None,
         *,
         assembler: Assembler[R],
+        watch: Optional[Watch] = None,
     ) -> None:
         self._response = response
         self._assembler = assembler
-        self._add = assembler.feed
+        self._observed = watch
+        # Watched, the first chunk is timed (see _first); after it, each chunk goes straight to the assembler.
+        self._add: Callable[[R], None] = assembler.feed if watch is None else self._first
         self._decoder = decoder
         self._url = url
         self._deadline = deadline
@@ -396,20 +410,30 @@ class AsyncStream(AsyncIterator[R]):
         return self
 
     async def __anext__(self) -> R:
-        while True:
-            try:
-                chunk = next(self._pending, None)
-            except BaseException:
-                self._abort()
-                raise
-            if chunk is not None:
-                self._add(chunk)
-                return chunk
-            if not self._reading:
-                if self._decoder.finished and not self._drained:
-                    await self._drain()
-                raise StopAsyncIteration
-            self._pending = await self._more()
+        try:
+            while True:
+                try:
+                    chunk = next(self._pending, None)
+                except BaseException:
+                    self._abort()
+                    raise
+                if chunk is not None:
+                    self._add(chunk)
+                    return chunk
+                if not self._reading:
+                    if self._decoder.finished and not self._drained:
+                        await self._drain()
+                    raise StopAsyncIteration
+                self._pending = await self._more()
+        except BaseException as exc:
+            if self._observed is not None:
+                self._observed.stream_ended(self._assembler.final, exc)
+            raise
+
+    def _first(self, chunk: R) -> None:
+        cast(Watch, self._observed).first_chunk()
+        self._add = self._assembler.feed
+        self._add(chunk)
 
     async def _more(self) -> Iterator[R]:
         # Raw reads, never aiohttp's line reader: its line length limits must not apply, and each read
@@ -490,13 +514,18 @@ class AsyncStream(AsyncIterator[R]):
 
     async def aclose(self) -> None:
         """Close the connection now; the server stops generating. Closing twice is harmless."""
+        self._closed()
+
+    def _closed(self) -> None:
         self._abort()
+        if self._observed is not None:
+            self._observed.stream_ended(self._assembler.final, None)
 
     async def __aenter__(self) -> AsyncStream[R]:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        self._abort()
+        self._closed()
 
     def __del__(self) -> None:
         # A stream dropped half-read: close its connection rather than leave it to aiohttp's finalizer.
@@ -554,6 +583,7 @@ class AsyncClient:
         keep_alive: Optional[KeepAlive] = None,
         think: Optional[Think] = None,
         format: Optional[Format] = None,
+        event_hooks: Optional[Mapping[str, Sequence[Hook]]] = None,
         **kwargs: Any,
     ) -> None:
         kwargs = dict(kwargs)
@@ -589,6 +619,7 @@ class AsyncClient:
         self._config = config
         # What must never show in an error message: the API key and the auth= credentials.
         self._secrets = config.secrets
+        self._observer = Observer(event_hooks, self._secrets, config.headers_for)
         self._session = session
         self._owns_session = session is None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -666,6 +697,7 @@ class AsyncClient:
         repeatable: bool = False,
         deadline: Optional[Deadline] = None,
         retry: Optional[Retry] = None,
+        watch: Optional[Watch] = None,
     ) -> aiohttp.ClientResponse:
         session = self._current_session()
         attempts = Attempts(retry or self._config.retry, repeatable=repeatable, deadline=deadline)
@@ -710,6 +742,8 @@ class AsyncClient:
                     response.close()
                     await self._sleep(delay)
                     continue
+            if watch is not None:
+                watch.retries = attempts.retries
             return response
 
     async def _read(self, response: aiohttp.ClientResponse, url: str) -> bytes:
@@ -742,25 +776,62 @@ class AsyncClient:
     async def _one(self, call: Call[R]) -> R:
         url = call.url(self._config)
         deadline = Deadline.start(self._config.timeout.total)
+        watch = self._observer.begin(call.endpoint.name, call.method, url, call.body, False)
         if deadline is not None:
-            return await _within(deadline, url, self._one_within(call, url, deadline))
-        return await self._one_within(call, url, None)
+            return await _within(deadline, url, self._one_within(call, url, deadline, watch))
+        return await self._one_within(call, url, None, watch)
 
-    async def _one_within(self, call: Call[R], url: str, deadline: Optional[Deadline]) -> R:
-        response = await self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
-        return call.reply(response.status, await self._read(response, url), self._secrets)
+    async def _one_within(self, call: Call[R], url: str, deadline: Optional[Deadline], watch: Optional[Watch]) -> R:
+        return await self._reply(call, await self._send(call, url, deadline, watch), url, watch)
+
+    async def _send(
+        self, call: Call[R], url: str, deadline: Optional[Deadline], watch: Optional[Watch]
+    ) -> aiohttp.ClientResponse:
+        """``_open`` for ``call``; watched, with its hooks called (and awaited) and its watch told how it went."""
+        if watch is None:
+            return await self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
+        try:
+            if watch.request_hooks:
+                await _run_hooks(watch.request_hooks, watch.request())
+            response = await self._open(
+                call.method, url, call.body, repeatable=call.repeatable, deadline=deadline, watch=watch
+            )
+            view = watch.replied(response.status, response.headers, watch.retries)
+            if view is not None:
+                try:
+                    await _run_hooks(watch.response_hooks, view)
+                except BaseException:
+                    response.close()
+                    raise
+        except BaseException as exc:
+            watch.failed(exc)
+            raise
+        return response
+
+    async def _reply(self, call: Call[R], response: aiohttp.ClientResponse, url: str, watch: Optional[Watch]) -> R:
+        """Read and decode the whole reply to ``call``."""
+        if watch is None:
+            return call.reply(response.status, await self._read(response, url), self._secrets)
+        try:
+            body = await self._read(response, url)
+            reply = call.reply(response.status, body, self._secrets)
+        except BaseException as exc:
+            watch.failed(exc)
+            raise
+        watch.finished(reply, body)
+        return reply
 
     async def _many(self, call: Call[R]) -> Union[R, AsyncStream[R]]:
         if not call.stream:
             return await self._one(call)
         url = call.url(self._config)
         deadline = Deadline.start(self._config.timeout.total)
-        opening = self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
+        watch = self._observer.begin(call.endpoint.name, call.method, url, call.body, True)
+        opening = self._send(call, url, deadline, watch)
         response = await (opening if deadline is None else _within(deadline, url, opening))
         if response.status >= 400:
-            reading = self._read(response, url)
-            body = await (reading if deadline is None else _within(deadline, url, reading))
-            return call.reply(response.status, body, self._secrets)
+            reading = self._reply(call, response, url, watch)
+            return await (reading if deadline is None else _within(deadline, url, reading))
         limit = self._config.max_reply_bytes
         stream = AsyncStream(
             response,
@@ -769,6 +840,7 @@ class AsyncClient:
             deadline,
             None if limit is None else Inflater(response.headers.get('Content-Encoding')),
             assembler=assembler_for(call.endpoint.reply),
+            watch=watch,
         )
         self._streams.add(stream)
         return stream

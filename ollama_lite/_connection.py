@@ -23,7 +23,6 @@ _INSTEAD = {
     'mounts': 'pass session= with a requests.Session (mount adapters per URL) or an aiohttp.ClientSession of yours',
     'http1': 'ollama_lite always speaks HTTP/1.1; leave it out',
     'http2': 'requests and aiohttp speak HTTP/1.1 only; leave it out',
-    'event_hooks': 'pass session= with requests hooks or an aiohttp.ClientSession with trace_configs',
     'app': 'point host= at a running server (ollama_lite.testing has an emulator)',
     'base_url': 'use host=',
     'params': 'ollama_lite sends no query parameters; leave it out',

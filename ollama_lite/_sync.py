@@ -55,6 +55,7 @@ from ._errors import (
 from ._informational import InformationalSkippingAdapter
 from ._limits import BodyLimit, Inflater
 from ._model import Model
+from ._observe import Hook, Observer, Watch
 from ._retry import Attempts, connect_failure_kind, refused
 from ._retry import causes as _causes
 from ._types import (
@@ -259,6 +260,11 @@ def _drain(response: requests.Response, chunks: Iterator[bytes]) -> None:
             sock.settimeout(previous)
 
 
+def _run_hooks(hooks: Sequence[Hook], view: Any) -> None:
+    for hook in hooks:
+        hook(view)
+
+
 class Stream(Iterator[R]):
     """The chunks of a streamed reply, typed, each as soon as its line arrives.
 
@@ -280,11 +286,14 @@ class Stream(Iterator[R]):
         inflater: Optional[Inflater] = None,
         *,
         assembler: Assembler[R],
+        watch: Optional[Watch] = None,
     ) -> None:
         self._response = response
         self._chunks = _iterate(response, decoder, url, deadline, inflater)
         self._assembler = assembler
-        self._add = assembler.feed
+        self._observed = watch
+        # Watched, the first chunk is timed (see _first); after it, each chunk goes straight to the assembler.
+        self._add: Callable[[R], None] = assembler.feed if watch is None else self._first
 
     @property
     def status_code(self) -> int:
@@ -294,9 +303,19 @@ class Stream(Iterator[R]):
         return self
 
     def __next__(self) -> R:
-        chunk = next(self._chunks)
+        try:
+            chunk = next(self._chunks)
+        except BaseException as exc:
+            if self._observed is not None:
+                self._observed.stream_ended(self._assembler.final, exc)
+            raise
         self._add(chunk)
         return chunk
+
+    def _first(self, chunk: R) -> None:
+        cast(Watch, self._observed).first_chunk()
+        self._add = self._assembler.feed
+        self._add(chunk)
 
     def final(self) -> R:
         """The whole reply from the chunks taken so far, as Ollama sends it when not streaming.
@@ -317,6 +336,8 @@ class Stream(Iterator[R]):
         """Close the connection now; the server stops generating. Closing twice is harmless."""
         self._chunks.close()
         self._response.close()
+        if self._observed is not None:
+            self._observed.stream_ended(self._assembler.final, None)
 
     def _abort(self) -> None:
         # Client.close(), perhaps while another thread is blocked reading this stream: shutting the socket
@@ -382,6 +403,7 @@ class Client:
         keep_alive: Optional[KeepAlive] = None,
         think: Optional[Think] = None,
         format: Optional[Format] = None,
+        event_hooks: Optional[Mapping[str, Sequence[Hook]]] = None,
         **kwargs: Any,
     ) -> None:
         kwargs = dict(kwargs)
@@ -421,6 +443,7 @@ class Client:
         auth = kwargs.get('auth')
         if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(x, str) for x in auth):
             self._secrets = Secrets((*self._secrets, basic_authorization(auth[0], auth[1]).split(' ', 1)[1]))
+        self._observer = Observer(event_hooks, self._secrets, self._config.headers_for)
         # Any: requests takes None for either part; the types-requests that still installs on Python 3.8 types
         # the connect part as float only.
         self._timeout: Any = (self._config.timeout.connect, self._config.timeout.read)
@@ -454,6 +477,7 @@ class Client:
         repeatable: bool = False,
         deadline: Optional[Deadline] = None,
         retry: Optional[Retry] = None,
+        watch: Optional[Watch] = None,
     ) -> requests.Response:
         attempts = Attempts(retry or self._config.retry, repeatable=repeatable, deadline=deadline)
         headers = self._config.headers_for(url, content_type)
@@ -487,6 +511,8 @@ class Client:
                     response.close()
                     self._sleep(delay)
                     continue
+            if watch is not None:
+                watch.retries = attempts.retries
             return response
 
     def _request(
@@ -571,8 +597,45 @@ class Client:
     def _one(self, call: Call[R]) -> R:
         url = call.url(self._config)
         deadline = Deadline.start(self._config.timeout.total)
-        response = self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
-        return call.reply(response.status_code, self._read(response, url, deadline), self._secrets)
+        watch = self._observer.begin(call.endpoint.name, call.method, url, call.body, False)
+        return self._reply(call, self._send(call, url, deadline, watch), url, deadline, watch)
+
+    def _send(self, call: Call[R], url: str, deadline: Optional[Deadline], watch: Optional[Watch]) -> requests.Response:
+        """``_open`` for ``call``; watched, with its hooks called and its watch told how it went."""
+        if watch is None:
+            return self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
+        try:
+            if watch.request_hooks:
+                _run_hooks(watch.request_hooks, watch.request())
+            response = self._open(
+                call.method, url, call.body, repeatable=call.repeatable, deadline=deadline, watch=watch
+            )
+            view = watch.replied(response.status_code, response.headers, watch.retries)
+            if view is not None:
+                try:
+                    _run_hooks(watch.response_hooks, view)
+                except BaseException:
+                    response.close()
+                    raise
+        except BaseException as exc:
+            watch.failed(exc)
+            raise
+        return response
+
+    def _reply(
+        self, call: Call[R], response: requests.Response, url: str, deadline: Optional[Deadline], watch: Optional[Watch]
+    ) -> R:
+        """Read and decode the whole reply to ``call``."""
+        if watch is None:
+            return call.reply(response.status_code, self._read(response, url, deadline), self._secrets)
+        try:
+            body = self._read(response, url, deadline)
+            reply = call.reply(response.status_code, body, self._secrets)
+        except BaseException as exc:
+            watch.failed(exc)
+            raise
+        watch.finished(reply, body)
+        return reply
 
     def _ask(
         self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry] = None
@@ -586,9 +649,10 @@ class Client:
             return self._one(call)
         url = call.url(self._config)
         deadline = Deadline.start(self._config.timeout.total)
-        response = self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
+        watch = self._observer.begin(call.endpoint.name, call.method, url, call.body, True)
+        response = self._send(call, url, deadline, watch)
         if response.status_code >= 400:
-            return call.reply(response.status_code, self._read(response, url, deadline), self._secrets)
+            return self._reply(call, response, url, deadline, watch)
         limit = self._config.max_reply_bytes
         stream = Stream(
             response,
@@ -597,6 +661,7 @@ class Client:
             deadline,
             None if limit is None else Inflater(response.headers.get('content-encoding')),
             assembler=assembler_for(call.endpoint.reply),
+            watch=watch,
         )
         with self._streams_lock:
             self._streams.add(stream)

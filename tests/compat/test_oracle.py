@@ -180,10 +180,18 @@ DIFFERENCES: List[Difference] = [
         'routes (`status()`, `whoami()`, `signout()`, `server_web_search()`/`server_web_fetch()`, '
         '`model_recommendations()`, `heartbeat()`, '
         '`is_running()`, `blob_exists()`); `run_tools()`, the tool-call loop; `ollama_lite.web.relay` for aiohttp '
-        'apps; reply fields the official types lack '
+        'apps; `load()`/`unload()`/`ensure_model()`; client defaults (`Client(options=, keep_alive=, think=, '
+        'format=)`); `stream.final()`; the `ollama_lite` logger (`OLLAMA_LITE_LOG`) and OpenTelemetry spans; '
+        '`ShowResponse.context_length`; reply fields the official types lack '
         '(`remote_model`, `ListResponse.Model.name`, `ShowResponse.tensors`, …) in attributes, `dict(r)` and '
         '`model_dump()`',
         'every field the server speaks', ('*/extra-*', 'version*'),
+    ),
+    Difference(
+        '`event_hooks=`', "httpx's hooks, called with `httpx.Request`/`httpx.Response`",
+        'the same shape (`{\'request\': [...], \'response\': [...]}`, coroutines on `AsyncClient`), called with '
+        'read-only `RequestView`/`ResponseView` (the Authorization header shown as `<redacted>`)',
+        'no httpx objects to build; one view for both clients, and credentials kept out of hooks',
     ),
     Difference(
         'options and generate fields the server no longer reads (`width`/`height`/`steps`, `numa`, `low_vram`, '

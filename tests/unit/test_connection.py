@@ -67,7 +67,7 @@ async def test_verify_and_cert_become_an_ssl_context_for_aiohttp(tmp_path: Any) 
         ollama.Client(cert=('c.pem', 'k.pem', 'secret'))
 
 
-@pytest.mark.parametrize('option', ['transport', 'mounts', 'http2', 'event_hooks', 'app', 'base_url'])
+@pytest.mark.parametrize('option', ['transport', 'mounts', 'http2', 'app', 'base_url'])
 @pytest.mark.parametrize('cls', ['Client', 'AsyncClient'])
 def test_httpx_only_options_say_what_to_use(option: str, cls: str) -> None:
     with pytest.raises(TypeError, match=rf'{cls}\(\) does not take {option}= \(an httpx option\): \w+'):
