@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
+from typing import Any, List, Tuple
+
+import pytest
 
 from ollama_lite.testing import emulator
 
@@ -69,3 +72,89 @@ def test_structured_output_example_runs(tmp_path: Path) -> None:
     done = _run(program, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith('Country(name=')
+
+
+def _run_keeping(program: Path, cwd: Path, **env: str) -> Tuple[subprocess.CompletedProcess, List[Any]]:  # type: ignore[type-arg]
+    """``_run``, also returning the requests the emulator received."""
+    with emulator() as url:
+        environ = dict(os.environ, OLLAMA_HOST=url, PYTHONPATH=str(ROOT), **env)
+        environ.pop('OLLAMA_API_KEY', None)
+        done = subprocess.run(
+            [sys.executable, str(program)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=environ,
+            cwd=cwd,
+            check=False,
+        )
+        return done, url.emulator.requests
+
+
+def _program_of(tmp_path: Path, heading: str) -> Path:
+    """The python blocks of the ``###`` section ``heading``, up to the next heading of any level, as a program."""
+    text = (ROOT / 'README.md').read_text(encoding='utf-8')
+    section = text.split(f'\n{heading}\n', 1)[1].split('\n## ', 1)[0].split('\n### ', 1)[0]
+    blocks = [part.split('\n```', 1)[0] for part in section.split('```python\n')[1:]]
+    assert blocks, heading
+    program = tmp_path / 'example.py'
+    program.write_text('\n'.join(blocks) + '\n', encoding='utf-8')
+    return program
+
+
+def test_loading_stopping_and_ensuring_runs(tmp_path: Path) -> None:
+    done, requests = _run_keeping(_program_of(tmp_path, '### Loading, stopping and making sure of a model'), tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == 'pulling manifest' and 'success' in lines and lines[-1] == "['gemma3:270m']"
+    assert [r.path for r in requests][-3:] == ['/api/ps', '/api/show', '/api/generate']
+    assert requests[-1].body == {'model': 'gemma3:270m', 'keep_alive': '0s'}
+
+
+def test_defaults_set_once_runs_as_its_comments_say(tmp_path: Path) -> None:
+    done, requests = _run_keeping(_program_of(tmp_path, '### Defaults set once'), tmp_path)
+    assert done.returncode == 0, done.stderr
+    printed = done.stdout.splitlines()
+    assert printed[0] == "Defaults(options={'num_ctx': 8192}, keep_alive='30m', think=False)"
+    assert int(printed[1]) > 8192
+    chat = next(r for r in requests if r.path == '/api/chat')
+    assert chat.body['options'] == {'num_ctx': 8192, 'temperature': 0}
+    assert (chat.body['keep_alive'], chat.body['think']) == ('30m', False)
+
+
+def test_stream_final_example_runs(tmp_path: Path) -> None:
+    done, _ = _run_keeping(_program_of(tmp_path, '### The whole reply: `stream.final()`'), tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith(' True') and 'qwen3' in done.stdout
+
+
+def test_seeing_what_the_client_does_runs(tmp_path: Path) -> None:
+    blocks = _python_blocks_of('## Seeing what the client does')
+    assert len(blocks) == 2
+    hooks = tmp_path / 'hooks.py'
+    hooks.write_text(blocks[0], encoding='utf-8')
+    done, _ = _run_keeping(hooks, tmp_path)
+    assert done.returncode == 0, done.stderr
+    sent, received = done.stdout.splitlines()
+    assert sent.startswith('-> POST http://127.0.0.1:') and sent.endswith('/api/chat llama3.2')
+    assert received.startswith('<- 200 ') and received.endswith('s retries: 0')
+    pytest.importorskip('opentelemetry.sdk.trace', reason='the OpenTelemetry example needs opentelemetry-sdk')
+    otel = tmp_path / 'otel.py'
+    otel.write_text(blocks[1], encoding='utf-8')
+    done, _ = _run_keeping(otel, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert '"name": "chat llama3.2"' in done.stdout and '"gen_ai.usage.output_tokens": ' in done.stdout
+
+
+def test_the_log_line_shown_is_the_one_printed(tmp_path: Path) -> None:
+    text = (ROOT / 'README.md').read_text(encoding='utf-8')
+    shown = text.split('$ OLLAMA_LITE_LOG=info python app.py\n', 1)[1].split('\n', 1)[0]
+    program = tmp_path / 'app.py'
+    program.write_text("import ollama_lite as ollama\nollama.chat('llama3.2', [{'role': 'user', 'content': 'Hi'}])\n")
+    done, _ = _run_keeping(program, tmp_path, OLLAMA_LITE_LOG='info')
+    assert done.returncode == 0, done.stderr
+    # The same line but for the clock, the duration and the port.
+    pattern = re.escape(shown)
+    for varying in ('2026-01-02 10:00:00,123', '0.412', '11434'):
+        pattern = pattern.replace(re.escape(varying), r'[0-9:, -]+' if ':' in varying else r'[0-9.]+')
+    assert re.fullmatch(pattern, done.stderr.strip()), (shown, done.stderr)
