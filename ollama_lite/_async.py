@@ -814,7 +814,7 @@ class AsyncClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    # --- the API: generated from _methods.py by `python -m ollama_lite._twins`; edit it there, not here ---
+    # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
 
     @overload
     async def generate(

@@ -1,8 +1,8 @@
 """The method layer of ``Client`` and ``AsyncClient``, written once: the one source of both twins.
 
-Not imported: ``python -m ollama_lite._twins`` writes, from the class below, the methods of ``AsyncClient`` (in
+Not imported: ``python -m tests._twins`` writes, from the class below, the methods of ``AsyncClient`` (in
 ``_async.py``) and of ``Client`` (in ``_sync.py``), with the ``stream`` overloads and, where a call's arguments
-end in ``...``, the method's parameters passed on. ``_twins.py`` says how, and how to add an endpoint or a
+end in ``...``, the method's parameters passed on. ``tests/_twins.py`` says how, and how to add an endpoint or a
 parameter. Each method is written as ``AsyncClient`` has it; ``self`` is either client, and the private methods
 called here (``_one``, ``_many``, ``_ask_within``, ``_create_blob``) are the twins' transports.
 """

@@ -615,7 +615,7 @@ class Client:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # --- the API: generated from _methods.py by `python -m ollama_lite._twins`; edit it there, not here ---
+    # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
 
     @overload
     def generate(

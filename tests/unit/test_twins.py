@@ -1,7 +1,8 @@
-"""The method layer of both clients is generated from one source, ``ollama_lite/_methods.py``, and committed.
+"""Generated, committed code: the clients' method layer, from one source (``ollama_lite/_methods.py``), and the
+static part of ``ollama_lite/__init__.py``, from its one list of public names (``_NAMES``).
 
-These tests fail when a generated part is stale (someone edited ``_methods.py`` and did not run
-``python -m ollama_lite._twins``, or edited a generated part by hand), and pin down what the generator derives.
+These tests fail when a generated part is stale (its source was edited and ``python -m tests._twins`` not run,
+or the generated part was edited by hand), and pin down what the generator derives.
 """
 
 from __future__ import annotations
@@ -15,21 +16,27 @@ from typing import Any
 import pytest
 
 import ollama_lite
-from ollama_lite import _twins
-from ollama_lite._twins import BEGIN, END, GeneratorError, async_methods, unasync
+from tests import _twins
+from tests._twins import BEGIN, END, INIT_BEGIN, INIT_END, GeneratorError, async_methods, public_names, unasync
 
 _HAS_RUFF = importlib.util.find_spec('ruff') is not None
 needs_ruff = pytest.mark.skipif(not _HAS_RUFF, reason='the generated files are formatted by ruff, not installed here')
 
 
-def _region(path: Path) -> str:
+def _region(path: Path, begin: str = BEGIN, end: str = END) -> str:
     lines = path.read_text(encoding='utf-8').split('\n')
-    return '\n'.join(lines[lines.index(BEGIN) + 1 : lines.index(END)])
+    return '\n'.join(lines[lines.index(begin) + 1 : lines.index(end)])
 
 
 def _shape(class_body: str) -> str:
     """The code as Python sees it, whatever its layout: formatting is ruff's, meaning is the generator's."""
     return ast.dump(ast.parse('class _:\n' + class_body))
+
+
+def test_the_generated_public_names_mean_what_the_list_makes() -> None:
+    init = _twins.INIT_TARGET.read_text(encoding='utf-8')
+    committed = _region(_twins.INIT_TARGET, INIT_BEGIN, INIT_END)
+    assert ast.dump(ast.parse(committed)) == ast.dump(ast.parse(public_names(init))), 'run  python -m tests._twins'
 
 
 @pytest.mark.parametrize('target', [_twins.ASYNC_TARGET, _twins.SYNC_TARGET], ids=['async', 'sync'])
@@ -38,7 +45,7 @@ def test_each_twins_generated_part_means_what_the_source_makes(target: Path) -> 
     layer = async_methods(source)
     if target == _twins.SYNC_TARGET:
         layer = unasync(layer)
-    assert _shape(_region(target)) == _shape(layer), f'run  python -m ollama_lite._twins  ({target.name} is stale)'
+    assert _shape(_region(target)) == _shape(layer), f'run  python -m tests._twins  ({target.name} is stale)'
 
 
 @needs_ruff
@@ -176,14 +183,53 @@ def test_the_module_level_functions_are_the_generated_methods() -> None:
         assert function.__doc__ == getattr(ollama_lite.Client, name).__doc__, name
 
 
-def test_the_generator_is_not_imported_with_the_package() -> None:
-    # It is a tool for changing the library; importing ollama_lite must not pay for it.
+def test_the_one_source_is_not_imported_with_the_package() -> None:
+    # It is a template (its calls end in ...); the clients generated from it are the code that runs.
     import subprocess
     import sys
 
-    code = 'import sys, ollama_lite; print("ollama_lite._twins" in sys.modules, "ollama_lite._methods" in sys.modules)'
+    code = 'import sys, ollama_lite; ollama_lite.AsyncClient; print("ollama_lite._methods" in sys.modules)'
     done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ['False', 'False']
+    assert done.stdout.split() == ['False']
+
+
+# --- the one list of public names ---------------------------------------------------------------------------
+
+
+def test_every_public_name_comes_from_the_one_list_and_is_there() -> None:
+    listed = ollama_lite._NAMES
+    names = [n for group in ('eager', 'lazy') for ns in listed[group].values() for n in ns.split()]
+    names += listed['functions'].split()
+    assert sorted(names) == sorted(ollama_lite.__all__)
+    for name in names:
+        assert getattr(ollama_lite, name) is not None, name
+    assert frozenset(listed['functions'].split()) == ollama_lite._FUNCTIONS
+    for module, lazy in listed['lazy'].items():
+        for name in lazy.split():
+            assert getattr(ollama_lite, name) is getattr(importlib.import_module(f'ollama_lite.{module}'), name)
+
+
+def test_a_name_listed_twice_is_refused() -> None:
+    init = "from typing import Any, Dict\n_NAMES: Dict[str, Any] = {'eager': {'_a': 'X Y'}, 'lazy': {'_b': 'Y'}, "
+    init += "'functions': 'f'}\n"
+    with pytest.raises(GeneratorError, match='lists Y more than once'):
+        public_names(init)
+
+
+def test_the_names_type_checkers_see_are_generated_in_order() -> None:
+    init = "_NAMES: Dict[str, Any] = {'eager': {'_b': 'f X CONST', '_a': 'Z'}, 'lazy': {'_c': 'L'}, 'functions': 'go'}"
+    assert public_names(init).splitlines() == [
+        'from ._a import Z',
+        'from ._b import CONST, X, f',
+        '',
+        'if TYPE_CHECKING:',
+        '    from ._c import L',
+        '',
+        '    _client = Client()',
+        '    go = _client.go',
+        '',
+        "__all__ = ['CONST', 'L', 'X', 'Z', 'f', 'go']",
+    ]
 
 
 def test_ruff_is_found_where_the_check_runs() -> None:
@@ -191,4 +237,4 @@ def test_ruff_is_found_where_the_check_runs() -> None:
     tox = (Path(__file__).resolve().parents[2] / 'tox.ini').read_text(encoding='utf-8')
     lint = tox.split('[testenv:lint]', 1)[1].split('\n[', 1)[0]
     assert 'ruff' in lint
-    assert 'python -m ollama_lite._twins --check' in lint
+    assert 'python -m tests._twins --check' in lint

@@ -1,9 +1,11 @@
-"""Generates the method layer of ``Client`` and ``AsyncClient`` from its one source, ``_methods.py``.
+"""Generates ollama_lite's committed generated parts: the method layer of ``Client`` and ``AsyncClient`` from its
+one source, ``ollama_lite/_methods.py``, and ``__init__.py``'s imports and ``__all__`` from its list of names.
 
-Run ``python -m ollama_lite._twins`` after editing ``_methods.py``; ``python -m ollama_lite._twins --check`` (tox
-env ``lint``, and ``tests/unit/test_twins.py``) fails while a generated part is not what this makes. Nothing here
-runs when ollama_lite is imported: it is a tool for changing the library, kept private and beside the code it
-writes so that it is found.
+Run ``python -m tests._twins`` after editing ``ollama_lite/_methods.py`` or the list of public names in
+``ollama_lite/__init__.py``; ``python -m tests._twins --check`` (tox env ``lint``, and ``tests/unit/test_twins.py``)
+fails while a generated part is not what this makes. It is a tool for changing the library, not part of it: it
+lives with the tests, is not installed, and imports nothing of ollama_lite, so that it runs on a tree whose
+package does not import (in the middle of a merge, say).
 
 Why this shape
 --------------
@@ -27,6 +29,11 @@ formatted by ruff, so it reads as the rest does. A table of endpoints (openai-py
 signature says in a second notation, and cannot hold a method whose body is logic; a hand-written async source
 holds both, is type-hinted Python an editor understands, and its docstrings are the ones users read.
 
+``__init__.py`` names each public name once, in ``_NAMES`` (module, and whether it is imported with the package,
+on first use, or is a module-level function); its ``__getattr__`` reads the lazy names and the functions from
+it. Type checkers and IDEs need the names spelled out, as imports and a literal ``__all__``: those are generated
+from ``_NAMES`` between the file's marker lines.
+
 How to add an endpoint or a parameter
 -------------------------------------
 1. Teach ``_api.py`` the request: a function that builds the ``Call`` (its body builder), taking the new
@@ -39,9 +46,10 @@ How to add an endpoint or a parameter
    the twins must really differ (threads or tasks, reading files), it calls a private method each twin
    writes by hand above its marker lines, as ``create_blob`` calls ``_create_blob``. A name the sync side
    spells otherwise goes in ``_SYNC_NAMES``.
-3. Run ``python -m ollama_lite._twins``; import any new type in ``_sync.py`` and ``_async.py`` (ruff names it).
-4. A module-level function (``ollama_lite.name``, a method of the default client) needs its name listed in
-   ``__init__.py``.
+3. Run ``python -m tests._twins``; import any new type in ``_sync.py`` and ``_async.py`` (ruff names it).
+4. For a module-level function (``ollama_lite.name``, the method of a default client), add the name to
+   ``_NAMES['functions']`` in ``__init__.py`` (a new public type: to ``_NAMES['eager']``), and run step 3 again:
+   the imports, ``__all__`` and the names type checkers see are generated from that one list.
 5. Test both twins (``tests/unit``), and the official client's signature if it has the method
    (``tests/compat/test_dropin.py``).
 
@@ -60,13 +68,17 @@ import tokenize
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-_HERE = Path(__file__).resolve().parent
+_HERE = Path(__file__).resolve().parents[1] / 'ollama_lite'
 SOURCE = _HERE / '_methods.py'
 ASYNC_TARGET = _HERE / '_async.py'
 SYNC_TARGET = _HERE / '_sync.py'
 
-BEGIN = '    # --- the API: generated from _methods.py by `python -m ollama_lite._twins`; edit it there, not here ---'
+INIT_TARGET = _HERE / '__init__.py'
+
+BEGIN = '    # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---'
 END = '    # --- end of the generated API ---'
+INIT_BEGIN = '# --- public names: generated from _NAMES below by `python -m tests._twins`; edit _NAMES, not here ---'
+INIT_END = '# --- end of the generated names ---'
 
 #: Names the sync twin spells otherwise (token by token; strings and comments are left alone).
 _SYNC_NAMES = {
@@ -287,13 +299,50 @@ def unasync(code: str) -> str:
     return _replace(code, spans)
 
 
-def _with_region(target: str, methods: str, path: Path) -> str:
+def _with_region(target: str, code: str, path: Path, markers: Tuple[str, str] = (BEGIN, END), gap: bool = True) -> str:
     lines = target.split('\n')
     try:
-        begin, end = lines.index(BEGIN), lines.index(END)
+        begin, end = lines.index(markers[0]), lines.index(markers[1])
     except ValueError:
-        raise GeneratorError(f'{path.name}: the marker lines are missing:\n{BEGIN}\n{END}') from None
-    return '\n'.join([*lines[: begin + 1], '', methods.rstrip('\n'), *lines[end:]])
+        raise GeneratorError(f'{path.name}: the marker lines are missing:\n{markers[0]}\n{markers[1]}') from None
+    # No blank line under the names' marker: isort reads it as the comment of the imports it heads.
+    return '\n'.join([*lines[: begin + 1], *([''] if gap else []), code.rstrip('\n'), *lines[end:]])
+
+
+def _import_order(name: str) -> Tuple[int, str]:
+    # isort's (and ruff's) order within one import: CONSTANTS, then Classes, then functions, ignoring case.
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[0].isupper() else 2
+    return kind, name.lower()
+
+
+def public_names(init_source: str) -> str:
+    """The static part of ``__init__.py`` -- imports, the names type checkers and IDEs see, ``__all__`` --
+    from the one list of public names, its ``_NAMES``."""
+    table = None
+    for node in ast.parse(init_source).body:
+        target = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(target, ast.Name) and target.id == '_NAMES' and node.value is not None:  # type: ignore[union-attr]
+            table = ast.literal_eval(node.value)  # type: ignore[union-attr]
+    if table is None:
+        raise GeneratorError('__init__.py: no _NAMES: Dict[str, Any] = {...} to generate the public names from')
+    eager = {module: names.split() for module, names in table['eager'].items()}
+    lazy = {module: names.split() for module, names in table['lazy'].items()}
+    functions = table['functions'].split()
+
+    def imports(modules: Dict[str, List[str]], indent: str = '') -> List[str]:
+        return [
+            f'{indent}from .{module} import {", ".join(sorted(names, key=_import_order))}'
+            for module, names in sorted(modules.items())
+        ]
+
+    everything = [n for names in (*eager.values(), *lazy.values()) for n in names] + functions
+    doubles = sorted({n for n in everything if everything.count(n) > 1})
+    if doubles:
+        raise GeneratorError(f'__init__.py: _NAMES lists {", ".join(doubles)} more than once')
+    lines = [*imports(eager), '', 'if TYPE_CHECKING:', *imports(lazy, '    '), '']
+    lines += ['    _client = Client()', *(f'    {name} = _client.{name}' for name in functions), '']
+    lines.append(f'__all__ = [{", ".join(repr(n) for n in sorted(everything))}]')
+    return '\n'.join(lines) + '\n'
 
 
 def _ruff_format(text: str, path: Path) -> str:
@@ -322,7 +371,7 @@ def _ruff_format(text: str, path: Path) -> str:
 
 
 def generated(source: Optional[str] = None) -> Dict[Path, Tuple[str, str]]:
-    """For each twin: the method layer this makes (not yet formatted) and the file as it should be."""
+    """For each file with a generated part: that part as made (not yet formatted), and the file as it should be."""
     source = SOURCE.read_text(encoding='utf-8') if source is None else source
     async_layer = async_methods(source)
     layers = {ASYNC_TARGET: async_layer, SYNC_TARGET: unasync(async_layer)}
@@ -330,6 +379,10 @@ def generated(source: Optional[str] = None) -> Dict[Path, Tuple[str, str]]:
     for path, layer in layers.items():
         text = _with_region(path.read_text(encoding='utf-8'), layer, path)
         out[path] = (layer, _ruff_format(text, path))
+    init = INIT_TARGET.read_text(encoding='utf-8')
+    names = public_names(init)
+    text = _with_region(init, names, INIT_TARGET, (INIT_BEGIN, INIT_END), gap=False)
+    out[INIT_TARGET] = (names, _ruff_format(text, INIT_TARGET))
     return out
 
 
@@ -343,7 +396,7 @@ def main(argv: Sequence[str]) -> int:
                 path.write_text(text, encoding='utf-8')
     if check and stale:
         names = ', '.join(f'ollama_lite/{p.name}' for p in stale)
-        print(f'{names}: not what ollama_lite/_methods.py makes; run  python -m ollama_lite._twins', file=sys.stderr)
+        print(f'{names}: not what the generator makes; run  python -m tests._twins', file=sys.stderr)
         return 1
     return 0
 
