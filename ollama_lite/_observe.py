@@ -178,12 +178,12 @@ def _cut(text: str, secrets: Sequence[str]) -> str:
 def _shown(body: Optional[bytes], secrets: Sequence[str]) -> str:
     if body is None:
         return '(none)'
-    # Cut before decoding, so a body of megabytes of base64 images costs no more than a short one.
-    head = body[: BODY_LOG_LIMIT * 4].decode('utf-8', errors='replace')
-    shown = _cut(head, secrets)
-    if len(body) > BODY_LOG_LIMIT * 4 and not shown.endswith(')'):
-        shown += f'... ({len(body)} bytes in all)'
-    return shown
+    # Only the front is decoded, so that a body of megabytes of base64 images costs no more than a short one;
+    # redacted before it is cut, so that a secret across the cut cannot show half.
+    text = redact_text(body[: BODY_LOG_LIMIT * 4].decode('utf-8', errors='replace'), secrets)
+    if len(text) <= BODY_LOG_LIMIT and len(body) <= BODY_LOG_LIMIT * 4:
+        return text
+    return f'{text[:BODY_LOG_LIMIT]}... ({len(body)} bytes in all)'
 
 
 def _status_of(exc: BaseException) -> str:

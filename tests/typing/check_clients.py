@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Mapping
 
 from typing_extensions import assert_type
 
@@ -38,6 +38,23 @@ def sync_client(client: ollama.Client) -> None:
     assert_type(client.server_web_fetch('u'), ollama.WebFetchResponse)
     assert_type(client.status().cloud, 'ollama.CloudStatus | None')
     assert_type(client.whoami(), ollama.UserResponse)
+    assert_type(client.chat('m', stream=True).final(), ollama.ChatResponse)
+    assert_type(client.generate('m', 'p', stream=True).final(), ollama.GenerateResponse)
+    assert_type(client.load('m', keep_alive='1h'), ollama.GenerateResponse)
+    assert_type(client.unload('m'), None)
+    assert_type(client.ensure_model('m', pull=False).context_length, 'int | None')
+    seen: List[str] = []
+    hooked = ollama.Client(
+        options={'num_ctx': 8192},
+        keep_alive=-1,
+        think='high',
+        format='json',
+        event_hooks={
+            'request': [lambda r: seen.append(r.url)],
+            'response': [lambda r: seen.append(str(r.status_code))],
+        },
+    )
+    assert_type(hooked.config.defaults.options, Mapping[str, Any])
     assert_type(client.signout(), ollama.StatusResponse)
     assert_type(client.model_recommendations(), ollama.ModelRecommendationsResponse)
     assert_type(client.is_running(), bool)
@@ -54,6 +71,9 @@ async def async_client(client: ollama.AsyncClient) -> None:
     assert_type(stream, ollama.AsyncStream[ollama.ChatResponse])
     async for chunk in stream:
         assert_type(chunk, ollama.ChatResponse)
+    assert_type(stream.final(), ollama.ChatResponse)
+    assert_type(await client.load('m'), ollama.GenerateResponse)
+    assert_type(await client.ensure_model('m'), ollama.ShowResponse)
     async for part in await client.generate('m', 'p', stream=True):
         assert_type(part, ollama.GenerateResponse)
     assert_type(await client.generate('m', 'p'), ollama.GenerateResponse)
@@ -74,6 +94,9 @@ def module_functions() -> None:
     assert_type(ollama.list(), ollama.ListResponse)
     assert_type(ollama.status(), ollama.ServerStatusResponse)
     assert_type(ollama.is_running(), bool)
+    assert_type(ollama.load('m'), ollama.GenerateResponse)
+    assert_type(ollama.unload('m'), None)
+    assert_type(ollama.ensure_model('m', progress=lambda p: None), ollama.ShowResponse)
 
 
 def mapping_access(r: ollama.ChatResponse) -> None:
