@@ -139,14 +139,20 @@ _NOT_LOOKED = object()
 _otel: Any = _NOT_LOOKED
 
 
+#: The global tracer providers that record nothing: OpenTelemetry's own before an SDK is set up.
+_NO_SDK: Tuple[type, ...] = ()
+
+
 def _opentelemetry() -> Any:
     """The ``opentelemetry.trace`` module, imported on the first call that could be traced; ``None`` without it."""
-    global _otel
+    global _otel, _NO_SDK
     if _otel is _NOT_LOOKED:
         try:
             _otel = importlib.import_module('opentelemetry.trace')
         except ImportError:
             _otel = None
+        else:
+            _NO_SDK = (_otel.ProxyTracerProvider, _otel.NoOpTracerProvider)
     return _otel
 
 
@@ -209,9 +215,10 @@ class Observer:
 
     def begin(self, endpoint: str, method: str, url: str, body: Optional[bytes], stream: bool) -> Optional[Watch]:
         """A :class:`Watch` for one call, or ``None`` when no hook, log record or span would see it."""
-        hooks = self._request_hooks or self._response_hooks
         otel = _opentelemetry()
-        if not hooks and otel is None and not logger.isEnabledFor(logging.INFO):
+        if otel is not None and isinstance(otel.get_tracer_provider(), _NO_SDK):
+            otel = None  # no SDK set up (yet): every span would be a no-op, so none is made
+        if otel is None and not (self._request_hooks or self._response_hooks or logger.isEnabledFor(logging.INFO)):
             return None
         return Watch(self, endpoint, method, url, body, stream, otel)
 

@@ -183,3 +183,17 @@ def test_long_bodies_are_cut_after_redaction() -> None:
     assert _observe._shown(None, []) == '(none)'
     hooks: List[Any] = []
     assert _observe.check_event_hooks({'request': hooks}) == ((), ())
+
+
+def test_no_span_is_made_before_an_sdk_is_set_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    trace = pytest.importorskip('opentelemetry.trace', reason='needs opentelemetry-api')
+    monkeypatch.setattr(_observe, '_otel', _observe._NOT_LOOKED)
+    observer = _observe.Observer(None, (), lambda url: {})
+    monkeypatch.setattr(trace, 'get_tracer_provider', trace.ProxyTracerProvider)
+    assert observer.begin('chat', 'POST', 'http://h/api/chat', b'{}', False) is None
+    sdk = pytest.importorskip('opentelemetry.sdk.trace', reason='needs opentelemetry-sdk')
+    provider = sdk.TracerProvider()
+    monkeypatch.setattr(trace, 'get_tracer_provider', lambda: provider)
+    watch = observer.begin('chat', 'POST', 'http://h/api/chat', b'{"model":"m"}', False)
+    assert watch is not None and watch._span is not None
+    watch.failed(RuntimeError('x'))
