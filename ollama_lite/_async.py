@@ -554,10 +554,11 @@ class AsyncClient:
     settings from the environment. The official client's (httpx's) names work too: ``verify`` (bool,
     CA bundle path or ``ssl.SSLContext``), ``cert``, ``proxy``/``proxies``, ``limits`` (its
     ``max_connections`` is ``limit``) and a ``timeout`` with ``connect``/``read`` attributes; httpx
-    options aiohttp has no use for (``transport``, ``mounts``, ``http2``, ``event_hooks``, ...) raise
-    ``TypeError`` saying what to use instead.
+    options aiohttp has no use for (``transport``, ``mounts``, ``http2``, ...) raise ``TypeError`` saying
+    what to use instead.
     ``strict_streams=True`` makes a stream whose body ends without its final line raise
-    ``IncompleteStreamError`` rather than end quietly (see ``Client``).
+    ``IncompleteStreamError`` rather than end quietly (see ``Client``). ``options``, ``keep_alive``,
+    ``think``, ``format`` and ``event_hooks`` are as on ``Client``; a hook may be a coroutine function.
 
     One ``AsyncClient`` serves any number of concurrent tasks in one event loop: it holds no per-request
     state, and requests beyond the pool's ``limit`` wait for a free connection (that wait does not count

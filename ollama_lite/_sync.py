@@ -376,11 +376,15 @@ class Client:
     the official client's (httpx's) ``proxy``, ``trust_env``, ``limits`` (``max_keepalive_connections`` or
     ``max_connections``: connections kept per host) and a ``timeout`` with ``connect``/``read`` attributes
     (``httpx.Timeout``) are mapped onto it, and httpx options requests has no use for (``transport``,
-    ``mounts``, ``http2``, ``event_hooks``, ...) raise ``TypeError`` saying what to use instead.
+    ``mounts``, ``http2``, ...) raise ``TypeError`` saying what to use instead.
     With the client's own session, what requests takes from the environment (``HTTP(S)_PROXY``,
     ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``, ``~/.netrc``) is read once per URL, on its first use.
     A stream whose body ends cleanly without its final ``done``/``success`` line ends quietly, as with the
     official client; ``strict_streams=True`` makes it raise ``IncompleteStreamError`` instead.
+    ``options``, ``keep_alive``, ``think`` and ``format`` are defaults for every generate, chat and embed
+    call, under the call's own values (``options`` merged key by key; see ``client.config.defaults``).
+    ``event_hooks={'request': [...], 'response': [...]}`` are called with a ``RequestView`` before each
+    request and a ``ResponseView`` once its reply's headers are in; what they raise reaches the caller.
 
     One ``Client`` may be shared by threads: it holds no per-request state, and requests' connection
     pool is thread-safe. A caller-owned ``session`` is shared on the same terms as requests gives.
