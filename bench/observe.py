@@ -136,6 +136,50 @@ def measure(before: Path, after: Path, quick: bool, rounds: int) -> Dict[str, Di
     return results
 
 
+#: In-process timings of exactly what an unwatched call and a stream chunk now do more, beside what they did anyway.
+_MICRO = r"""
+import importlib.abc, json, sys, timeit
+if sys.argv[1] == 'unwatched':  # as installed by default: no OpenTelemetry
+    class _Absent(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name.split('.')[0] == 'opentelemetry':
+                raise ImportError(name)
+    sys.meta_path.insert(0, _Absent())
+from ollama_lite import _api
+from ollama_lite._assemble import ChatAssembler
+from ollama_lite._observe import Observer
+observer = Observer(None, (), lambda url: {})
+body = _api.chat('bench', [{'role': 'user', 'content': 'Why is the sky blue?'}]).body
+line = (
+    b'{"model":"bench","created_at":"2026-01-01T00:00:00Z","message":{"role":"assistant","content":"word "},'
+    b'"done":false}\n'
+)
+decoder = _api.chat('bench', stream=True).stream_decoder()
+chunk = next(decoder.feed(line))
+assembler = ChatAssembler()
+n = 200_000
+def best(stmt):
+    return min(timeit.repeat(stmt, number=n, repeat=7)) / n * 1e9
+print(json.dumps({
+    'begin() of an unwatched call': best(lambda: observer.begin('chat', 'POST', 'http://h/api/chat', body, False)),
+    'building the chat request (for scale)': best(lambda: _api.chat('bench', [{'role': 'user', 'content': 'hi'}])),
+    'final()\'s feed of one chunk': best(lambda: assembler.feed(chunk)),
+    'decoding one chunk line (for scale)': best(lambda: list(decoder.feed(line))),
+}))
+"""
+
+
+def micro(after: Path, mode: str = 'unwatched') -> Dict[str, float]:
+    """Nanoseconds per operation, best of 7, in one process of the tree under test (``mode``: ``unwatched``,
+    without OpenTelemetry, or ``otel-api``, with its API and no SDK)."""
+    env = _env()
+    env['PYTHONPATH'] = str(after)
+    done = subprocess.run(
+        [sys.executable, '-c', _MICRO, mode], capture_output=True, text=True, env=env, timeout=600, check=True
+    )
+    return {k: float(v) for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()}
+
+
 def _cell(cells: Dict[str, Tuple[float, str]], mode: str) -> str:
     return f'{cells[mode][0]:.2f}' if mode in cells else '—'
 
@@ -164,11 +208,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 3)
     started = time.time()
+    costs = micro(args.after.resolve())
+    with_api = micro(args.after.resolve(), 'otel-api')
+    costs['begin() with the OpenTelemetry API, no SDK'] = with_api['begin() of an unwatched call']
+    print('\n'.join(f'{name}: {ns:.0f} ns' for name, ns in costs.items()))
     results = measure(args.before.resolve(), args.after.resolve(), args.quick, rounds)
     print(table(results))
     out = HERE / 'results' / f'observe-{int(started)}.json'
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({'rounds': rounds, 'quick': args.quick, 'results': results}, indent=1))
+    out.write_text(json.dumps({'rounds': rounds, 'quick': args.quick, 'micro_ns': costs, 'results': results}, indent=1))
     print(f'wrote {out.relative_to(ROOT)}')
     return 0
 
