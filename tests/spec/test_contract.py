@@ -210,3 +210,41 @@ def test_every_request_field_is_a_server_field_or_a_sent_extra(cls: type) -> Non
     allowed = set(_contract.wire_names(struct)) | set(_contract.SENT_EXTRAS.get(struct, ((), ''))[0])
     unknown = sorted(set(wire_items(cls).values()) - allowed)
     assert not unknown, f'{cls.__name__} sends {unknown}, which {struct} has not'
+
+
+#: Emulator routes the spec does not describe: (method, path, body, struct, {key: struct of its items or value}).
+_OFF_SPEC = [
+    ('GET', '/api/status', None, 'StatusResponse', {'cloud': 'CloudStatus'}),
+    ('POST', '/api/me', None, 'UserResponse', {}),
+    ('GET', '/api/experimental/model-recommendations', None, 'ModelRecommendationsResponse',
+     {'recommendations': 'ModelRecommendation'}),
+    ('POST', '/api/embeddings', {'model': 'nomic-embed-text', 'prompt': 'x'}, 'EmbeddingResponse', {}),
+]  # fmt: skip
+
+
+@pytest.fixture(scope='module')
+def emulator_url() -> Iterator[Any]:
+    from ollama_lite.testing import Emulator
+
+    with Emulator().running() as url:
+        url.emulator.sign_in('ada')
+        yield url
+
+
+@pytest.mark.parametrize(('method', 'path', 'body', 'struct', 'inner'), _OFF_SPEC, ids=[c[1] for c in _OFF_SPEC])
+def test_emulator_replies_outside_the_spec_have_only_server_fields(
+    emulator_url: Any, method: str, path: str, body: Any, struct: str, inner: Dict[str, str]
+) -> None:
+    import requests
+
+    reply = requests.request(method, f'{emulator_url}{path}', json=body, timeout=30)
+    assert reply.status_code == 200, reply.text
+    document = reply.json()
+    problems = [f'{key}: not a field of {struct}' for key in document if key not in _contract.wire_names(struct)]
+    for key, item_struct in inner.items():
+        values = document[key] if isinstance(document[key], list) else [document[key]]
+        assert values, key
+        for i, value in enumerate(values):
+            names = _contract.wire_names(item_struct)
+            problems += [f'{key}/{i}/{k}: not a field of {item_struct}' for k in value if k not in names]
+    assert not problems, '\n'.join(problems)
