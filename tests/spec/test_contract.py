@@ -97,6 +97,7 @@ def test_every_mapped_struct_exists() -> None:
         ('GenerateRequest', {'model': 'm', 'options': {'numctx': 1}}, 'options/numctx'),
         ('EmbedRequest', {'model': 'm', 'input': 'x', 'dims': 3}, 'dims'),
         ('ChatMessage', {'role': 'user', 'content': 'x', 'toolcalls': []}, 'toolcalls'),
+        ('ChatRequest', {'model': 'm', 'messages': [{'role': 'user', 'toolcalls': []}]}, 'messages/0/toolcalls'),
         ('ChatResponse', {'model': 'm', 'done': True, 'finish_reason': 'stop'}, 'finish_reason'),
         ('ChatStreamEvent', {'message': {'role': 'assistant', 'content': '', 'reasoning': 'x'}}, 'message/reasoning'),
         ('GenerateStreamEvent', {'model': 'm', 'response': '', 'done': False, 'finish_reason': 'x'}, 'finish_reason'),
