@@ -57,6 +57,7 @@ CONTRACT = 'tests/spec/test_contract.py'
 class Outcome(NamedTuple):
     total: int
     failed: Set[str]
+    ran: Set[str]
     seconds: float
 
 
@@ -76,18 +77,22 @@ def run(selection: Sequence[str], mutation: Optional[Mutation]) -> Outcome:
         seconds = time.monotonic() - started
         if not report.is_file():
             raise SystemExit(f'mutation: pytest wrote no report for {mutation or "the unmutated run"}')
-        total, failed = _read(report)
-    return Outcome(total, failed, seconds)
+        total, failed, ran = _read(report)
+    return Outcome(total, failed, ran, seconds)
 
 
-def _read(report: Path) -> Tuple[int, Set[str]]:
-    total, failed = 0, set()
+def _read(report: Path) -> Tuple[int, Set[str], Set[str]]:
+    """How many tests the report has, which failed, and which ran (were not skipped)."""
+    total, failed, ran = 0, set(), set()
     for case in ET.parse(report).getroot().iter('testcase'):
         total += 1
+        path = (case.get('file') or case.get('classname', '').replace('.', '/') + '.py').replace(os.sep, '/')
+        name = f'{path}::{case.get("name")}'
         if case.find('failure') is not None or case.find('error') is not None:
-            path = (case.get('file') or case.get('classname', '').replace('.', '/') + '.py').replace(os.sep, '/')
-            failed.add(f'{path}::{case.get("name")}')
-    return total, failed
+            failed.add(name)
+        if case.find('skipped') is None:
+            ran.add(name)
+    return total, failed, ran
 
 
 def probe(mutation: Mutation) -> None:
@@ -127,6 +132,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f'unmutated: {len(baseline.failed)} of {baseline.total} tests failed ({baseline.seconds:.0f} s)')
     if baseline.failed or not baseline.total:
         print('mutation: the unmutated run must pass first:', *sorted(baseline.failed), sep='\n  ')
+        return 1
+    if not any(name.startswith(SPEC) for name in baseline.ran):
+        print("mutation: every spec test was skipped (is Ollama's OpenAPI file there?): nothing can be measured")
         return 1
     survivors: List[str] = []
     for mutation in mutations:
