@@ -15,6 +15,7 @@ from ._errors import (
     ConnectTimeout,
     IncompleteStreamError,
     InvalidResponseError,
+    PoolTimeout,
     ProtocolError,
     ReadTimeout,
     ReplyTooLargeError,
@@ -23,6 +24,7 @@ from ._errors import (
     ResponseError,
     TotalTimeout,
 )
+from ._pool import HostStatus, host_of
 from ._schema import json_schema
 from ._structured import StructuredOutputError, parse
 from ._sync import Client, Stream
@@ -86,6 +88,7 @@ __all__ = [
     'EmbedResponse',
     'EmbeddingsResponse',
     'GenerateResponse',
+    'HostStatus',
     'Image',
     'IncompleteStreamError',
     'InvalidResponseError',
@@ -100,6 +103,7 @@ __all__ = [
     'ModelfileCommand',
     'ModelfileError',
     'Options',
+    'PoolTimeout',
     'ProcessResponse',
     'ProgressResponse',
     'ProtocolError',
@@ -140,6 +144,7 @@ __all__ = [
     'embed',
     'embeddings',
     'generate',
+    'host_of',
     'heartbeat',
     'is_running',
     'json_schema',

@@ -20,6 +20,7 @@ The policy, in the order it is applied to a request for model M:
 from __future__ import annotations
 
 import collections
+import contextlib
 import hashlib
 import time
 from dataclasses import dataclass
@@ -27,7 +28,6 @@ from typing import (
     Any,
     Callable,
     Deque,
-    Dict,
     FrozenSet,
     Iterable,
     List,
@@ -41,7 +41,7 @@ from typing import (
 )
 
 from ._config import _check_headers, basic_authorization, parse_host
-from ._errors import RequestError
+from ._errors import ConnectError, PoolTimeout, RequestError, RequestTimeout
 
 __all__ = [
     'DEFAULT_PER_HOST',
@@ -50,6 +50,7 @@ __all__ = [
     'Pool',
     'Route',
     'Ticket',
+    'WRITES',
     'conversation_key',
     'host_specs',
     'model_key',
@@ -70,6 +71,14 @@ REFRESH_EVERY = 30.0
 REFRESH_GAP = 1.0
 #: Conversations remembered for affinity (least recently used forgotten first).
 _AFFINITY_MAX = 4096
+
+#: Calls that change one server's models or its sign-in: sent to the host the caller names, never to "some" host.
+WRITES = frozenset({'pull', 'push', 'create', 'copy', 'delete', 'signout'})
+#: Calls that hold one of a server's parallel slots while they run; the rest (reads Ollama answers at once,
+#: outside its scheduler) only avoid hosts that are down.
+SLOTTED = frozenset({'generate', 'chat', 'embed', 'embeddings'})
+#: Calls every host answers for itself; the client asks each and merges the answers.
+MERGED = frozenset({'list', 'ps'})
 
 HostLike = Union[str, Mapping[str, Any]]
 #: What went wrong with a host: ``refused`` the request was never sent (refused, DNS, connect timeout);
@@ -214,10 +223,13 @@ class Ticket:
     """One request's place in the pool: waiting (``host`` is None), placed on ``host``, or refused with
     ``failure`` (every host it may use is cooling down). ``waker`` belongs to the transport."""
 
-    __slots__ = ('_done', 'affinity', 'exclude', 'failure', 'host', 'model', 'strong', 'waker')
+    __slots__ = ('_done', 'affinity', 'exclude', 'failure', 'host', 'model', 'slotted', 'strong', 'waker')
 
-    def __init__(self, model: Optional[str], affinity: Optional[str], strong: bool, exclude: FrozenSet[int]) -> None:
+    def __init__(
+        self, model: Optional[str], affinity: Optional[str], strong: bool, exclude: FrozenSet[int], slotted: bool
+    ) -> None:
         self.model = model
+        self.slotted = slotted
         self.affinity = affinity
         self.strong = strong
         self.exclude = exclude
@@ -275,9 +287,49 @@ class Pool:
 
     # --- what the transports ask ---------------------------------------------------------------------
 
-    def route(self, model: Optional[str] = None, affinity: Optional[str] = None, *, strong: bool = False) -> Route:
-        """A new request's walk over the hosts, for ``model`` (None: any host serves it)."""
-        return Route(self, None if not model else model_key(model), affinity, strong)
+    def route(
+        self, model: Optional[str] = None, affinity: Optional[str] = None, *, strong: bool = False, slotted: bool = True
+    ) -> Route:
+        """A new request's walk over the hosts, for ``model`` (None: any host serves it). ``affinity`` keys
+        the conversation (``strong``: the caller named it); ``slotted`` requests count against ``per_host``."""
+        return Route(self, None if not model else model_key(model), affinity, strong, slotted)
+
+    def route_for(self, name: str, model: Optional[str], lead: Any, affinity: Optional[str]) -> Route:
+        """The route of a call to the endpoint ``name``: a caller's ``affinity`` key is held to, else the
+        conversation's own key is preferred. Raises ``RequestError`` for a write, which has no "any host"."""
+        if name in WRITES:
+            raise RequestError(
+                f'{name} changes the models of one server; with several hosts name it: '
+                f"client.host('http://...').{name}(...)"
+                + (', or client.pull_all(...) for every host' if name == 'pull' else '')
+            )
+        slotted = name in SLOTTED
+        if affinity is not None:
+            return self.route(model, affinity, strong=True, slotted=slotted)
+        return self.route(model, conversation_key(lead) if slotted else None, slotted=slotted)
+
+    def no_host(self, route: Route) -> ConnectError:
+        """The error for a request no host may take: each host and why."""
+        now = self._clock()
+        why = []
+        for h in self._hosts:
+            if h.cool_until is not None and h.cool_until > now:
+                why.append(
+                    f'{h.spec.base_url} (cooling down {h.cool_until - now:.1f} s more after {h.failures} failure(s))'
+                )
+            elif h.index in route.tried:
+                why.append(f'{h.spec.base_url} (failed this request)')
+            else:
+                why.append(f'{h.spec.base_url} (its probe is under way)')
+        return ConnectError('no Ollama host can take the request: ' + '; '.join(why))
+
+    def queue_full(self, waited: float) -> PoolTimeout:
+        """The error for a caller that waited ``waited`` seconds for a slot without getting one."""
+        return PoolTimeout(
+            f'no Ollama host had a free slot within {waited:g} s ({len(self.specs)} hosts, per_host={self.per_host}, '
+            f'{len(self._queue)} callers waiting); raise per_host= if the servers run more requests at once '
+            '(OLLAMA_NUM_PARALLEL), or queue_timeout= to wait longer'
+        )
 
     def capacity(self) -> int:
         """How many requests the pool runs at once now: the slots of the hosts not cooling down (at least
@@ -399,8 +451,8 @@ class Pool:
         if t.strong and remembered is not None:
             for h in usable:
                 if h.index == remembered:
-                    return h if h.in_flight < self._slots(h, now) else _WAIT
-        free = [h for h in usable if h.in_flight < self._slots(h, now)]
+                    return h if h.in_flight < self._slots(h, now) or not t.slotted else _WAIT
+        free = [h for h in usable if h.in_flight < self._slots(h, now) or not t.slotted]
         if not free:
             return _WAIT
         best_tier = min(tiers[h.index] for h in free)
@@ -413,7 +465,8 @@ class Pool:
     def _place(self, t: Ticket, h: _Host) -> None:
         self._picks += 1
         h.picked = self._picks
-        h.in_flight += 1
+        if t.slotted:
+            h.in_flight += 1
         if h.cool_until is not None:
             h.probing = True
         t.host = h.index
@@ -455,7 +508,8 @@ class Pool:
                 self._queue.remove(t)
             return None
         h = self._hosts[t.host]
-        h.in_flight -= 1
+        if t.slotted:
+            h.in_flight -= 1
         # A probe that ended without a word from the host proves nothing: the next request probes again.
         h.probing = False
         return h
@@ -479,10 +533,11 @@ class Route:
     tickets of other callers that can now move, for the transport to wake.
     """
 
-    __slots__ = ('_pool', 'affinity', 'model', 'strong', 'ticket', 'tried')
+    __slots__ = ('_pool', 'affinity', 'model', 'slotted', 'strong', 'ticket', 'tried')
 
-    def __init__(self, pool: Pool, model: Optional[str], affinity: Optional[str], strong: bool) -> None:
+    def __init__(self, pool: Pool, model: Optional[str], affinity: Optional[str], strong: bool, slotted: bool) -> None:
         self._pool = pool
+        self.slotted = slotted
         self.model = model
         self.affinity = affinity
         self.strong = strong
@@ -497,7 +552,7 @@ class Route:
     def enter(self) -> List[Ticket]:
         """Ask for a host, skipping those this request already tried; :attr:`ticket` says whether it got
         one, must wait, or none may be used. Returns the other callers' tickets that moved meanwhile."""
-        ticket = Ticket(self.model, self.affinity, self.strong, frozenset(self.tried))
+        ticket = Ticket(self.model, self.affinity, self.strong, frozenset(self.tried), self.slotted)
         self.ticket = ticket
         moved = self._pool._enter(ticket)
         if ticket.host is not None:
@@ -545,6 +600,15 @@ class Route:
             self.ticket = None
         return again, moved
 
+    def broke(self) -> List[Ticket]:
+        """The connection failed in the middle of the reply: the host cools down (a server that died
+        midway is the usual cause); the request is not sent again. Returns the tickets that can now move."""
+        pool = self._pool
+        held = pool._release(self.ticket) if self.ticket is not None else None
+        if held is not None:
+            pool._cool(held)
+        return pool._dispatch()
+
     def retry(self) -> List[Ticket]:
         """The request is sent again (after a 503, as the retry policy allows): give the slot back; the
         next :meth:`enter` may pick another host, this one counting less for a while."""
@@ -561,3 +625,45 @@ class Route:
                 return pool._dispatch()
             return []
         return pool._dispatch()
+
+
+#: Where a reply keeps the host that answered it: an instance attribute, not a field, so ``model_dump()``,
+#: ``dict(reply)`` and equality are what they are with one host.
+_HOST_ATTRIBUTE = '_ollama_lite_host'
+
+
+def mark(reply: Any, url: str) -> None:
+    """Remember on ``reply`` (a reply, a stream chunk, a list or ps entry) which host it came from."""
+    with contextlib.suppress(AttributeError):  # an object with __slots__ keeps no host
+        setattr(reply, _HOST_ATTRIBUTE, url)
+
+
+def host_of(reply: Any) -> Optional[str]:
+    """The base URL of the host that answered ``reply``, for a client with several hosts (``hosts=``):
+    a reply, a stream or one of its chunks, or one entry of a merged ``list()`` or ``ps()``. ``None``
+    for what a single-host client returned (its host is ``client.config.base_url``).
+
+    >>> ollama_lite.host_of(client.chat('llama3.2', messages))
+    'http://127.0.0.1:11435'
+    """
+    value = getattr(reply, _HOST_ATTRIBUTE, None)
+    return value if isinstance(value, str) else None
+
+
+def failure_of(exc: BaseException) -> Optional[Failure]:
+    """What a failed request to one host says about the host, from the error the client raised: ``None``
+    when the host answered (a ``ResponseError``, a reply that is not what was expected)."""
+    if isinstance(exc, ConnectError):
+        return 'refused'
+    if isinstance(exc, RequestTimeout):
+        return 'timeout'
+    return None
+
+
+#: How long asking a host its models (``/api/ps``, ``/api/tags``) may take before the host counts as down.
+REFRESH_TIMEOUT = 5.0
+
+
+def model_names(entries: Iterable[Any]) -> List[str]:
+    """The model names of ``list()`` or ``ps()`` entries."""
+    return [n for n in (getattr(e, 'model', None) or getattr(e, 'name', None) for e in entries) if isinstance(n, str)]
