@@ -7,6 +7,7 @@ Only sending, streaming and closing differ; read the two side by side.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import dataclasses
 import os
@@ -640,6 +641,7 @@ class AsyncClient:
             self._pool = Pool(specs, per_host=per_host, queue_timeout=queue_timeout)
             self._host_configs = tuple(build(spec.base_url, spec.headers) for spec in specs)
             self._views: Dict[int, AsyncClient] = {}
+            self._asking: Optional[asyncio.Future[None]] = None  # the round of questions under way
         # What must never show in an error message: the API key and the auth= credentials.
         self._secrets = Secrets(dict.fromkeys(s for c in self._host_configs for s in c.secrets))
         self._session = session
@@ -779,8 +781,11 @@ class AsyncClient:
                 continue
             except aiohttp.ClientError as exc:
                 raise _connect_error(exc, url) from None
-            if route is not None:
-                route.answered(response.status)
+            if route is not None and route.answered(response.status):
+                # This host lacks the model, another has it: nothing was done here.
+                response.close()
+                _wake(route.finish())
+                continue
             if response.status >= 400:
                 delay = attempts.after_status(response.status, response.headers)
                 if delay is not None:
@@ -948,8 +953,19 @@ class AsyncClient:
             pool.refreshed(index, model_names(loaded.models), model_names(installed.models))
 
         due = pool.due_refreshes()
-        if due:
+        if not due:
+            first = self._asking if pool.asking_first() else None
+            if first is not None:
+                # Another task is asking a host for the first time: its answer, rather than a guess.
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(first), REFRESH_TIMEOUT)
+            return
+        self._asking = asking = asyncio.get_running_loop().create_future()
+        try:
             await asyncio.gather(*(one(i) for i in due))
+        finally:
+            if not asking.done():
+                asking.set_result(None)
 
     async def _merged(self, call: Call[R]) -> R:
         """``list()`` or ``ps()`` of every host that is not cooling down, each entry marked with its host."""

@@ -195,6 +195,7 @@ class _Host:
         'in_flight',
         'index',
         'inventory_at',
+        'lacks',
         'loaded',
         'picked',
         'probing',
@@ -213,6 +214,8 @@ class _Host:
         self.busy_until = 0.0
         self.loaded: Optional[FrozenSet[str]] = None
         self.available: Optional[FrozenSet[str]] = None
+        #: Models it answered 404 for since it was last asked.
+        self.lacks: Set[str] = set()
         self.inventory_at: Optional[float] = None
         self.stale = False
         self.refreshing = False
@@ -398,10 +401,16 @@ class Pool:
             h.loaded = frozenset(model_key(n) for n in loaded)
         if available is not None:
             h.available = frozenset(model_key(n) for n in available)
+            h.lacks.clear()
         if loaded is not None and available is not None:
             h.inventory_at = self._clock()
             h.stale = False
         self._healthy(h)
+
+    def asking_first(self) -> bool:
+        """Whether a host is being asked its models for the first time: a caller routing by model waits
+        for that answer rather than guess (with the hosts' own answers a moment away)."""
+        return any(h.refreshing and h.inventory_at is None for h in self._hosts)
 
     def refresh_failed(self, index: int, failure: Optional[Failure]) -> List[Ticket]:
         """Asking a host its models failed: with a ``failure`` it cools down; returns tickets that can
@@ -430,6 +439,8 @@ class Pool:
     def _tier(self, h: _Host, model: Optional[str]) -> int:
         if model is None:
             return 0
+        if model in h.lacks:
+            return 3
         if h.loaded is not None and model in h.loaded:
             return 0
         if h.available is not None and model in h.available:
@@ -515,9 +526,12 @@ class Pool:
         return h
 
     def _cool(self, h: _Host) -> None:
+        now = self._clock()
+        if h.cool_until is not None and now < h.cool_until:
+            return  # a request placed before the first failure came back: the same outage, counted once
         h.failures += 1
         h.probing = False
-        h.cool_until = self._clock() + min(self._max_cooldown, self._cooldown * 2.0 ** (h.failures - 1))
+        h.cool_until = now + min(self._max_cooldown, self._cooldown * 2.0 ** (h.failures - 1))
 
     def _healthy(self, h: _Host) -> None:
         h.failures = 0
@@ -569,14 +583,30 @@ class Route:
         a ticket placed meanwhile gives its slot back."""
         return self.finish()
 
-    def answered(self, status: int) -> None:
-        """The host answered with ``status``: it is up; a 503 or 429 lowers its share for a while; a
-        success for a model means the model is loaded there now."""
+    def answered(self, status: int) -> bool:
+        """The host answered with ``status``: it is up; a 503 or 429 lowers its share for a while; a 502
+        or 504 (a proxy's word for a server behind it that is down) cools it down; a success for a model
+        means the model is loaded there now; a 404 for a model, that the host lacks it.
+
+        Returns whether the request goes on to another host at once: a 404 for a model that another host
+        may have (Ollama answers it before doing anything, so nothing is duplicated). The transport then
+        closes the reply and asks :meth:`enter` again.
+        """
         pool = self._pool
         if self.host is None:
-            return
+            return False
         h = pool._hosts[self.host]
+        if status in (502, 504):
+            # A proxy in front of the host answers for it: the server behind is down or hung.
+            pool._cool(h)
+            return False
         pool._healthy(h)
+        if status == 404 and self.model is not None:
+            h.lacks.add(self.model)
+            if h.loaded is not None:
+                h.loaded = h.loaded - {self.model}
+            others = [o for o in pool._hosts if o.index not in self.tried and pool._tier(o, self.model) < 3]
+            return bool(others)
         if status in (429, 503):
             h.busy_until = pool._clock() + pool._busy_seconds
         elif status < 300 and self.model is not None:
@@ -585,6 +615,7 @@ class Route:
                 h.stale = True
             h.loaded = (h.loaded or frozenset()) | {self.model}
             h.available = (h.available or frozenset()) | {self.model}
+        return False
 
     def failed(self, failure: Failure, *, sent: bool, repeatable: bool) -> Tuple[bool, List[Ticket]]:
         """The host failed this request. A refused connection or a timeout cools it down. Returns whether

@@ -451,6 +451,7 @@ class Client:
             self._host_configs = tuple(build(spec.base_url, spec.headers) for spec in specs)
             self._pool_lock = threading.Lock()
             self._views: Dict[int, Client] = {}
+            self._asking = threading.Event()  # set when the round of questions under way is answered
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
         if self._owns_session:
@@ -558,7 +559,12 @@ class Client:
                 if data is not None and not isinstance(data, bytes):
                     data.close()
             if route is not None:
-                route.answered(response.status_code)
+                with self._pool_lock:
+                    elsewhere = route.answered(response.status_code)
+                if elsewhere:  # this host lacks the model, another has it: nothing was done here
+                    response.close()
+                    self._wake(route.finish)
+                    continue
             if response.status_code >= 400:
                 delay = attempts.after_status(response.status_code, response.headers)
                 if delay is not None:
@@ -733,6 +739,18 @@ class Client:
         assert pool is not None
         with self._pool_lock:
             due = pool.due_refreshes()
+            if due:
+                self._asking = threading.Event()
+            first = self._asking if not due and pool.asking_first() else None
+        if first is not None:
+            first.wait(REFRESH_TIMEOUT)  # another caller is asking a host for the first time: its answer
+        try:
+            self._ask_due(pool, due)
+        finally:
+            if due:
+                self._asking.set()
+
+    def _ask_due(self, pool: Pool, due: List[int]) -> None:
         for index in due:
             try:
                 loaded = self._ask_host(index, _api.ps())

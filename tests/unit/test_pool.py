@@ -44,11 +44,6 @@ def url(pool: Pool, route: Route) -> str:
     return pool.specs[route.host].base_url
 
 
-def know(pool: Pool, index: int, loaded: List[str], available: List[str]) -> None:
-    assert index in pool.due_refreshes() or True
-    pool.refreshed(index, loaded, available)
-
-
 # --- hosts= ------------------------------------------------------------------------------------------
 
 
@@ -61,7 +56,7 @@ def test_host_specs_normalise_strings_and_mappings() -> None:
 
 
 @pytest.mark.parametrize(
-    'hosts, message',
+    ('hosts', 'message'),
     [
         ([], 'empty'),
         ('http://a', 'list of hosts'),
@@ -381,3 +376,50 @@ def test_index_of() -> None:
         pool.index_of('http://z:1')
     with pytest.raises(RequestError):
         pool.index_of('ftp://z')
+
+
+def test_a_proxy_saying_502_or_504_cools_the_host() -> None:
+    for status in (502, 504):
+        pool = make(A, B)
+        route = placed(pool)
+        route.answered(status)
+        assert not pool.status()[route.host or 0].healthy
+        route.retry()
+        route.enter()
+        assert route.host is not None and pool.status()[route.host].healthy
+
+
+def test_requests_placed_before_the_first_failure_count_as_one_failure() -> None:
+    pool = make(A, B, per_host=2)
+    pool.refreshed(1, [], [])
+    first, second = placed(pool, 'm'), placed(pool, 'm')
+    assert first.host == second.host == 0
+    first.failed('refused', sent=False, repeatable=False)
+    second.failed('refused', sent=False, repeatable=False)
+    assert pool.status()[0].failures == 1 and pool.status()[0].cooling_for == 1.0
+
+
+def test_a_404_for_the_model_goes_on_to_a_host_that_may_have_it() -> None:
+    pool = make(A, B, C)
+    pool.refreshed(2, [], ['other'])
+    route = placed(pool, 'm')
+    first = route.host
+    assert route.answered(404)  # another host, not known to lack it, is left
+    assert first is not None and 'm:latest' in pool._hosts[first].lacks
+    route.finish()
+    route.enter()
+    second = route.host
+    assert second not in (first, 2)
+    assert not route.answered(404)  # C is known to lack it: the 404 is the answer
+    pool.refreshed(0, [], ['m'])
+    assert 'm:latest' not in pool._hosts[0].lacks and placed(pool, 'm').host == 0
+
+
+def test_asking_first() -> None:
+    pool = make(A, B)
+    assert not pool.asking_first()
+    due = pool.due_refreshes()
+    assert due == [0, 1] and pool.asking_first()
+    pool.refreshed(0, [], [])
+    pool.refreshed(1, [], [])
+    assert not pool.asking_first()
