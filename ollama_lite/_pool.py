@@ -41,7 +41,7 @@ from typing import (
 )
 
 from ._config import _check_headers, basic_authorization, parse_host
-from ._errors import ConnectError, PoolTimeout, RequestError, RequestTimeout
+from ._errors import ConnectError, PoolTimeout, RequestError, RequestTimeout, ResponseError
 
 __all__ = [
     'DEFAULT_PER_HOST',
@@ -683,11 +683,13 @@ def host_of(reply: Any) -> Optional[str]:
 
 def failure_of(exc: BaseException) -> Optional[Failure]:
     """What a failed request to one host says about the host, from the error the client raised: ``None``
-    when the host answered (a ``ResponseError``, a reply that is not what was expected)."""
+    when the host answered (a ``ResponseError`` but a proxy's 502 or 504, a reply not as expected)."""
     if isinstance(exc, ConnectError):
         return 'refused'
     if isinstance(exc, RequestTimeout):
         return 'timeout'
+    if isinstance(exc, ResponseError) and exc.status_code in (502, 504):
+        return 'refused'  # a proxy's word for a server behind it that is down or hung
     return None
 
 

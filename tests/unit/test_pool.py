@@ -423,3 +423,13 @@ def test_asking_first() -> None:
     pool.refreshed(0, [], [])
     pool.refreshed(1, [], [])
     assert not pool.asking_first()
+
+
+def test_failure_of() -> None:
+    from ollama_lite import ConnectError, ConnectTimeout, ReadTimeout, ResponseError
+    from ollama_lite._pool import failure_of
+
+    assert failure_of(ConnectError('x')) == failure_of(ConnectTimeout('x')) == 'refused'
+    assert failure_of(ReadTimeout('x')) == 'timeout'
+    assert failure_of(ResponseError('bad gateway', 502)) == failure_of(ResponseError('gw', 504)) == 'refused'
+    assert failure_of(ResponseError('nope', 404)) is None and failure_of(ValueError()) is None
