@@ -181,9 +181,9 @@ DIFFERENCES: List[Difference] = [
         '`model_recommendations()`, `heartbeat()`, '
         '`is_running()`, `blob_exists()`); `run_tools()`, the tool-call loop; `ollama_lite.web.relay` for aiohttp '
         'apps; several servers behind one client (`hosts=`, `per_host=`, `queue_timeout=`, `client.hosts`, '
-        '`client.host(url)`, `client.affinity(key)`, `pull_all()`, `host_of(reply)`); reply fields the official types lack '
-        '(`remote_model`, `ListResponse.Model.name`, `ShowResponse.tensors`, …) in attributes, `dict(r)` and '
-        '`model_dump()`',
+        '`client.host(url)`, `client.affinity(key)`, `pull_all()`, `host_of(reply)`); reply fields the official '
+        'types lack (`remote_model`, `ListResponse.Model.name`, `ShowResponse.tensors`, …) in attributes, '
+        '`dict(r)` and `model_dump()`',
         'every field the server speaks', ('*/extra-*', 'version*'),
     ),
     Difference(
