@@ -491,8 +491,13 @@ class Pool:
         """Place waiting tickets in arrival order; each takes the best host free for it, so a later one
         only gets a host no earlier one could use. Returns the tickets placed or refused."""
         now = self._clock()
-        moved = []
+        moved: List[Ticket] = []
+        if not self._queue:
+            return moved
+        free = self._any_free(now)
         for t in list(self._queue):
+            if not free and t.slotted:
+                break  # every host is full: nobody waiting can move (the common case under load)
             h = self._choose(t, now)
             if h is _WAIT:
                 continue
@@ -501,8 +506,15 @@ class Pool:
                 t.failure = 'down'
             else:
                 self._place(t, h)
+                free = self._any_free(now)
             moved.append(t)
         return moved
+
+    def _any_free(self, now: float) -> bool:
+        """Whether a slotted caller may move now: a host has a free slot, or none is up (then each caller
+        is refused at once rather than left waiting)."""
+        up = [h for h in self._hosts if not self._cooling(h, now)]
+        return not up or any(h.in_flight < self._slots(h, now) for h in up)
 
     def _enter(self, t: Ticket) -> List[Ticket]:
         # Through the whole queue in order: a slot that time freed (a cooldown or a 503's penalty ending)
