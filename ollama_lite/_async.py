@@ -1143,6 +1143,9 @@ class AsyncClient:
         streams, self._streams = list(self._streams), weakref.WeakSet()
         for stream in streams:
             stream._abort()  # a caller's session stays open, but the streams of this client end here
+        if self._pool is not None and self._root is None:
+            for view in list(self._views.values()):
+                await view.close()  # the streams opened through client.host(url)
         session, self._session = self._session, None
         if self._owns_session and session is not None:
             await session.close()

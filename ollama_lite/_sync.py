@@ -995,6 +995,9 @@ class Client:
             streams, self._streams = list(self._streams), weakref.WeakSet()
         for stream in streams:
             stream._abort()
+        if self._pool is not None and self._root is None:
+            for view in list(self._views.values()):
+                view.close()  # the streams opened through client.host(url)
         if self._owns_session:
             self._session.close()
 

@@ -319,3 +319,14 @@ def test_async_pool_fails_over_from_a_dead_host() -> None:
                 assert sorted(p for e in emus for p in prompts(e)) == sorted(str(i) for i in range(20))
 
     run_async(main())
+
+
+def test_closing_the_client_closes_the_streams_of_its_host_views() -> None:
+    emus = [Emulator(['qwen3'], token_delay=0.01) for _ in range(2)]
+    with emus[0].running() as a, emus[1].running() as b:
+        client = ollama.Client(hosts=[a, b])
+        emus[1].reply(Reply.text('word ' * 2_000))
+        stream = client.host(b).chat('qwen3', say('long'), stream=True)
+        next(stream)
+        client.close()
+        assert next(stream, None) is None  # closed with the client, as the client's own streams are
