@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import copy
 import dataclasses
+import functools
 import os
 import weakref
 from typing import (
@@ -827,6 +828,12 @@ class AsyncClient:
     def _finish(self, route: Route, failure: Optional[Failure] = None) -> None:
         _wake(route.broke() if failure is not None else route.finish())
 
+    def _stream_ended(self, loop: asyncio.AbstractEventLoop, route: Route, failure: Optional[Failure]) -> None:
+        # On the loop's next turn: a stream collected by the garbage collector may end in the middle of a pool
+        # operation, which must not be entered again.
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is left to wait for the slot
+            loop.call_soon(self._finish, route, failure)
+
     async def _routed(self, call: Call[R]) -> Union[R, AsyncStream[R]]:
         """A call over the pool: to the host the policy picks, on to another only when that cannot
         duplicate work (see ``_pool``); ``list`` and ``ps`` ask every host."""
@@ -858,7 +865,7 @@ class AsyncClient:
                         deadline,
                         None if limit is None else Inflater(response.headers.get('Content-Encoding')),
                         host,
-                        lambda failure: self._finish(route, failure),
+                        functools.partial(self._stream_ended, asyncio.get_running_loop(), route),
                     )
                     self._streams.add(stream)
                     return stream

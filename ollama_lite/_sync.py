@@ -365,6 +365,29 @@ class Stream(Iterator[R]):
             self._ended()
 
 
+class _PoolLock:
+    """The lock of a client's pool, knowing which thread holds it: a stream collected by the garbage
+    collector while that thread is inside the pool gives its slot back from another thread, not by
+    waiting on a lock its own thread holds."""
+
+    __slots__ = ('_lock', '_owner')
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: Optional[int] = None
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        self._owner = threading.get_ident()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._owner = None
+        self._lock.release()
+
+    def held_here(self) -> bool:
+        return self._owner == threading.get_ident()
+
+
 class Client:
     """A client for the Ollama API on requests.
 
@@ -441,7 +464,7 @@ class Client:
         if specs is not None and len(specs) > 1:
             self._pool = Pool(specs, per_host=per_host, queue_timeout=queue_timeout)
             self._host_configs = tuple(build(spec.base_url, spec.headers) for spec in specs)
-            self._pool_lock = threading.Lock()
+            self._pool_lock = _PoolLock()
             self._views: Dict[int, Client] = {}
             self._asking = threading.Event()  # set when the round of questions under way is answered
         self._owns_session = session is None
@@ -618,6 +641,13 @@ class Client:
     def _finish(self, route: Route, failure: Optional[Failure] = None) -> None:
         self._wake(route.broke if failure is not None else route.finish)
 
+    def _stream_ended(self, route: Route, failure: Optional[Failure]) -> None:
+        if self._pool_lock.held_here():
+            # Collected by the garbage collector in the middle of a pool operation of this thread.
+            threading.Thread(target=self._finish, args=(route, failure), daemon=True).start()
+        else:
+            self._finish(route, failure)
+
     def _routed(self, call: Call[R]) -> Union[R, Stream[R]]:
         """A call over the pool: to the host the policy picks, on to another only when that cannot
         duplicate work (see ``_pool``); ``list`` and ``ps`` ask every host."""
@@ -648,7 +678,7 @@ class Client:
                         deadline,
                         None if limit is None else Inflater(response.headers.get('content-encoding')),
                         host,
-                        lambda failure: self._finish(route, failure),
+                        lambda failure: self._stream_ended(route, failure),
                     )
                     with self._streams_lock:
                         self._streams.add(stream)

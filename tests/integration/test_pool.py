@@ -330,3 +330,23 @@ def test_closing_the_client_closes_the_streams_of_its_host_views() -> None:
         next(stream)
         client.close()
         assert next(stream, None) is None  # closed with the client, as the client's own streams are
+
+
+def test_a_stream_collected_inside_a_pool_operation_gives_its_slot_back_without_deadlock() -> None:
+    import gc
+
+    emus = [Emulator(['qwen3'], token_delay=0.01) for _ in range(2)]
+    with emus[0].running() as a, emus[1].running() as b, ollama.Client(hosts=[a, b]) as client:
+        emus[0].reply(Reply.text('word ' * 500))
+        emus[1].reply(Reply.text('word ' * 500))
+        stream = client.chat('qwen3', say('dropped'), stream=True)
+        next(stream)
+        assert sum(h.in_flight for h in client.hosts) == 1
+        with client._pool_lock:  # as if the collector ran while this thread is inside the pool
+            del stream
+            gc.collect()
+        for _ in range(500):
+            if sum(h.in_flight for h in client.hosts) == 0:
+                break
+            threading.Event().wait(0.01)
+        assert sum(h.in_flight for h in client.hosts) == 0
