@@ -469,7 +469,8 @@ class Pool:
         best_tier = min(tiers[h.index] for h in free)
         if remembered is not None:
             for h in free:
-                if h.index == remembered and tiers[h.index] == best_tier:
+                # Not a host that just said it is busy: its prompt cache is worth less than an answer.
+                if h.index == remembered and tiers[h.index] == best_tier and now >= h.busy_until:
                     return h
         return min(free, key=lambda h: (tiers[h.index], now < h.busy_until, h.in_flight, h.picked))
 

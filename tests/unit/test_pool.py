@@ -433,3 +433,19 @@ def test_failure_of() -> None:
     assert failure_of(ReadTimeout('x')) == 'timeout'
     assert failure_of(ResponseError('bad gateway', 502)) == failure_of(ResponseError('gw', 504)) == 'refused'
     assert failure_of(ResponseError('nope', 404)) is None and failure_of(ValueError()) is None
+
+
+def test_default_affinity_does_not_hold_to_a_host_that_said_busy() -> None:
+    pool = make(A, B, per_host=2)
+    first = placed(pool, affinity='conv')
+    first.answered(503)
+    first.retry()
+    first.enter()
+    assert first.host == 1  # not back to A, which said busy
+    first.finish()
+    strong = placed(pool, affinity='ticket', strong=True)
+    strong.answered(503)
+    held = strong.host
+    strong.retry()
+    strong.enter()
+    assert strong.host == held  # the caller's own key holds
