@@ -28,6 +28,7 @@ from typing import (
     Optional,
     Protocol,
     Sequence,
+    Set,
     Tuple,
     TypeVar,
     Union,
@@ -635,6 +636,7 @@ class AsyncClient:
             self._host_configs = tuple(build(spec.base_url, spec.headers) for spec in specs)
             self._views: Dict[int, AsyncClient] = {}
             self._asking: Optional[asyncio.Future[None]] = None  # the round of questions under way
+            self._refreshing: Set[asyncio.Future[Any]] = set()  # questions asked in the background
         # What must never show in an error message: the API key and the auth= credentials.
         self._secrets = Secrets(dict.fromkeys(s for c in self._host_configs for s in c.secrets))
         self._session = session
@@ -949,19 +951,29 @@ class AsyncClient:
             except Exception as exc:
                 _wake(pool.refresh_failed(index, failure_of(exc)))
                 return
+            except BaseException:  # cancelled (the client closed): asked again next time
+                pool.refresh_failed(index, None)
+                raise
             pool.refreshed(index, model_names(loaded.models), model_names(installed.models))
 
         due = pool.due_refreshes()
-        if not due:
-            first = self._asking if pool.asking_first() else None
-            if first is not None:
+        first = [i for i in due if pool.never_asked(i)]
+        later = [i for i in due if i not in first]
+        if later:
+            # What the pool knows already is good enough for this request: the news comes in the background.
+            task = asyncio.ensure_future(asyncio.gather(*(one(i) for i in later)))
+            self._refreshing.add(task)
+            task.add_done_callback(self._refreshing.discard)
+        if not first:
+            answer = self._asking if pool.asking_first() else None
+            if answer is not None:
                 # Another task is asking a host for the first time: its answer, rather than a guess.
                 with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(first), REFRESH_TIMEOUT)
+                    await asyncio.wait_for(asyncio.shield(answer), REFRESH_TIMEOUT)
             return
         self._asking = asking = asyncio.get_running_loop().create_future()
         try:
-            await asyncio.gather(*(one(i) for i in due))
+            await asyncio.gather(*(one(i) for i in first))
         finally:
             if not asking.done():
                 asking.set_result(None)
@@ -1173,6 +1185,8 @@ class AsyncClient:
         for stream in streams:
             stream._abort()  # a caller's session stays open, but the streams of this client end here
         if self._pool is not None and self._root is None:
+            for task in list(self._refreshing):
+                task.cancel()
             for view in list(self._views.values()):
                 await view.close()  # the streams opened through client.host(url)
         session, self._session = self._session, None

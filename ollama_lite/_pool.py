@@ -384,8 +384,8 @@ class Pool:
         now = self._clock()
         due = []
         for h in self._hosts:
-            if h.refreshing or self._cooling(h, now):
-                continue
+            if h.refreshing or h.cool_until is not None:
+                continue  # a host that failed is asked nothing until a request (its probe) succeeds
             age = None if h.inventory_at is None else now - h.inventory_at
             if age is None or age >= self._refresh_every or (h.stale and age >= self._refresh_gap):
                 h.refreshing = True
@@ -406,6 +406,10 @@ class Pool:
             h.inventory_at = self._clock()
             h.stale = False
         self._healthy(h)
+
+    def never_asked(self, index: int) -> bool:
+        """Whether the pool has yet to hear from host ``index`` about its models."""
+        return self._hosts[index].inventory_at is None
 
     def asking_first(self) -> bool:
         """Whether a host is being asked its models for the first time: a caller routing by model waits

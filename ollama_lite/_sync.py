@@ -761,15 +761,20 @@ class Client:
         assert pool is not None
         with self._pool_lock:
             due = pool.due_refreshes()
-            if due:
+            first = [i for i in due if pool.never_asked(i)]
+            if first:
                 self._asking = threading.Event()
-            first = self._asking if not due and pool.asking_first() else None
-        if first is not None:
-            first.wait(REFRESH_TIMEOUT)  # another caller is asking a host for the first time: its answer
-        try:
-            self._ask_due(pool, due)
-        finally:
-            if due:
+            answer = self._asking if not first and pool.asking_first() else None
+        later = [i for i in due if i not in first]
+        if later:
+            # What the pool knows already is good enough for this request: the news comes in the background.
+            threading.Thread(target=self._ask_due, args=(pool, later), name='ollama-lite-models', daemon=True).start()
+        if answer is not None:
+            answer.wait(REFRESH_TIMEOUT)  # another caller is asking a host for the first time: its answer
+        if first:
+            try:
+                self._ask_due(pool, first)
+            finally:
                 self._asking.set()
 
     def _ask_due(self, pool: Pool, due: List[int]) -> None:

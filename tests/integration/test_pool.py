@@ -350,3 +350,57 @@ def test_a_stream_collected_inside_a_pool_operation_gives_its_slot_back_without_
                 break
             threading.Event().wait(0.01)
         assert sum(h.in_flight for h in client.hosts) == 0
+
+
+def test_knowledge_gone_stale_is_refreshed_in_the_background() -> None:
+    with three() as (_, urls), ollama.Client(hosts=urls) as client:
+        clock = FakeClock()
+        client._pool._clock = clock  # type: ignore[union-attr]
+        client.chat('qwen3', say('first'))  # the first answers about the models are waited for
+        clock.now += 31.0  # stale now
+        gate, started = threading.Event(), threading.Event()
+        ask = client._ask_host
+
+        def held(index: int, call: Any) -> Any:
+            started.set()
+            assert gate.wait(30)
+            return ask(index, call)
+
+        client._ask_host = held  # type: ignore[method-assign]
+        reply = client.chat('qwen3', say('second'))  # answered while the questions wait at the gate
+        assert ollama.host_of(reply) in urls and started.wait(30) and not gate.is_set()
+        gate.set()
+        for _ in range(500):
+            if not any(h.refreshing for h in client._pool._hosts):  # type: ignore[union-attr]
+                break
+            threading.Event().wait(0.01)
+        assert not any(h.refreshing for h in client._pool._hosts)  # type: ignore[union-attr]
+
+
+def test_async_knowledge_gone_stale_is_refreshed_in_the_background() -> None:
+    async def main() -> None:
+        emus = [Emulator(['qwen3']) for _ in range(2)]
+        async with emus[0].running_async() as a, emus[1].running_async() as b, ollama.AsyncClient(
+            hosts=[a, b]
+        ) as client:
+            clock = FakeClock()
+            client._pool._clock = clock  # type: ignore[union-attr]
+            await client.chat('qwen3', say('first'))
+            clock.now += 31.0
+            gate, started = asyncio.Event(), asyncio.Event()
+            ask = client._ask_host
+
+            async def held(index: int, call: Any) -> Any:
+                started.set()
+                await asyncio.wait_for(gate.wait(), 30)
+                return await ask(index, call)
+
+            client._ask_host = held  # type: ignore[method-assign]
+            await client.chat('qwen3', say('second'))
+            await asyncio.wait_for(started.wait(), 30)
+            assert not gate.is_set() and client._refreshing  # type: ignore[attr-defined]
+            gate.set()
+            await asyncio.wait_for(asyncio.gather(*client._refreshing), 30)  # type: ignore[attr-defined]
+            assert not any(h.refreshing for h in client._pool._hosts)  # type: ignore[union-attr]
+
+    run_async(main())

@@ -449,3 +449,14 @@ def test_default_affinity_does_not_hold_to_a_host_that_said_busy() -> None:
     strong.retry()
     strong.enter()
     assert strong.host == held  # the caller's own key holds
+
+
+def test_a_host_that_failed_is_not_asked_its_models_until_its_probe_succeeds() -> None:
+    clock = Clock()
+    pool = make(A, B, clock=clock)
+    for i in pool.due_refreshes():
+        pool.refreshed(i, [], ['m'])
+    route = placed(pool, 'm')
+    route.failed('refused', sent=False, repeatable=False)
+    clock.now += 31  # everything is stale, and the failed host's cooldown is over
+    assert pool.due_refreshes() == [1 - (route.host or 0)]
