@@ -560,6 +560,11 @@ class AsyncClient:
     ``TypeError`` saying what to use instead.
     ``strict_streams=True`` makes a stream whose body ends without its final line raise
     ``IncompleteStreamError`` rather than end quietly (see ``Client``).
+    ``hosts=[...]`` instead of ``host`` spreads the calls over several servers (README, "Several servers"): each
+    a host string or a mapping with its own ``headers``/``auth``; at most ``per_host`` generations at once per
+    host (default 1, Ollama's ``OLLAMA_NUM_PARALLEL`` default), more callers waiting up to ``queue_timeout``
+    seconds (``PoolTimeout``); writes go through ``client.host(url)``. Raises ``RequestError`` for a bad
+    host list, or both ``host`` and ``hosts``.
 
     One ``AsyncClient`` serves any number of concurrent tasks in one event loop: it holds no per-request
     state, and requests beyond the pool's ``limit`` wait for a free connection (that wait does not count

@@ -407,6 +407,11 @@ class Client:
     ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``, ``~/.netrc``) is read once per URL, on its first use.
     A stream whose body ends cleanly without its final ``done``/``success`` line ends quietly, as with the
     official client; ``strict_streams=True`` makes it raise ``IncompleteStreamError`` instead.
+    ``hosts=[...]`` instead of ``host`` spreads the calls over several servers (README, "Several servers"): each
+    a host string or a mapping with its own ``headers``/``auth``; at most ``per_host`` generations at once per
+    host (default 1, Ollama's ``OLLAMA_NUM_PARALLEL`` default), more callers waiting up to ``queue_timeout``
+    seconds (``PoolTimeout``); writes go through ``client.host(url)``. Raises ``RequestError`` for a bad
+    host list, or both ``host`` and ``hosts``.
 
     One ``Client`` may be shared by threads: it holds no per-request state, and requests' connection
     pool is thread-safe. A caller-owned ``session`` is shared on the same terms as requests gives.
