@@ -74,8 +74,8 @@ from ._pool import (
     Pool,
     Route,
     Ticket,
+    configure,
     failure_of,
-    host_specs,
     mark,
     model_names,
 )
@@ -575,22 +575,15 @@ class AsyncClient:
     ...     print((await client.chat('llama3.2', [{'role': 'user', 'content': 'Hi'}])).message.content)
     """
 
-    def __init__(
-        self,
-        host: Optional[str] = None,
-        *,
-        headers: Optional[Mapping[str, str]] = None,
-        timeout: Any = _DEFAULT_TIMEOUT,
-        session: Optional[aiohttp.ClientSession] = None,
-        retries: Union[int, Retry] = 2,
-        follow_redirects: bool = True,
-        strict_streams: bool = False,
-        max_reply_bytes: Optional[int] = None,
-        hosts: Optional[Sequence[HostLike]] = None,
-        per_host: int = DEFAULT_PER_HOST,
-        queue_timeout: Optional[float] = DEFAULT_QUEUE_TIMEOUT,
-        **kwargs: Any,
-    ) -> None:
+    # The constructor, ``config`` and the public methods are generated, at the end of the class, from
+    # ``_methods.py``; what is written here is the transport they call.
+
+    def _options(
+        self, session: Optional[aiohttp.ClientSession], kwargs: Dict[str, Any]
+    ) -> Tuple[Any, Connection, Dict[str, Any]]:
+        """The constructor's ``**kwargs``: aiohttp's own, and httpx's and requests' names mapped onto them; any other,
+        or one that shapes a session next to a caller's ``session``, raises ``TypeError`` (before any value is
+        checked)."""
         kwargs = dict(kwargs)
         auth = kwargs.pop('auth', None)
         connection = take_connection_kwargs(kwargs, 'AsyncClient')
@@ -606,42 +599,42 @@ class AsyncClient:
                 f'{", ".join(sorted(_SESSION_KWARGS & set(kwargs)))} configure the session AsyncClient makes '
                 'for itself; with session= set them on your own session and its connector'
             )
-        own_authorization = None if auth is None else _basic_auth(auth)
+        return auth, connection, kwargs
 
-        def build(host: Optional[str], own: Optional[Mapping[str, str]] = None) -> ClientConfig:
-            config = ClientConfig.build(
-                host,
-                {**(headers or {}), **(own or {})},
-                timeout,
-                retries,
-                follow_redirects,
-                strict_streams=strict_streams,
-                max_reply_bytes=max_reply_bytes,
-            )
-            if own_authorization is not None and 'authorization' not in (own or {}):
-                # A header rather than aiohttp's auth=, which refuses to sit next to an Authorization header
-                # and whose BasicAuth is deprecated. Like requests' auth=, it replaces any other Authorization,
-                # and only on the configured host: ollama.com (web_search, web_fetch) keeps the API key.
-                config = dataclasses.replace(config, own_authorization=own_authorization)
-            return config
-
-        specs = None if hosts is None else host_specs(hosts)
-        if specs is not None and host is not None:
-            raise RequestError('give host= for one server or hosts= for several, not both')
-        config = build(host) if specs is None else build(specs[0].base_url, specs[0].headers)
-        self._config = config
-        # Several hosts: one configuration each (its own headers and path prefix) and the routing policy.
-        # One host in hosts= is host= exactly.
-        self._pool: Optional[Pool] = None
-        self._host_configs: Tuple[ClientConfig, ...] = (config,)
+    def _spread(self, configs: Tuple[ClientConfig, ...], pool: Optional[Pool]) -> None:
+        """Several hosts: one configuration each, and the routing policy (``_pool``)."""
+        self._pool = pool
+        self._host_configs = configs
         self._affinity: Optional[str] = None
         self._root: Optional[AsyncClient] = None  # a view's client, whose session it uses
-        if specs is not None and len(specs) > 1:
-            self._pool = Pool(specs, per_host=per_host, queue_timeout=queue_timeout)
-            self._host_configs = tuple(build(spec.base_url, spec.headers) for spec in specs)
+        if pool is not None:
             self._views: Dict[int, AsyncClient] = {}
             self._asking: Optional[asyncio.Future[None]] = None  # the round of questions under way
             self._refreshing: Set[asyncio.Future[Any]] = set()  # questions asked in the background
+
+    def _start(
+        self,
+        config: ClientConfig,
+        session: Optional[aiohttp.ClientSession],
+        options: Tuple[Any, Connection, Dict[str, Any]],
+    ) -> None:
+        """The rest of the constructor: what each request sends; the session is made on first use."""
+        auth, connection, kwargs = options
+        if auth is not None:
+            # A header rather than aiohttp's auth=, which refuses to sit next to an Authorization header
+            # and whose BasicAuth is deprecated. Like requests' auth=, it replaces any other Authorization,
+            # and only on the configured host: ollama.com (web_search, web_fetch) keeps the API key. With
+            # several hosts, on each but one given with credentials of its own.
+            own = _basic_auth(auth)
+            specs = (None,) if self._pool is None else self._pool.specs
+            self._host_configs = tuple(
+                c
+                if spec is not None and 'authorization' in spec.headers
+                else dataclasses.replace(c, own_authorization=own)
+                for c, spec in zip(self._host_configs, specs)
+            )
+            config = self._host_configs[0]
+        self._config = config
         # What must never show in an error message: the API key and the auth= credentials.
         self._secrets = Secrets(dict.fromkeys(s for c in self._host_configs for s in c.secrets))
         self._session = session
@@ -673,11 +666,6 @@ class AsyncClient:
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         # The streams still open, for close(); weak, so that a dropped stream is freed as before.
         self._streams: weakref.WeakSet[AsyncStream[Any]] = weakref.WeakSet()
-
-    @property
-    def config(self) -> ClientConfig:
-        """The client's configuration (host, headers, timeouts, retries)."""
-        return self._config
 
     def __repr__(self) -> str:
         if self._pool is not None:
@@ -1205,6 +1193,46 @@ class AsyncClient:
         await self.close()
 
     # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
+
+    def __init__(
+        self,
+        host: Optional[str] = None,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Any = _DEFAULT_TIMEOUT,
+        session: Optional[aiohttp.ClientSession] = None,
+        retries: Union[int, Retry] = 2,
+        follow_redirects: bool = True,
+        strict_streams: bool = False,
+        max_reply_bytes: Optional[int] = None,
+        hosts: Optional[Sequence[HostLike]] = None,
+        per_host: int = DEFAULT_PER_HOST,
+        queue_timeout: Optional[float] = DEFAULT_QUEUE_TIMEOUT,
+        **kwargs: Any,
+    ) -> None:
+        # The named parameters are policy, the same for both clients: they go into the config (the class
+        # docstring of each twin describes them). ``session`` and ``**kwargs`` are the transport's; a wrong name
+        # among them is reported before any value is checked.
+        options = self._options(session, kwargs)
+        configs, pool = configure(
+            host,
+            hosts,
+            headers,
+            timeout,
+            retries,
+            follow_redirects,
+            strict_streams=strict_streams,
+            max_reply_bytes=max_reply_bytes,
+            per_host=per_host,
+            queue_timeout=queue_timeout,
+        )
+        self._spread(configs, pool)
+        self._start(configs[0], session, options)
+
+    @property
+    def config(self) -> ClientConfig:
+        """The client's configuration (host, headers, timeouts, retries)."""
+        return self._config
 
     @overload
     async def generate(

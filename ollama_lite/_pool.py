@@ -40,7 +40,7 @@ from typing import (
     Union,
 )
 
-from ._config import _check_headers, basic_authorization, parse_host
+from ._config import ClientConfig, Retry, _check_headers, basic_authorization, parse_host
 from ._errors import ConnectError, PoolTimeout, RequestError, RequestTimeout, ResponseError
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     'Route',
     'Ticket',
     'WRITES',
+    'configure',
     'conversation_key',
     'host_specs',
     'model_key',
@@ -132,6 +133,57 @@ def host_specs(hosts: Sequence[HostLike]) -> Tuple[HostSpec, ...]:
             raise RequestError(f'{where}: {base} is given twice')
         specs.append(HostSpec(base, headers))
     return tuple(specs)
+
+
+def configure(
+    host: Optional[str],
+    hosts: Optional[Sequence[HostLike]],
+    headers: Optional[Mapping[str, str]],
+    timeout: Any,
+    retries: Union[int, Retry],
+    follow_redirects: bool,
+    *,
+    strict_streams: bool,
+    max_reply_bytes: Optional[int],
+    per_host: int,
+    queue_timeout: Optional[float],
+) -> Tuple[Tuple[ClientConfig, ...], Optional[Pool]]:
+    """The constructor's policy for where requests go: one configuration per host (its own headers over the
+    client's, its path prefix), and for several hosts the :class:`Pool` that routes between them. One host in
+    ``hosts=`` is ``host=`` exactly: no pool. Raises ``RequestError`` for both ``host`` and ``hosts``, a bad
+    host list, or bad ``per_host``/``queue_timeout``."""
+    _check_pool_options(per_host, queue_timeout)
+
+    def build(base: Optional[str], own: Optional[Mapping[str, str]] = None) -> ClientConfig:
+        merged = headers if own is None else {**(headers or {}), **own}
+        return ClientConfig.build(
+            base,
+            merged,
+            timeout,
+            retries,
+            follow_redirects,
+            strict_streams=strict_streams,
+            max_reply_bytes=max_reply_bytes,
+        )
+
+    if hosts is None:
+        return (build(host),), None
+    specs = host_specs(hosts)
+    if host is not None:
+        raise RequestError('give host= for one server or hosts= for several, not both')
+    configs = tuple(build(spec.base_url, spec.headers) for spec in specs)
+    if len(specs) == 1:
+        return configs, None
+    return configs, Pool(specs, per_host=per_host, queue_timeout=queue_timeout)
+
+
+def _check_pool_options(per_host: Any, queue_timeout: Any) -> None:
+    if isinstance(per_host, bool) or not isinstance(per_host, int) or per_host < 1:
+        raise RequestError(f'per_host must be a whole number >= 1, not {per_host!r}')
+    if queue_timeout is not None and (
+        isinstance(queue_timeout, bool) or not isinstance(queue_timeout, (int, float)) or not queue_timeout > 0
+    ):
+        raise RequestError(f'queue_timeout must be a positive number of seconds or None, not {queue_timeout!r}')
 
 
 def model_key(name: str) -> str:
@@ -268,12 +320,7 @@ class Pool:
         refresh_every: float = REFRESH_EVERY,
         refresh_gap: float = REFRESH_GAP,
     ) -> None:
-        if isinstance(per_host, bool) or not isinstance(per_host, int) or per_host < 1:
-            raise RequestError(f'per_host must be a whole number >= 1, not {per_host!r}')
-        if queue_timeout is not None and (
-            isinstance(queue_timeout, bool) or not isinstance(queue_timeout, (int, float)) or not queue_timeout > 0
-        ):
-            raise RequestError(f'queue_timeout must be a positive number of seconds or None, not {queue_timeout!r}')
+        _check_pool_options(per_host, queue_timeout)
         self.specs = tuple(specs)
         self.per_host = per_host
         self.queue_timeout = None if queue_timeout is None else float(queue_timeout)

@@ -36,7 +36,7 @@ import urllib3
 from . import _api
 from ._api import Call, StreamDecoder
 from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization, parse_host
-from ._connection import apply_to_requests, take_connection_kwargs
+from ._connection import Connection, apply_to_requests, take_connection_kwargs
 from ._deadline import Deadline
 from ._errors import (
     ConnectError,
@@ -69,8 +69,8 @@ from ._pool import (
     Pool,
     Route,
     Ticket,
+    configure,
     failure_of,
-    host_specs,
     mark,
     model_names,
 )
@@ -419,22 +419,14 @@ class Client:
     >>> Client('http://localhost:11434').chat('llama3.2', [{'role': 'user', 'content': 'Hi'}]).message.content
     """
 
-    def __init__(
-        self,
-        host: Optional[str] = None,
-        *,
-        headers: Optional[Mapping[str, str]] = None,
-        timeout: Any = _DEFAULT_TIMEOUT,
-        session: Optional[requests.Session] = None,
-        retries: Union[int, Retry] = 2,
-        follow_redirects: bool = True,
-        strict_streams: bool = False,
-        max_reply_bytes: Optional[int] = None,
-        hosts: Optional[Sequence[HostLike]] = None,
-        per_host: int = DEFAULT_PER_HOST,
-        queue_timeout: Optional[float] = DEFAULT_QUEUE_TIMEOUT,
-        **kwargs: Any,
-    ) -> None:
+    # The constructor, ``config`` and the public methods are generated, at the end of the class, from
+    # ``_methods.py``; what is written here is the transport they call.
+
+    def _options(
+        self, session: Optional[requests.Session], kwargs: Dict[str, Any]
+    ) -> Tuple[Connection, Dict[str, Any]]:
+        """The constructor's ``**kwargs``: requests' own, and httpx's names mapped onto them; any other raises
+        ``TypeError`` (before any value is checked)."""
         kwargs = dict(kwargs)
         connection = take_connection_kwargs(kwargs, 'Client')
         unknown = set(kwargs) - {'auth'}
@@ -443,35 +435,25 @@ class Client:
                 f'Client() got unexpected keyword argument(s) {", ".join(sorted(unknown))}; '
                 f'accepted besides the named ones: {_ACCEPTED}'
             )
+        return connection, kwargs
 
-        def build(host: Optional[str], own: Optional[Mapping[str, str]] = None) -> ClientConfig:
-            merged = {**(headers or {}), **(own or {})}
-            return ClientConfig.build(
-                host,
-                merged,
-                timeout,
-                retries,
-                follow_redirects,
-                strict_streams=strict_streams,
-                max_reply_bytes=max_reply_bytes,
-            )
-
-        specs = None if hosts is None else host_specs(hosts)
-        if specs is not None and host is not None:
-            raise RequestError('give host= for one server or hosts= for several, not both')
-        self._config = build(host) if specs is None else build(specs[0].base_url, specs[0].headers)
-        # Several hosts: one configuration each (its own headers and path prefix) and the routing policy.
-        # One host in hosts= is host= exactly.
-        self._pool: Optional[Pool] = None
-        self._host_configs: Tuple[ClientConfig, ...] = (self._config,)
+    def _spread(self, configs: Tuple[ClientConfig, ...], pool: Optional[Pool]) -> None:
+        """Several hosts: one configuration each, and the routing policy (``_pool``) with its lock."""
+        self._pool = pool
+        self._host_configs = configs
         self._affinity: Optional[str] = None
         self._root: Optional[Client] = None  # a view's client, whose session it uses
-        if specs is not None and len(specs) > 1:
-            self._pool = Pool(specs, per_host=per_host, queue_timeout=queue_timeout)
-            self._host_configs = tuple(build(spec.base_url, spec.headers) for spec in specs)
+        if pool is not None:
             self._pool_lock = _PoolLock()
             self._views: Dict[int, Client] = {}
             self._asking = threading.Event()  # set when the round of questions under way is answered
+
+    def _start(
+        self, config: ClientConfig, session: Optional[requests.Session], options: Tuple[Connection, Dict[str, Any]]
+    ) -> None:
+        """The rest of the constructor: the session, and what each request sends."""
+        connection, kwargs = options
+        self._config = config
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
         if self._owns_session:
@@ -489,10 +471,9 @@ class Client:
         # What must never show in an error message: the API key, and Basic credentials requests will send.
         self._secrets = Secrets(dict.fromkeys(s for c in self._host_configs for s in c.secrets))
         # The hosts requests' auth= goes to: all of them, but for a host given with its own credentials.
+        specs = (None,) if self._pool is None else self._pool.specs
         self._auth_configs = tuple(
-            c
-            for c, spec in zip(self._host_configs, specs or (None,))
-            if spec is None or 'authorization' not in spec.headers
+            c for c, spec in zip(self._host_configs, specs) if spec is None or 'authorization' not in spec.headers
         )
         auth = kwargs.get('auth')
         if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(x, str) for x in auth):
@@ -509,11 +490,6 @@ class Client:
         # The streams still open, for close(); weak, so that a dropped stream is freed as before.
         self._streams: weakref.WeakSet[Stream[Any]] = weakref.WeakSet()
         self._streams_lock = threading.Lock()
-
-    @property
-    def config(self) -> ClientConfig:
-        """The client's configuration (host, headers, timeouts, retries)."""
-        return self._config
 
     def __repr__(self) -> str:
         if self._pool is not None:
@@ -1051,6 +1027,46 @@ class Client:
         self.close()
 
     # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
+
+    def __init__(
+        self,
+        host: Optional[str] = None,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Any = _DEFAULT_TIMEOUT,
+        session: Optional[requests.Session] = None,
+        retries: Union[int, Retry] = 2,
+        follow_redirects: bool = True,
+        strict_streams: bool = False,
+        max_reply_bytes: Optional[int] = None,
+        hosts: Optional[Sequence[HostLike]] = None,
+        per_host: int = DEFAULT_PER_HOST,
+        queue_timeout: Optional[float] = DEFAULT_QUEUE_TIMEOUT,
+        **kwargs: Any,
+    ) -> None:
+        # The named parameters are policy, the same for both clients: they go into the config (the class
+        # docstring of each twin describes them). ``session`` and ``**kwargs`` are the transport's; a wrong name
+        # among them is reported before any value is checked.
+        options = self._options(session, kwargs)
+        configs, pool = configure(
+            host,
+            hosts,
+            headers,
+            timeout,
+            retries,
+            follow_redirects,
+            strict_streams=strict_streams,
+            max_reply_bytes=max_reply_bytes,
+            per_host=per_host,
+            queue_timeout=queue_timeout,
+        )
+        self._spread(configs, pool)
+        self._start(configs[0], session, options)
+
+    @property
+    def config(self) -> ClientConfig:
+        """The client's configuration (host, headers, timeouts, retries)."""
+        return self._config
 
     @overload
     def generate(
