@@ -100,7 +100,7 @@ def probe(mutation: Mutation) -> None:
     code = (
         'import json\n'
         'from ollama_lite import _types\n'
-        'from ollama_lite._model import wire_items\n'
+        'from ollama_lite._record import _wire_names as wire_items\n'
         'from ollama_lite.testing import _http\n'
         f'old, new = {mutation.old!r}, {mutation.new!r}\n'
         'names = [n for c in vars(_types).values() if isinstance(c, type) and hasattr(c, "__dataclass_fields__")'

@@ -14,7 +14,8 @@ from typing import Any, Dict, Iterator, Set, Tuple
 import pytest
 
 from ollama_lite import _api
-from ollama_lite._model import Model, wire_items
+from ollama_lite._model import Model
+from ollama_lite._record import _wire_names as wire_items
 from ollama_lite._types import Image
 
 from . import _contract, _oracle
