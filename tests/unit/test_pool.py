@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional, Tuple
 
 import pytest
 
@@ -460,3 +460,28 @@ def test_a_host_that_failed_is_not_asked_its_models_until_its_probe_succeeds() -
     route.failed('refused', sent=False, repeatable=False)
     clock.now += 31  # everything is stale, and the failed host's cooldown is over
     assert pool.due_refreshes() == [1 - (route.host or 0)]
+
+
+def test_configure_one_host_in_hosts_is_host_and_the_options_are_checked_for_one_host_too() -> None:
+    from ollama_lite._pool import configure
+
+    def build(
+        host: Any = None, hosts: Any = None, headers: Any = None, per_host: Any = 1, queue_timeout: Any = 300.0
+    ) -> Tuple[Any, ...]:
+        return configure(
+            host, hosts, {'X-All': '1'} if headers is None else headers, None, 0, True,
+            strict_streams=False, max_reply_bytes=None, per_host=per_host, queue_timeout=queue_timeout,
+        )  # fmt: skip
+
+    (one,), pool = build(hosts=[{'host': 'a', 'headers': {'X-Own': '2'}}])
+    (same,), _ = build(host='a', headers={'X-All': '1', 'X-Own': '2'})
+    assert pool is None and one == same
+    configs, pool = build(hosts=['a', {'host': 'b/prefix', 'headers': {'X-All': 'b'}}])
+    assert pool is not None and [c.base_url for c in configs] == ['http://a:11434', 'http://b:11434/prefix']
+    assert configs[0].headers['x-all'] == '1' and configs[1].headers['x-all'] == 'b'
+    with pytest.raises(RequestError, match='not both'):
+        build(host='a', hosts=['b'])
+    with pytest.raises(RequestError, match='per_host'):
+        build(host='a', per_host=0)
+    with pytest.raises(RequestError, match='queue_timeout'):
+        build(hosts=['a'], queue_timeout=0)
