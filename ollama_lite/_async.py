@@ -48,6 +48,7 @@ from ._errors import (
     connect_timed_out,
     no_reply,
     not_http,
+    plain_reason,
     read_timed_out,
     request_failed,
     tls_failed,
@@ -55,7 +56,7 @@ from ._errors import (
 )
 from ._limits import BodyLimit, Inflater
 from ._model import Model
-from ._retry import Attempts, connect_failure_kind, refused
+from ._retry import Attempts, connect_failure_kind, connect_reason, refused
 from ._types import (
     ChatResponse,
     EmbeddingsResponse,
@@ -135,7 +136,7 @@ def _aiohttp_kwargs(connection: Connection, kwargs: Mapping[str, Any]) -> Dict[s
 
 
 def _describe(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+    return plain_reason(str(exc)) or type(exc).__name__
 
 
 def _reply_started(exc: aiohttp.ClientConnectionError) -> bool:
@@ -214,7 +215,7 @@ def _connect_error(exc: Exception, url: str, *, repeatable: bool = False) -> Exc
             return tls_failed(url, _describe(exc))
         if _request_written(exc):
             return no_reply(url, _describe(exc), repeatable=repeatable)
-        return cannot_connect(url, _describe(exc))
+        return cannot_connect(url, connect_reason(exc, _describe(exc)), unresolved=kind == 'name')
     return request_failed(url, _describe(exc))
 
 

@@ -45,15 +45,16 @@ from ._errors import (
     connect_timed_out,
     no_reply,
     not_http,
+    plain_reason,
     read_timed_out,
     request_failed,
     tls_failed,
     too_many_redirects,
 )
-from ._informational import InformationalSkippingAdapter
+from ._informational import HeadCutOff, InformationalSkippingAdapter
 from ._limits import BodyLimit, Inflater
 from ._model import Model
-from ._retry import Attempts, connect_failure_kind, refused
+from ._retry import Attempts, connect_failure_kind, connect_reason, refused
 from ._retry import causes as _causes
 from ._types import (
     ChatResponse,
@@ -100,7 +101,7 @@ def _describe(exc: BaseException) -> str:
     while exc.args and isinstance(exc.args[0], BaseException):
         exc = exc.args[0]
     reason = getattr(exc, 'reason', None)
-    return str(reason if reason is not None else exc)
+    return plain_reason(str(reason if reason is not None else exc))
 
 
 def _request_written(exc: BaseException) -> bool:
@@ -122,10 +123,11 @@ def _connect_error(exc: requests.RequestException, url: str, *, repeatable: bool
         if kind == 'tls':
             return tls_failed(url, _describe(exc))
         if kind == 'not_http':
-            return not_http(url, _describe(exc))
+            cut = next((c for c in _causes(exc) if isinstance(c, HeadCutOff)), None)
+            return not_http(url, str(cut) if cut is not None else _describe(exc))
         if _request_written(exc):
             return no_reply(url, _describe(exc), repeatable=repeatable)
-        return cannot_connect(url, _describe(exc))
+        return cannot_connect(url, connect_reason(exc, _describe(exc)), unresolved=kind == 'name')
     return request_failed(url, str(exc))
 
 
