@@ -647,7 +647,9 @@ class AsyncClient:
     ) -> aiohttp.ClientResponse:
         session = self._current_session()
         attempts = Attempts(retry or self._config.retry, repeatable=repeatable, deadline=deadline)
-        headers = self._config.headers_for(url, content_type)
+        # aiohttp adds its own User-Agent at send time: one in a caller's session headers is the caller's.
+        session_agent = not self._owns_session and 'User-Agent' in session.headers
+        headers = self._config.headers_for(url, content_type, session_agent=session_agent)
         # The client's own session reports each connection aiohttp makes (see _Sends); a caller's
         # session cannot, so its resends are inferred from the failure below.
         counted = self._owns_session

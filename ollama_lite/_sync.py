@@ -56,6 +56,7 @@ from ._limits import BodyLimit, Inflater
 from ._model import Model
 from ._retry import Attempts, connect_failure_kind, connect_reason, refused
 from ._retry import causes as _causes
+from ._session_retry import gave_up, mounted_retry, retries_error, retries_status
 from ._types import (
     ChatResponse,
     EmbeddingsResponse,
@@ -94,6 +95,7 @@ _READ_SIZE = 1 << 16
 #: How many (method, URL, content type) a client keeps prepared; see Client._request.
 _PREPARED_MAX = 64
 _DEFAULT_TIMEOUT = Timeout()
+_REQUESTS_AGENT = requests.utils.default_user_agent()
 
 
 def _describe(exc: BaseException) -> str:
@@ -330,7 +332,8 @@ class Client:
     safe to repeat, connections closed before any reply (README, "Errors and retries").
     ``max_reply_bytes`` (default no limit) caps a non-streamed reply after decompression and one stream
     line: past it ``ReplyTooLargeError`` is raised. ``session`` is a ``requests.Session`` of yours,
-    used as it is and never closed here. ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests;
+    used as it is and never closed here: a User-Agent set on it is kept (unless ``headers`` names one), and
+    a urllib3 ``Retry`` mounted on it governs the failures it retries itself, without ``retries`` on top. ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests;
     the official client's (httpx's) ``proxy``, ``trust_env``, ``limits`` (``max_keepalive_connections`` or
     ``max_connections``: connections kept per host) and a ``timeout`` with ``connect``/``read`` attributes
     (``httpx.Timeout``) are mapped onto it, and httpx options requests has no use for (``transport``,
@@ -430,7 +433,9 @@ class Client:
         retry: Optional[Retry] = None,
     ) -> requests.Response:
         attempts = Attempts(retry or self._config.retry, repeatable=repeatable, deadline=deadline)
-        headers = self._config.headers_for(url, content_type)
+        headers = self._config.headers_for(url, content_type, session_agent=self._session_agent())
+        # A Retry mounted on a caller's session governs the failures it retries itself (_session_retry).
+        mounted = None if self._owns_session else mounted_retry(self._session, url)
         while True:
             timeout = self._timeout
             if deadline is not None:
@@ -445,23 +450,37 @@ class Client:
                     raise deadline.error(url) from None
                 raise _connect_error(exc, url) from None
             except requests.ConnectionError as exc:
-                delay = attempts.after_connect_error(exc, sent=_request_written(exc))
+                sent = _request_written(exc)
+                if mounted is not None and retries_error(mounted, method, url, sent=sent):
+                    delay = None
+                else:
+                    delay = attempts.after_connect_error(exc, sent=sent)
                 if delay is None:
                     raise _connect_error(exc, url, repeatable=repeatable) from None
                 self._sleep(delay)
                 continue
+            except requests.exceptions.RetryError as exc:
+                raise (gave_up(exc) or _connect_error(exc, url)) from None
             except requests.RequestException as exc:
                 raise _connect_error(exc, url) from None
             finally:
                 if data is not None and not isinstance(data, bytes):
                     data.close()
             if response.status_code >= 400:
-                delay = attempts.after_status(response.status_code, response.headers)
+                status, retry_after = response.status_code, bool(response.headers.get('retry-after'))
+                if mounted is not None and retries_status(mounted, method, status, retry_after):
+                    return response  # the adapter has retried it already, as its owner asked
+                delay = attempts.after_status(status, response.headers)
                 if delay is not None:
                     response.close()
                     self._sleep(delay)
                     continue
             return response
+
+    def _session_agent(self) -> bool:
+        # requests gives every session its own "python-requests/x"; any other value the caller set.
+        agent = None if self._owns_session else self._session.headers.get('User-Agent')
+        return agent is not None and agent != _REQUESTS_AGENT
 
     def _request(
         self, method: str, url: str, data: Any, headers: Mapping[str, str], timeout: Tuple[Any, Any]

@@ -69,3 +69,11 @@ def test_structured_output_example_runs(tmp_path: Path) -> None:
     done = _run(program, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith('Country(name=')
+
+
+def test_sync_session_example_runs(tmp_path: Path) -> None:
+    program = tmp_path / 'session.py'
+    program.write_text(_python_block_after('## A requests session of yours'), encoding='utf-8')
+    done = _run(program, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith('[')
