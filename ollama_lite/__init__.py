@@ -219,14 +219,11 @@ def __getattr__(name: str) -> Any:
         return getattr(_default_client, name)
     if name in ('AsyncClient', 'AsyncStream'):
         # aiohttp is the "async" extra: import it only when the async client is first touched.
-        try:
-            from . import _async
-        except ModuleNotFoundError as exc:
-            if exc.name != 'aiohttp':
-                raise
-            raise ImportError(
-                f'ollama_lite.{name} needs aiohttp: install it with  pip install "ollama-lite[async]"'
-            ) from None
+        from ._extras import require_aiohttp
+
+        require_aiohttp(f'ollama_lite.{name}')
+        from . import _async
+
         return getattr(_async, name)
     if name in _LAZY:
         return getattr(importlib.import_module(f'.{_LAZY[name]}', __name__), name)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional, TextIO, Tuple
 
 from .._errors import RequestError, ResponseError
+from .._extras import require_aiohttp
 from .._sync import Client
 from ._answer import generate_parts, show_answer
 from ._arguments import answer_arguments, format_value, think_value
@@ -261,6 +262,7 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _serve_emulator(args: argparse.Namespace, out: TextIO) -> None:
+    require_aiohttp('ollama-lite serve-emulator')
     from ..testing import serve
 
     models = [m.strip() for m in args.models.split(',') if m.strip()] if args.models else None
