@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import sys
 from dataclasses import dataclass
 from typing import Callable, Optional, TextIO, Tuple
 
@@ -259,6 +260,11 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--port', type=int, default=11434)
     parser.add_argument('--models', help='comma-separated models to preload')
     parser.add_argument('--token-delay', type=float, default=0.0, help='seconds between streamed tokens')
+    parser.add_argument(
+        '--log',
+        action='store_true',
+        help='print a line per request on stderr: method, path, model, status, seconds, whether the client left early',
+    )
 
 
 def _serve_emulator(args: argparse.Namespace, out: TextIO) -> None:
@@ -266,7 +272,9 @@ def _serve_emulator(args: argparse.Namespace, out: TextIO) -> None:
     from ..testing import serve
 
     models = [m.strip() for m in args.models.split(',') if m.strip()] if args.models else None
-    serve(host=args.bind, port=args.port, models=models, token_delay=args.token_delay)
+    serve(
+        host=args.bind, port=args.port, models=models, token_delay=args.token_delay, log=sys.stderr if args.log else None
+    )
 
 
 def _demo(args: argparse.Namespace, out: TextIO) -> None:
