@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Optional, TextIO, Tuple
 
-from .._errors import RequestError, ResponseError
+from .._errors import ConnectError, RequestError, RequestTimeout, ResponseError
 from .._extras import require_aiohttp
 from .._sync import Client
 from ._answer import generate_parts, show_answer
@@ -242,14 +242,22 @@ def _embed(client: Client, args: argparse.Namespace, out: TextIO) -> None:
         out.write(f'{text!r}: [{shown}{", …" if len(vector) > 4 else ""}] ({len(vector)} dimensions)\n')
 
 
-def _version(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+def _version(args: argparse.Namespace, out: TextIO) -> None:
+    """``ollama -v``'s lines: this client's version, then the server's, or a warning when it cannot be reached."""
     from .._version import __version__
 
-    server = client.version().version
+    server: Optional[str] = None
+    # Asked once, as ollama asks: a version check does not wait through retries for a server that is not there.
+    with Client(args.host, retries=0) as client:
+        try:
+            server = client.version().version
+        except (ConnectError, RequestTimeout):
+            pass
     if args.json:
         print_json({'client': __version__, 'server': server}, out)
-    else:
-        out.write(f'ollama-lite {__version__}\nserver {server}\n')
+        return
+    out.write(f'ollama-lite version is {__version__}\n')
+    out.write(f'ollama version is {server}\n' if server else 'Warning: could not connect to a running Ollama instance\n')
 
 
 # --- serve-emulator, demo ------------------------------------------------------------------------------------
@@ -304,7 +312,7 @@ def verbs() -> Tuple[Verb, ...]:
         Verb('cp', 'copy a model', _cp_arguments, _client_verb(_cp)),
         Verb('rm', 'remove models', _rm_arguments, _client_verb(_rm)),
         Verb('embed', 'embed texts', _embed_arguments, _client_verb(_embed)),
-        Verb('version', 'client and server versions', _no_arguments, _client_verb(_version)),
+        Verb('version', "ollama-lite's version, and the server's when reachable", _no_arguments, _version),
         Verb('serve-emulator', 'run the bundled Ollama emulator', _serve_arguments, _serve_emulator),
         Verb('demo', 'tour ollama_lite against the emulator (or --host)', _no_arguments, _demo),
     )
