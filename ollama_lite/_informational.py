@@ -60,7 +60,8 @@ class _SkippingResponse(http.client.HTTPResponse):
         try:
             super().begin()
         finally:
-            if self.fp is watcher:
+            current: Any = self.fp  # the reply's own file again, unless begin() put another in its place
+            if current is watcher:
                 self.fp = fp
         if watcher.last == b'':
             raise HeadCutOff()

@@ -47,7 +47,9 @@ def retries_error(retry: urllib3.Retry, method: str, url: str, *, sent: bool) ->
     """Whether the adapter retries a connection that failed before the reply: refused or never made
     (``sent`` false, a connect error to urllib3), or closed after the request was written (a read error,
     retried only for the methods of ``allowed_methods``)."""
-    error = urllib3.exceptions.ProtocolError('Connection aborted.') if sent else urllib3.exceptions.ConnectTimeoutError()
+    error = (
+        urllib3.exceptions.ProtocolError('Connection aborted.') if sent else urllib3.exceptions.ConnectTimeoutError()
+    )
     try:
         retry.increment(method, url, error=error)
     except Exception:  # MaxRetryError, or the error itself re-raised: urllib3 would not retry it

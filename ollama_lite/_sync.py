@@ -333,7 +333,8 @@ class Client:
     ``max_reply_bytes`` (default no limit) caps a non-streamed reply after decompression and one stream
     line: past it ``ReplyTooLargeError`` is raised. ``session`` is a ``requests.Session`` of yours,
     used as it is and never closed here: a User-Agent set on it is kept (unless ``headers`` names one), and
-    a urllib3 ``Retry`` mounted on it governs the failures it retries itself, without ``retries`` on top. ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests;
+    a urllib3 ``Retry`` mounted on it governs the failures it retries itself, without ``retries`` on top.
+    ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests;
     the official client's (httpx's) ``proxy``, ``trust_env``, ``limits`` (``max_keepalive_connections`` or
     ``max_connections``: connections kept per host) and a ``timeout`` with ``connect``/``read`` attributes
     (``httpx.Timeout``) are mapped onto it, and httpx options requests has no use for (``transport``,

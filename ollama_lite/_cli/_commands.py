@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import sys
 from dataclasses import dataclass
@@ -248,16 +249,15 @@ def _version(args: argparse.Namespace, out: TextIO) -> None:
 
     server: Optional[str] = None
     # Asked once, as ollama asks: a version check does not wait through retries for a server that is not there.
-    with Client(args.host, retries=0) as client:
-        try:
-            server = client.version().version
-        except (ConnectError, RequestTimeout):
-            pass
+    with Client(args.host, retries=0) as client, contextlib.suppress(ConnectError, RequestTimeout):
+        server = client.version().version
     if args.json:
         print_json({'client': __version__, 'server': server}, out)
         return
     out.write(f'ollama-lite version is {__version__}\n')
-    out.write(f'ollama version is {server}\n' if server else 'Warning: could not connect to a running Ollama instance\n')
+    out.write(
+        f'ollama version is {server}\n' if server else 'Warning: could not connect to a running Ollama instance\n'
+    )
 
 
 # --- serve-emulator, demo ------------------------------------------------------------------------------------
@@ -281,7 +281,11 @@ def _serve_emulator(args: argparse.Namespace, out: TextIO) -> None:
 
     models = [m.strip() for m in args.models.split(',') if m.strip()] if args.models else None
     serve(
-        host=args.bind, port=args.port, models=models, token_delay=args.token_delay, log=sys.stderr if args.log else None
+        host=args.bind,
+        port=args.port,
+        models=models,
+        token_delay=args.token_delay,
+        log=sys.stderr if args.log else None,
     )
 
 

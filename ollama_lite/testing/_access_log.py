@@ -62,9 +62,7 @@ def add_access_log(app: web.Application, out: TextIO) -> None:
     app.middlewares.insert(0, access_log)
 
 
-def _write(
-    out: TextIO, request: web.Request, arrived: str, seconds: float, status: Optional[int], gone: bool
-) -> None:
+def _write(out: TextIO, request: web.Request, arrived: str, seconds: float, status: Optional[int], gone: bool) -> None:
     entry = recorded(request) if _recorded(request) else None
     model = _model(entry.body) if entry is not None else '-'
     left = gone or (entry is not None and entry.client_disconnected)
@@ -79,4 +77,3 @@ def _recorded(request: web.Request) -> bool:
     except KeyError:
         return False  # the body could not be read: the client left while sending it
     return True
-

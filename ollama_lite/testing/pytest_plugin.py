@@ -9,8 +9,8 @@ Enable with ``pytest -p ollama_lite.testing.pytest_plugin``, or with
         ...
 
 ``async_ollama_emulator`` does the same in the test's event loop (it needs pytest-asyncio); an ``async def`` test
-that uses it runs as an asyncio test without ``@pytest.mark.asyncio``, in strict mode as in auto mode. Choose the models or
-the token delay with a marker: ``@pytest.mark.ollama_emulator(models=['qwen3'], token_delay=0.01)``.
+that uses it runs as an asyncio test without ``@pytest.mark.asyncio``, in strict mode as in auto mode. Choose the
+models or the token delay with a marker: ``@pytest.mark.ollama_emulator(models=['qwen3'], token_delay=0.01)``.
 """
 
 from __future__ import annotations

@@ -66,7 +66,10 @@ def test_every_version_form_warns_when_no_server_answers(refused: str, form: Lis
 
 
 def test_version_as_json(url: EmulatorURL, refused: str) -> None:
-    assert cli('--version', '--json', '--host', url)[1] == f'{{"client": "{__version__}", "server": "{EMULATED_VERSION}"}}\n'
+    assert (
+        cli('--version', '--json', '--host', url)[1]
+        == f'{{"client": "{__version__}", "server": "{EMULATED_VERSION}"}}\n'
+    )
     assert cli('version', '--json', '--host', refused)[1] == f'{{"client": "{__version__}", "server": null}}\n'
 
 

@@ -53,7 +53,10 @@ def test_the_log_shows_each_request_and_the_client_leaving(tmp_path: Path) -> No
     assert all(parsed), lines
     seen = [(m['method'], m['path'], m['model'], m['status'], bool(m['left'])) for m in parsed if m]
     assert seen[:2] == [('GET', '/api/tags', '-', '200', False), ('POST', '/api/chat', 'nope', '404', False)]
-    assert sorted(seen[2:]) == [('POST', '/api/chat', 'llama3.2', '200', False), ('POST', '/api/chat', 'llama3.2', '200', True)]
+    assert sorted(seen[2:]) == [
+        ('POST', '/api/chat', 'llama3.2', '200', False),
+        ('POST', '/api/chat', 'llama3.2', '200', True),
+    ]
 
 
 def test_the_readme_shows_the_log_as_it_is() -> None:

@@ -4,7 +4,7 @@ counting what arrives."""
 
 from __future__ import annotations
 
-from typing import Iterator, List, Tuple
+from typing import List, Tuple
 
 import pytest
 import requests
@@ -32,8 +32,8 @@ def _session(**retry: object) -> requests.Session:
 
 
 @pytest.fixture
-def waits() -> Iterator[List[float]]:
-    yield []
+def waits() -> List[float]:
+    return []
 
 
 # --- User-Agent ------------------------------------------------------------------------------------
@@ -68,11 +68,10 @@ def test_an_aiohttp_sessions_own_user_agent_is_kept(server: FaultServer) -> None
     server.script(CHAT_OK, CHAT_OK)
 
     async def main() -> None:
-        async with aiohttp.ClientSession(headers={'User-Agent': 'acme-billing/4.2'}) as session:
-            async with ollama.AsyncClient(server.url, session=session) as client:
-                await client.chat('m', MESSAGES)
-        async with aiohttp.ClientSession() as session:
-            async with ollama.AsyncClient(server.url, session=session) as client:
+        for headers in ({'User-Agent': 'acme-billing/4.2'}, {}):
+            async with aiohttp.ClientSession(headers=headers) as session, ollama.AsyncClient(
+                server.url, session=session
+            ) as client:
                 await client.chat('m', MESSAGES)
 
     run_async(main())
@@ -144,9 +143,7 @@ def test_a_mounted_retry_governs_refused_connections(refused: int, waits: List[f
     assert waits == []  # the adapter tried 4 times; ours did not try 3 x 4
 
 
-def test_a_mounted_retry_without_connect_retries_leaves_them_to_ollama_lite(
-    refused: int, waits: List[float]
-) -> None:
+def test_a_mounted_retry_without_connect_retries_leaves_them_to_ollama_lite(refused: int, waits: List[float]) -> None:
     session = _session(total=3, connect=0)
     with session, ollama.Client(f'http://127.0.0.1:{refused}', session=session, retries=2) as client:
         client._sleep = waits.append

@@ -128,7 +128,7 @@ def test_async(
 
 #: Text read with errors='surrogateescape' (byte 0xE9 of Latin-1 "café"), and half of an emoji's UTF-16 pair.
 SURROGATE_CALLS = {
-    'prompt': (lambda c: c.generate('m', 'caf\udce9 – ok'), b'"prompt":"caf\\udce9 \xe2\x80\x93 ok"'),
+    'prompt': (lambda c: c.generate('m', 'caf\udce9 \u2013 ok'), b'"prompt":"caf\\udce9 \xe2\x80\x93 ok"'),
     'message': (lambda c: c.chat('m', [{'role': 'user', 'content': '\ud83d'}]), b'"content":"\\ud83d"'),
 }
 

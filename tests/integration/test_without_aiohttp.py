@@ -110,4 +110,3 @@ def test_the_sync_command_line_works(plain_python: Path) -> None:
     done = _run(plain_python, ['-m', 'ollama_lite', '--host', 'http://127.0.0.1:9', 'list'])
     assert done.returncode == 1
     assert done.stderr.startswith('Error: could not connect to Ollama at http://127.0.0.1:9/api/tags')
-

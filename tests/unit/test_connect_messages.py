@@ -79,9 +79,8 @@ def _real_requests_error(port: int) -> requests.ConnectionError:
 
 
 def test_sync_refused_here(refused: int) -> None:
-    with ollama.Client(f'http://127.0.0.1:{refused}', retries=0) as client:
-        with pytest.raises(ollama.ConnectError) as info:
-            client.list()
+    with ollama.Client(f'http://127.0.0.1:{refused}', retries=0) as client, pytest.raises(ollama.ConnectError) as info:
+        client.list()
     message = str(info.value)
     assert message.startswith(
         f'could not connect to Ollama at http://127.0.0.1:{refused}/api/tags (host 127.0.0.1, port {refused}): '
@@ -97,7 +96,9 @@ def test_sync_refused_by_another_machine(refused: int) -> None:
         with pytest.raises(ollama.ConnectError) as info:
             client.list()
     message = str(info.value)
-    assert '(host gpu-box.lan, port 11434): the connection was refused. Check that Ollama runs on gpu-box.lan' in message
+    assert (
+        '(host gpu-box.lan, port 11434): the connection was refused. Check that Ollama runs on gpu-box.lan' in message
+    )
     assert 'ollama serve' not in message and not REPRS.search(message)
 
 
@@ -140,5 +141,7 @@ def test_async_refused_by_another_machine(refused: int) -> None:
         return str(info.value)
 
     message = run_async(main())
-    assert '(host gpu-box.lan, port 11434): the connection was refused. Check that Ollama runs on gpu-box.lan' in message
+    assert (
+        '(host gpu-box.lan, port 11434): the connection was refused. Check that Ollama runs on gpu-box.lan' in message
+    )
     assert 'ollama serve' not in message and not REPRS.search(message)
