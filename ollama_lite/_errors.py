@@ -177,14 +177,19 @@ def error_from_reply(
 # --- both clients say the same thing for the same failure.
 
 
-#: What the transports' messages carry that means nothing to a user: object reprs and the
-#: ``_HTTPConnection(host=..., port=...)`` prefix urllib3 2 puts first (the message names both anyway).
-_REPR = re.compile(r'<[^<>]* object at 0x[0-9a-fA-F]+>[:,]?\s*|\b_?\w*HTTPS?Connection(Pool)?\([^()]*\):?\s*')
+#: What the transports' messages carry that means nothing to a user: object reprs (``<... object at 0x...>``,
+#: ``<HTTPConnection(host=..., port=...) at 0x...>``) and the ``_HTTPConnection(host=..., port=...)`` prefix
+#: urllib3 2 puts first (the message names the host and port anyway).
+_REPR = re.compile(r'<[^<>]* at 0x[0-9a-fA-F]+>[:,]?\s*|\b_?\w*HTTPS?Connection(Pool)?\([^()]*\):?\s*')
+#: What is left of urllib3's ``(connection, 'message')`` argument tuple once the connection is gone.
+_TUPLE = re.compile(r"^\(\s*'(.*)'\s*\)$")
 
 
 def plain_reason(text: str) -> str:
     """A transport's error text without the object reprs it holds."""
-    return _REPR.sub('', text).strip(' :,') or text
+    plain = _REPR.sub('', text).strip(' :,')
+    found = _TUPLE.match(plain)
+    return (found.group(1) if found else plain) or text
 
 
 #: Hosts that are this machine: there, ``ollama serve`` is the fix for a refused connection.

@@ -22,7 +22,7 @@ from tests._loops import run_async
 
 REMOTE = 'http://gpu-box.lan:11434'
 #: What must never reach the user: object reprs and urllib3 2's connection prefix.
-REPRS = re.compile(r'object at 0x|HTTPConnection\(|HTTPConnectionPool\(')
+REPRS = re.compile(r'object at 0x|HTTPConnection\(|HTTPConnectionPool\(| at 0x')
 
 
 @pytest.fixture
@@ -63,11 +63,36 @@ def test_a_name_that_does_not_resolve_gets_a_hint_about_the_name() -> None:
         "_HTTPConnection(host='127.0.0.1', port=9): Failed to establish a new connection: [Errno 111] refused",
         '<urllib3.connection.HTTPConnection object at 0x7f3a2c1d0e50>: Failed to establish a new connection',
         "HTTPConnectionPool(host='h', port=1): Max retries exceeded with url: /api/tags",
+        "(<HTTPConnection(host='127.0.0.1', port=9) at 0x7f7ebbc5b550>, 'Connection to 127.0.0.1 timed out.')",
     ],
 )
 def test_plain_reason_drops_the_reprs(text: str) -> None:
     assert not REPRS.search(plain_reason(text))
+    assert not re.search(r'0x[0-9a-f]{6,}|<|>', plain_reason(text))
     assert plain_reason(text)
+
+
+def test_plain_reason_unwraps_urllib3s_argument_tuple() -> None:
+    text = "(<urllib3.connection.HTTPConnection object at 0x7f3a2c1d0e50>, 'Connection to h timed out. (timeout=1)')"
+    assert plain_reason(text) == 'Connection to h timed out. (timeout=1)'
+
+
+def test_connect_timeout_has_no_reprs() -> None:
+    from tests._faults import stalled_port
+
+    sockets, port = stalled_port()
+    try:
+        if port is None:
+            pytest.skip('this platform answers a connect to a full backlog')
+        client = ollama.Client(f'http://127.0.0.1:{port}', timeout=0.3, retries=0)
+        with client, pytest.raises(ollama.ConnectTimeout) as info:
+            client.list()
+    finally:
+        for sock in sockets:
+            sock.close()
+    message = str(info.value)
+    assert message.startswith(f'timed out connecting to Ollama at http://127.0.0.1:{port}/api/tags: ')
+    assert not re.search(r'0x[0-9a-f]{6,}|<|>', message), message
 
 
 def _real_requests_error(port: int) -> requests.ConnectionError:
