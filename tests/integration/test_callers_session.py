@@ -12,7 +12,7 @@ import requests.adapters
 import urllib3
 
 import ollama_lite as ollama
-from tests._faults import FaultServer, status
+from tests._faults import DROP, FaultServer, status
 from tests._loops import run_async
 from tests.fault_cases import CHAT_OK, MESSAGES
 
@@ -150,3 +150,14 @@ def test_a_mounted_retry_without_connect_retries_leaves_them_to_ollama_lite(refu
         with pytest.raises(ollama.ConnectError):
             client.list()
     assert len(waits) == 2
+
+
+def test_a_mounted_retry_governs_connections_closed_before_the_reply(server: FaultServer, waits: List[float]) -> None:
+    # A GET is urllib3's to resend on a read error: 1 + 3 requests, and none of ours on top (they made 12).
+    server.script(then=DROP)
+    session = _session(total=3, read=3, backoff_factor=0)
+    with session, ollama.Client(server.url, session=session, retries=2) as client:
+        client._sleep = waits.append
+        with pytest.raises(ollama.ConnectError, match='closed the connection without replying'):
+            client.list()
+    assert len(server.requests) == 4 and waits == []
