@@ -394,7 +394,7 @@ FAULTS: Sequence[Fault] = [
         # The name in words, a hint about the name (not `ollama serve`, which cannot fix it), no reprs.
         match=r'^could not connect to Ollama at http://ollama-lite-test\.invalid:11434/api/chat \(host '
         r'ollama-lite-test\.invalid, port 11434\): the host name does not resolve \([^)]+\)\. Check the host name '
-        r'in host= or OLLAMA_HOST\.$(?<!ollama serve)',
+        r'in host= or OLLAMA_HOST\.$',
         attempts=0,
     ),
     Fault(
