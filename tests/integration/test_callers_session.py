@@ -92,6 +92,9 @@ def test_a_mounted_retry_governs_the_statuses_it_lists(
         with pytest.raises(ollama.ResponseError) as info:
             client.chat('m', MESSAGES)
     assert info.value.status_code == 503
+    # Off: the last reply's own error. On: urllib3 drained that reply, and says it gave up.
+    expected = "too many 503 error responses: the session's urllib3 Retry gave up" if raise_on_status else 'status 503'
+    assert info.value.error == expected
     assert len(server.requests) == 4  # the adapter's 1 + 3, not (1 + 3) * (1 + 2) = 12
     assert waits == []  # and no wait of ours on top
 
