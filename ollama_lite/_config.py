@@ -294,6 +294,8 @@ class ClientConfig:
     max_reply_bytes: Optional[int] = None
     #: Fields sent with every generate, chat and embed call that does not give its own (see ``Defaults``).
     defaults: Defaults = field(default_factory=Defaults)
+    #: Whether the caller's ``headers`` named a User-Agent (it then beats the one of a caller's session).
+    user_agent_given: bool = False
 
     @classmethod
     def build(
@@ -312,6 +314,7 @@ class ClientConfig:
         merged = {k.lower(): v for k, v in (headers or {}).items() if v is not None}
         merged['content-type'] = 'application/json'
         merged['accept'] = 'application/json'
+        user_agent_given = 'user-agent' in merged
         merged.setdefault('user-agent', _user_agent())
         _check_headers(merged, 'headers=')
         max_reply_bytes = check_limit(max_reply_bytes)
@@ -333,6 +336,7 @@ class ClientConfig:
             key_from_env=key_from_env,
             max_reply_bytes=max_reply_bytes,
             defaults=defaults if defaults is not None else Defaults(),
+            user_agent_given=user_agent_given,
         )
 
     def url(self, path: str) -> str:
@@ -344,13 +348,19 @@ class ClientConfig:
         caller's own credentials, such as requests' ``auth=``."""
         return url.startswith(self.base_url + '/')
 
-    def headers_for(self, url: str, content_type: Optional[str] = None) -> Mapping[str, str]:
+    def headers_for(
+        self, url: str, content_type: Optional[str] = None, *, session_agent: bool = False
+    ) -> Mapping[str, str]:
         """Headers for a request to ``url``: the API key goes only to the configured host and ollama.com, and
         not to the server's web search relay (:data:`KEYLESS_PATHS`), which does not need it.
 
         ``content_type`` replaces the JSON content type, for bodies that are not JSON (blob uploads).
+        ``session_agent`` says the caller's session has a User-Agent of its own: it is left to the session
+        (which is used as it is), unless ``headers=`` named one.
         """
         headers = self.headers
+        if session_agent and not self.user_agent_given:
+            headers = {k: v for k, v in headers.items() if k != 'user-agent'}
         own = self.is_own(url)
         if own and self.own_authorization is not None:
             headers = {**headers, 'authorization': self.own_authorization}
