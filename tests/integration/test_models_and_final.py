@@ -265,3 +265,14 @@ def test_bad_defaults_are_refused_when_the_client_is_made(kwargs: Dict[str, Any]
     for make in (Client, AsyncClient):
         with pytest.raises(ollama_lite.RequestError, match=words):
             make(**kwargs)
+
+
+def test_defaults_and_final_with_several_hosts() -> None:
+    with emulator() as a, emulator() as b:
+        client = Client(hosts=[a, b], options={'num_ctx': 8192})
+        stream = client.chat('llama3.2', MESSAGES, stream=True)
+        text = ''.join(c.message.content or '' for c in stream)
+        final = stream.final()
+        assert final.done is True and final.message.content == text and text
+        sent = [r.body for e in (a, b) for r in e.emulator.requests if r.path == '/api/chat']
+        assert [body['options'] for body in sent] == [{'num_ctx': 8192}]
