@@ -78,7 +78,7 @@ SPEC_EXCEPTIONS: Tuple[Tuple[str, str, str, str], ...] = (
 def locate() -> Tuple[Optional[Path], str]:
     """The spec file (``$OLLAMA_OPENAPI``, else the fetched one, else ``shared/`` beside the repository or beside
     its worktree), or ``None`` and why not: one reason, naming the way to get it."""
-    how = f"run `{fetch.COMMAND}` in the checkout to fetch it, or set OLLAMA_OPENAPI to the file's path"
+    how = f"run `{fetch.COMMAND}` in the project's top folder to fetch it, or set OLLAMA_OPENAPI to the file's path"
     named = os.environ.get('OLLAMA_OPENAPI')
     if named:
         if Path(named).is_file():

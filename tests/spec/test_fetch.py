@@ -105,8 +105,8 @@ def nowhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_without_the_spec_the_one_reason_says_how_to_get_it(nowhere: Path) -> None:
     assert _oracle.locate() == (
         None,
-        "Ollama's OpenAPI spec (ollama-openapi.yaml) not found: run `python -m tests.spec.fetch` in the checkout "
-        "to fetch it, or set OLLAMA_OPENAPI to the file's path",
+        "Ollama's OpenAPI spec (ollama-openapi.yaml) not found: run `python -m tests.spec.fetch` in the project's "
+        "top folder to fetch it, or set OLLAMA_OPENAPI to the file's path",
     )
 
 
