@@ -146,3 +146,15 @@ def test_the_places_are_looked_at_in_order(nowhere: Path, monkeypatch: pytest.Mo
     assert reason.startswith(f'OLLAMA_OPENAPI is {str(named)!r}, which is not a file: run `python -m')
     named.write_text('mine', encoding='utf-8')
     assert _oracle.locate() == (named, ''), '$OLLAMA_OPENAPI wins over every other place'
+
+
+def test_the_readme_names_the_command_and_where_it_writes() -> None:
+    readme = (ROOT / 'README.md').read_text(encoding='utf-8')
+    quickstart = readme.split('\n## Quickstart\n', 1)[1].split('\n## ', 1)[0]
+    assert f'`.venv/bin/{fetch.COMMAND}`' in quickstart
+    assert f'`{fetch.DESTINATION.relative_to(ROOT).as_posix()}`, ignored by git' in quickstart
+    assert '`OLLAMA_OPENAPI=' in quickstart
+    ignore = ROOT / '.gitignore'
+    if not ignore.is_file():
+        pytest.skip('no .gitignore here: not a git checkout (an unpacked sdist)')
+    assert fetch.DESTINATION.relative_to(ROOT).as_posix() in ignore.read_text(encoding='utf-8').splitlines()
