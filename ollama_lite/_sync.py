@@ -34,7 +34,7 @@ import urllib3
 from . import _api
 from ._api import Call, StreamDecoder
 from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization
-from ._connection import apply_to_requests, take_connection_kwargs
+from ._connection import Connection, apply_to_requests, take_connection_kwargs
 from ._deadline import Deadline
 from ._errors import (
     ConnectError,
@@ -344,19 +344,14 @@ class Client:
     >>> Client('http://localhost:11434').chat('llama3.2', [{'role': 'user', 'content': 'Hi'}]).message.content
     """
 
-    def __init__(
-        self,
-        host: Optional[str] = None,
-        *,
-        headers: Optional[Mapping[str, str]] = None,
-        timeout: Any = _DEFAULT_TIMEOUT,
-        session: Optional[requests.Session] = None,
-        retries: Union[int, Retry] = 2,
-        follow_redirects: bool = True,
-        strict_streams: bool = False,
-        max_reply_bytes: Optional[int] = None,
-        **kwargs: Any,
-    ) -> None:
+    # The constructor, ``config`` and the public methods are generated, at the end of the class, from
+    # ``_methods.py``; what is written here is the transport they call.
+
+    def _options(
+        self, session: Optional[requests.Session], kwargs: Dict[str, Any]
+    ) -> Tuple[Connection, Dict[str, Any]]:
+        """The constructor's ``**kwargs``: requests' own, and httpx's names mapped onto them; any other raises
+        ``TypeError`` (before any value is checked)."""
         kwargs = dict(kwargs)
         connection = take_connection_kwargs(kwargs, 'Client')
         unknown = set(kwargs) - {'auth'}
@@ -365,15 +360,14 @@ class Client:
                 f'Client() got unexpected keyword argument(s) {", ".join(sorted(unknown))}; '
                 f'accepted besides the named ones: {_ACCEPTED}'
             )
-        self._config = ClientConfig.build(
-            host,
-            headers,
-            timeout,
-            retries,
-            follow_redirects,
-            strict_streams=strict_streams,
-            max_reply_bytes=max_reply_bytes,
-        )
+        return connection, kwargs
+
+    def _start(
+        self, config: ClientConfig, session: Optional[requests.Session], options: Tuple[Connection, Dict[str, Any]]
+    ) -> None:
+        """The rest of the constructor: the session, and what each request sends."""
+        connection, kwargs = options
+        self._config = config
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
         if self._owns_session:
@@ -405,11 +399,6 @@ class Client:
         # The streams still open, for close(); weak, so that a dropped stream is freed as before.
         self._streams: weakref.WeakSet[Stream[Any]] = weakref.WeakSet()
         self._streams_lock = threading.Lock()
-
-    @property
-    def config(self) -> ClientConfig:
-        """The client's configuration (host, headers, timeouts, retries)."""
-        return self._config
 
     def __repr__(self) -> str:
         return f'Client({self._config.base_url!r})'
@@ -616,6 +605,39 @@ class Client:
         self.close()
 
     # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
+
+    def __init__(
+        self,
+        host: Optional[str] = None,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Any = _DEFAULT_TIMEOUT,
+        session: Optional[requests.Session] = None,
+        retries: Union[int, Retry] = 2,
+        follow_redirects: bool = True,
+        strict_streams: bool = False,
+        max_reply_bytes: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        # The named parameters are policy, the same for both clients: they go into the config (the class
+        # docstring of each twin describes them). ``session`` and ``**kwargs`` are the transport's; a wrong name
+        # among them is reported before any value is checked.
+        options = self._options(session, kwargs)
+        config = ClientConfig.build(
+            host,
+            headers,
+            timeout,
+            retries,
+            follow_redirects,
+            strict_streams=strict_streams,
+            max_reply_bytes=max_reply_bytes,
+        )
+        self._start(config, session, options)
+
+    @property
+    def config(self) -> ClientConfig:
+        """The client's configuration (host, headers, timeouts, retries)."""
+        return self._config
 
     @overload
     def generate(
