@@ -252,6 +252,10 @@ class Call(Generic[R]):
     endpoint: Endpoint[R]
     body: Optional[bytes]
     stream: bool = False
+    #: For routing over several hosts (``_pool``): the model the call needs, and what its default
+    #: affinity key is hashed from (a chat's messages, a generation's system prompt and prompt).
+    model: Optional[str] = None
+    lead: Any = None
 
     @property
     def method(self) -> str:
@@ -467,7 +471,7 @@ def generate(
         steps=steps,
         debug_render_only=_debug_render_only,
     )
-    return Call(GENERATE, _body(request), bool(stream))
+    return Call(GENERATE, _body(request), bool(stream), request.model, (system, prompt))
 
 
 def chat(
@@ -502,7 +506,7 @@ def chat(
         top_logprobs=_top_logprobs(top_logprobs),
         debug_render_only=_debug_render_only,
     )
-    return Call(CHAT, _body(request), bool(stream))
+    return Call(CHAT, _body(request), bool(stream), request.model, request.messages)
 
 
 def embed(
@@ -527,7 +531,7 @@ def embed(
         options=_options(options),
         keep_alive=_keep_alive(keep_alive),
     )
-    return Call(EMBED, _body(request))
+    return Call(EMBED, _body(request), model=request.model)
 
 
 def embeddings(
@@ -539,7 +543,7 @@ def embeddings(
     request = EmbeddingsRequest(
         model=_need_model(model), prompt=prompt, options=_options(options), keep_alive=_keep_alive(keep_alive)
     )
-    return Call(EMBEDDINGS, _body(request))
+    return Call(EMBEDDINGS, _body(request), model=request.model)
 
 
 def pull(model: str, *, insecure: bool = False, stream: bool = False) -> Call[ProgressResponse]:
@@ -609,7 +613,7 @@ def show(
     model: str, verbose: Optional[bool] = None, system: Optional[str] = None, options: Any = None
 ) -> Call[ShowResponse]:
     request = ShowRequest(model=_need_model(model), verbose=verbose or None, system=system, options=_options(options))
-    return Call(SHOW, _body(request))
+    return Call(SHOW, _body(request), model=request.model)
 
 
 def list_models() -> Call[ListResponse]:

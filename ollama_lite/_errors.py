@@ -14,7 +14,8 @@
     ├── RequestTimeout (TimeoutError)      a timeout ran out
     │   ├── ConnectTimeout
     │   ├── ReadTimeout                    no byte of the reply for the read timeout
-    │   └── TotalTimeout                   the call's total deadline (Timeout(total=...)) passed
+    │   ├── TotalTimeout                   the call's total deadline (Timeout(total=...)) passed
+    │   └── PoolTimeout                    hosts=: no host had a free slot within queue_timeout
     └── ProtocolError                      the reply does not follow the Ollama protocol
         ├── InvalidResponseError (ValueError)       a line or body that is not the JSON expected
         ├── IncompleteStreamError (ConnectionError) the body ended before the reply was complete
@@ -34,6 +35,7 @@ __all__ = [
     'ConnectTimeout',
     'IncompleteStreamError',
     'InvalidResponseError',
+    'PoolTimeout',
     'ProtocolError',
     'ReadTimeout',
     'ReplyTooLargeError',
@@ -118,6 +120,11 @@ class ReadTimeout(RequestTimeout):
 class TotalTimeout(RequestTimeout):
     """The call did not complete within ``Timeout(total=...)``: connecting, reading, retries and the
     waits between them all count, and for a stream the time until its last chunk."""
+
+
+class PoolTimeout(RequestTimeout):
+    """A client with several hosts (``hosts=``) waited ``queue_timeout`` seconds for a free slot
+    (``per_host``) on a host that can serve the model, and got none; nothing was sent."""
 
 
 class ProtocolError(Exception):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 from dataclasses import dataclass
-from typing import Callable, Optional, TextIO, Tuple
+from typing import Any, Callable, List, Optional, TextIO, Tuple
 
 from .._errors import RequestError, ResponseError
+from .._pool import host_of
 from .._sync import Client
 from ._answer import generate_parts, show_answer
 from ._arguments import answer_arguments, format_value, think_value
@@ -31,10 +33,28 @@ class Verb:
 
 def _client_verb(handler: Handler) -> Callable[[argparse.Namespace, TextIO], None]:
     def run(args: argparse.Namespace, out: TextIO) -> None:
-        with Client(args.host) as client:
+        with _client(args) as client:
             handler(client, args, out)
 
     return run
+
+
+def _client(args: argparse.Namespace) -> Client:
+    """``--host`` (one server), else ``--hosts`` or ``OLLAMA_HOSTS`` (several), else ``OLLAMA_HOST``."""
+    listed = getattr(args, 'hosts', None) or os.environ.get('OLLAMA_HOSTS') or ''
+    hosts = [h.strip() for h in listed.split(',') if h.strip()]
+    if getattr(args, 'host', None) is not None or not hosts:
+        return Client(getattr(args, 'host', None))
+    return Client(hosts=hosts)
+
+
+def _hosts_column(client: Client, rows: List[List[str]], entries: List[Any], header: List[str]) -> List[str]:
+    """With several hosts, each row ends with the host that has the model."""
+    if not client.hosts:
+        return header
+    for row, entry in zip(rows, entries):
+        row.append(host_of(entry) or '')
+    return [*header, 'HOST']
 
 
 def _no_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,13 +77,14 @@ def _list(client: Client, args: argparse.Namespace, out: TextIO) -> None:
     if args.json:
         print_json(reply, out)
         return
-    rows = []
+    rows, shown = [], []
     for m in reply.models:
         name = m.name or m.model or ''
         if _matches(name, args.prefix):
             size = '-' if m.remote_model else human_bytes(m.size or 0)
             rows.append([name, (m.digest or '')[:12], size, human_time(m.modified_at, 'Never')])
-    table(rows, out, ['NAME', 'ID', 'SIZE', 'MODIFIED'])
+            shown.append(m)
+    table(rows, out, _hosts_column(client, rows, shown, ['NAME', 'ID', 'SIZE', 'MODIFIED']))
 
 
 def _until(expires_at: Optional[datetime.datetime]) -> str:
@@ -79,7 +100,7 @@ def _ps(client: Client, args: argparse.Namespace, out: TextIO) -> None:
     if args.json:
         print_json(reply, out)
         return
-    rows = []
+    rows, shown = [], []
     for m in reply.models:
         name = m.name or m.model or ''
         if _matches(name, args.prefix):
@@ -88,7 +109,9 @@ def _ps(client: Client, args: argparse.Namespace, out: TextIO) -> None:
                 [name, (m.digest or '')[:12], human_bytes(size), processor(size, m.size_vram or 0),
                  str(m.context_length or 0), _until(m.expires_at)]
             )  # fmt: skip
-    table(rows, out, ['NAME', 'ID', 'SIZE', 'PROCESSOR', 'CONTEXT', 'UNTIL'])
+            shown.append(m)
+    header = ['NAME', 'ID', 'SIZE', 'PROCESSOR', 'CONTEXT', 'UNTIL']
+    table(rows, out, _hosts_column(client, rows, shown, header))
 
 
 def _show_arguments(parser: argparse.ArgumentParser) -> None:

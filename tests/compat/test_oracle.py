@@ -180,9 +180,10 @@ DIFFERENCES: List[Difference] = [
         'routes (`status()`, `whoami()`, `signout()`, `server_web_search()`/`server_web_fetch()`, '
         '`model_recommendations()`, `heartbeat()`, '
         '`is_running()`, `blob_exists()`); `run_tools()`, the tool-call loop; `ollama_lite.web.relay` for aiohttp '
-        'apps; reply fields the official types lack '
-        '(`remote_model`, `ListResponse.Model.name`, `ShowResponse.tensors`, …) in attributes, `dict(r)` and '
-        '`model_dump()`',
+        'apps; several servers behind one client (`hosts=`, `per_host=`, `queue_timeout=`, `client.hosts`, '
+        '`client.host(url)`, `client.affinity(key)`, `pull_all()`, `host_of(reply)`); reply fields the official '
+        'types lack (`remote_model`, `ListResponse.Model.name`, `ShowResponse.tensors`, …) in attributes, '
+        '`dict(r)` and `model_dump()`',
         'every field the server speaks', ('*/extra-*', 'version*'),
     ),
     Difference(
