@@ -5,6 +5,7 @@ command, tox, CI, an unpacked sdist)."""
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,12 @@ import pytest
 pytest_plugins = ['pytester']
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_this_run_reads_the_filters() -> None:
+    # Whichever way this suite was started (the README's line, tox, an unpacked sdist), setup.cfg's filters hold.
+    with pytest.raises(ResourceWarning, match='unclosed'):
+        warnings.warn('unclosed thing', ResourceWarning, stacklevel=1)
 
 
 def test_leaks_fail_the_test_that_leaked(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,7 +51,7 @@ def test_leaks_fail_the_test_that_leaked(pytester: pytest.Pytester, monkeypatch:
             open(tmp_path / 'f', 'w')
 
         def test_resource_warning():
-            warnings.warn('unclosed thing', ResourceWarning)
+            warnings.warn('unclosed thing', ResourceWarning, stacklevel=1)
 
         def test_leaked_thread():
             threading.Thread(target=time.sleep, args=(30,), name='forgotten', daemon=True).start()
