@@ -248,10 +248,8 @@ def __getattr__(name: str) -> Any:
             module = importlib.import_module(f'.{_LAZY[name]}', __name__)
         except ModuleNotFoundError as exc:
             # aiohttp is the "async" extra: imported only when the async client is first touched.
-            if exc.name != 'aiohttp':
-                raise
-            raise ImportError(
-                f'ollama_lite.{name} needs aiohttp: install it with  pip install "ollama-lite[async]"'
-            ) from None
+            from ._extras import aiohttp_missing
+
+            raise aiohttp_missing(exc, f'ollama_lite.{name}') from None
         return getattr(module, name)
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import (
@@ -23,6 +24,7 @@ from typing import (
     Iterator,
     List,
     Mapping,
+    Match,
     Optional,
     Sequence,
     Type,
@@ -311,19 +313,27 @@ _dumps = json.JSONEncoder(separators=(',', ':'), ensure_ascii=False, allow_nan=F
 
 
 def _body(request: Model) -> bytes:
-    """The JSON body of ``request``; raises ``RequestError`` for what JSON over UTF-8 cannot carry."""
+    """The JSON body of ``request``; raises ``RequestError`` for what JSON cannot carry (NaN, infinity)."""
     try:
-        return _dumps(encode(request)).encode()
-    except UnicodeEncodeError as exc:
-        bad = exc.object[exc.start : exc.end]
-        raise RequestError(
-            f'the request contains {bad!r}, a lone surrogate that UTF-8 cannot encode (text decoded with '
-            "errors='surrogateescape' or cut between the two halves of a character); fix or drop it"
-        ) from None
+        text = _dumps(encode(request))
     except ValueError as exc:  # only allow_nan's error: "Out of range float values are not JSON compliant"
         raise RequestError(f'the request contains NaN or infinity, which JSON cannot carry ({exc})') from None
     except RecursionError:
         raise RequestError('the request is nested too deeply to encode as JSON') from None
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        # A lone surrogate (text read with errors='surrogateescape', or cut between the halves of a pair) has no
+        # UTF-8 form, but JSON carries it as an escape: written as json.dumps writes it by default (and so the
+        # official client on httpx before 0.28), "\udce9". Ollama's decoder reads it as U+FFFD.
+        return _SURROGATE.sub(_escape_surrogate, text).encode()
+
+
+_SURROGATE = re.compile('[\ud800-\udfff]')
+
+
+def _escape_surrogate(found: Match[str]) -> str:
+    return f'\\u{ord(found.group()):04x}'
 
 
 def _need_model(model: Any, what: str = 'model') -> str:

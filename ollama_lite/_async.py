@@ -56,6 +56,7 @@ from ._errors import (
     connect_timed_out,
     no_reply,
     not_http,
+    plain_reason,
     read_timed_out,
     request_failed,
     tls_failed,
@@ -79,7 +80,7 @@ from ._pool import (
     mark,
     model_names,
 )
-from ._retry import Attempts, connect_failure_kind, refused
+from ._retry import Attempts, connect_failure_kind, connect_reason, refused
 from ._types import (
     ChatResponse,
     EmbeddingsResponse,
@@ -159,7 +160,7 @@ def _aiohttp_kwargs(connection: Connection, kwargs: Mapping[str, Any]) -> Dict[s
 
 
 def _describe(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+    return plain_reason(str(exc)) or type(exc).__name__
 
 
 def _reply_started(exc: aiohttp.ClientConnectionError) -> bool:
@@ -238,7 +239,7 @@ def _connect_error(exc: Exception, url: str, *, repeatable: bool = False) -> Exc
             return tls_failed(url, _describe(exc))
         if _request_written(exc):
             return no_reply(url, _describe(exc), repeatable=repeatable)
-        return cannot_connect(url, _describe(exc))
+        return cannot_connect(url, connect_reason(exc, _describe(exc)), unresolved=kind == 'name')
     return request_failed(url, _describe(exc))
 
 
@@ -721,7 +722,9 @@ class AsyncClient:
         session = self._current_session()
         attempts = Attempts(retry or self._config.retry, repeatable=repeatable, deadline=deadline)
         path = url
-        headers = self._config.headers_for(url, content_type)
+        # aiohttp adds its own User-Agent at send time: one in a caller's session headers is the caller's.
+        session_agent = not self._owns_session and 'User-Agent' in session.headers
+        headers = self._config.headers_for(url, content_type, session_agent=session_agent)
         # The client's own session reports each connection aiohttp makes (see _Sends); a caller's
         # session cannot, so its resends are inferred from the failure below.
         counted = self._owns_session
@@ -729,7 +732,7 @@ class AsyncClient:
             if route is not None:
                 config = self._host_configs[await self._enter(route, deadline, path)]
                 url = config.url(path)
-                headers = config.headers_for(url, content_type)
+                headers = config.headers_for(url, content_type, session_agent=session_agent)
             # A streamed body is made afresh for each attempt; aiohttp's writer consumes it, and closes it
             # when it is cancelled with the request.
             data = body() if callable(body) else body

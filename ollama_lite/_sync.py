@@ -50,12 +50,13 @@ from ._errors import (
     connect_timed_out,
     no_reply,
     not_http,
+    plain_reason,
     read_timed_out,
     request_failed,
     tls_failed,
     too_many_redirects,
 )
-from ._informational import InformationalSkippingAdapter
+from ._informational import HeadCutOff, InformationalSkippingAdapter
 from ._limits import BodyLimit, Inflater
 from ._model import Model
 from ._pool import (
@@ -74,8 +75,9 @@ from ._pool import (
     mark,
     model_names,
 )
-from ._retry import Attempts, connect_failure_kind, refused
+from ._retry import Attempts, connect_failure_kind, connect_reason, refused
 from ._retry import causes as _causes
+from ._session_retry import gave_up, mounted_retry, retries_error, retries_status
 from ._types import (
     ChatResponse,
     EmbeddingsResponse,
@@ -114,6 +116,7 @@ _READ_SIZE = 1 << 16
 #: How many (method, URL, content type) a client keeps prepared; see Client._request.
 _PREPARED_MAX = 64
 _DEFAULT_TIMEOUT = Timeout()
+_REQUESTS_AGENT = requests.utils.default_user_agent()
 
 
 def _describe(exc: BaseException) -> str:
@@ -121,7 +124,7 @@ def _describe(exc: BaseException) -> str:
     while exc.args and isinstance(exc.args[0], BaseException):
         exc = exc.args[0]
     reason = getattr(exc, 'reason', None)
-    return str(reason if reason is not None else exc)
+    return plain_reason(str(reason if reason is not None else exc))
 
 
 def _request_written(exc: BaseException) -> bool:
@@ -143,10 +146,11 @@ def _connect_error(exc: requests.RequestException, url: str, *, repeatable: bool
         if kind == 'tls':
             return tls_failed(url, _describe(exc))
         if kind == 'not_http':
-            return not_http(url, _describe(exc))
+            cut = next((c for c in _causes(exc) if isinstance(c, HeadCutOff)), None)
+            return not_http(url, str(cut) if cut is not None else _describe(exc))
         if _request_written(exc):
             return no_reply(url, _describe(exc), repeatable=repeatable)
-        return cannot_connect(url, _describe(exc))
+        return cannot_connect(url, connect_reason(exc, _describe(exc)), unresolved=kind == 'name')
     return request_failed(url, str(exc))
 
 
@@ -398,7 +402,9 @@ class Client:
     safe to repeat, connections closed before any reply (README, "Errors and retries").
     ``max_reply_bytes`` (default no limit) caps a non-streamed reply after decompression and one stream
     line: past it ``ReplyTooLargeError`` is raised. ``session`` is a ``requests.Session`` of yours,
-    used as it is and never closed here. ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests;
+    used as it is and never closed here: a User-Agent set on it is kept (unless ``headers`` names one), and
+    a urllib3 ``Retry`` mounted on it governs the failures it retries itself, without ``retries`` on top.
+    ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests;
     the official client's (httpx's) ``proxy``, ``trust_env``, ``limits`` (``max_keepalive_connections`` or
     ``max_connections``: connections kept per host) and a ``timeout`` with ``connect``/``read`` attributes
     (``httpx.Timeout``) are mapped onto it, and httpx options requests has no use for (``transport``,
@@ -515,12 +521,16 @@ class Client:
         host the pool picks; the slot is the caller's to give back (:meth:`_finish`)."""
         attempts = Attempts(retry or self._config.retry, repeatable=repeatable, deadline=deadline)
         path = url
-        headers = self._config.headers_for(url, content_type)
+        agent = self._session_agent()
+        headers = self._config.headers_for(url, content_type, session_agent=agent)
+        # A Retry mounted on a caller's session governs the failures it retries itself (_session_retry).
+        mounted = None if self._owns_session else mounted_retry(self._session, url)
         while True:
             if route is not None:
                 config = self._host_configs[self._enter(route, deadline, path)]
                 url = config.url(path)
-                headers = config.headers_for(url, content_type)
+                headers = config.headers_for(url, content_type, session_agent=agent)
+                mounted = None if self._owns_session else mounted_retry(self._session, url)
             timeout = self._timeout
             if deadline is not None:
                 if deadline.expired():
@@ -538,17 +548,22 @@ class Client:
                         continue
                 raise _connect_error(exc, url) from None
             except requests.ConnectionError as exc:
+                sent = _request_written(exc)
                 if route is not None and connect_failure_kind(exc) != 'not_http':
                     # Another host instead of this one again: never sent, or safe to repeat.
-                    sent = _request_written(exc)
                     if self._failed(route, 'lost' if sent else 'refused', sent=sent, repeatable=repeatable):
                         continue
                     raise _connect_error(exc, url, repeatable=repeatable) from None
-                delay = attempts.after_connect_error(exc, sent=_request_written(exc))
+                if mounted is not None and retries_error(mounted, method, url, sent=sent):
+                    delay = None
+                else:
+                    delay = attempts.after_connect_error(exc, sent=sent)
                 if delay is None:
                     raise _connect_error(exc, url, repeatable=repeatable) from None
                 self._sleep(delay)
                 continue
+            except requests.exceptions.RetryError as exc:
+                raise (gave_up(exc) or _connect_error(exc, url)) from None
             except requests.RequestException as exc:
                 raise _connect_error(exc, url) from None
             finally:
@@ -562,7 +577,10 @@ class Client:
                     self._wake(route.finish)
                     continue
             if response.status_code >= 400:
-                delay = attempts.after_status(response.status_code, response.headers)
+                status, retry_after = response.status_code, bool(response.headers.get('retry-after'))
+                if mounted is not None and retries_status(mounted, method, status, retry_after):
+                    return response  # the adapter has retried it already, as its owner asked
+                delay = attempts.after_status(status, response.headers)
                 if delay is not None:
                     response.close()
                     if route is not None:
@@ -862,6 +880,11 @@ class Client:
                 for line in progress:
                     mark(line, view._config.base_url)
                     yield line
+
+    def _session_agent(self) -> bool:
+        # requests gives every session its own "python-requests/x"; any other value the caller set.
+        agent = None if self._owns_session else self._session.headers.get('User-Agent')
+        return agent is not None and agent != _REQUESTS_AGENT
 
     def _request(
         self, method: str, url: str, data: Any, headers: Mapping[str, str], timeout: Tuple[Any, Any]

@@ -16,19 +16,18 @@ import sys
 from typing import List, Optional, Sequence, TextIO, Tuple
 
 from .._errors import ConnectError, ProtocolError, RequestTimeout, ResponseError
-from .._version import __version__
 from ._commands import Verb, verbs
 from ._progress import ProgressPrinter
 
 __all__ = ['ProgressPrinter', 'main']
 
 _EXIT_FAILURE = 1
-_EXIT_USAGE = 2
 _EXIT_INTERRUPTED = 130
 _EXIT_BROKEN_PIPE = 128 + 13
 _THINK_VALUES = ('true', 'false', 'low', 'medium', 'high', 'max')
 _HOST_HELP = 'Ollama host (default: $OLLAMA_HOST or 127.0.0.1:11434)'
 _HOSTS_HELP = 'several Ollama hosts, comma-separated, one client over all (default: $OLLAMA_HOSTS)'
+_VERSION_FLAGS = ('-v', '--version')
 
 
 def _common() -> argparse.ArgumentParser:
@@ -48,7 +47,9 @@ def _overview() -> argparse.ArgumentParser:
     parser.add_argument('--host', help=_HOST_HELP)
     parser.add_argument('--hosts', help=_HOSTS_HELP)
     parser.add_argument('--json', action='store_true', help='print replies as JSON, one object per line')
-    parser.add_argument('--version', action='version', version=f'ollama-lite version is {__version__}')
+    parser.add_argument(
+        '-v', '--version', action='store_true', help="show ollama-lite's version, and the server's when reachable"
+    )
     sub = parser.add_subparsers(dest='command', metavar='COMMAND')
     for verb in verbs():
         sub.add_parser(verb.name, aliases=list(verb.aliases), help=verb.help)
@@ -91,15 +92,17 @@ def _bare_think(argv: List[str]) -> List[str]:
 def _parse(argv: Sequence[str]) -> Tuple[Verb, argparse.Namespace]:
     before, word, after = _split(argv)
     overview = _overview()
-    if word is None:
-        overview.parse_args(before)  # --help and --version exit here
-        overview.print_help(sys.stderr)
-        raise SystemExit(_EXIT_USAGE)
+    version = [token for token in before if token in _VERSION_FLAGS]
+    if version:
+        # As ``ollama -v``: the version, whatever else is on the line (--host and --json still apply).
+        word, before, after = 'version', [t for t in before if t not in _VERSION_FLAGS], []
+    elif word is None:
+        overview.parse_args(before)  # --help exits here, a bad option with a usage error
+        overview.print_help(sys.stdout)  # no command: the help, as `ollama` with nothing else on the line
+        raise SystemExit(0)
     verb = next((v for v in verbs() if word == v.name or word in v.aliases), None)
     if verb is None:
         overview.error(f"unknown command '{word}' (choose from {', '.join(v.name for v in verbs())})")
-    if '--version' in before:
-        overview.parse_args(['--version'])
     args = _verb_parser(verb).parse_intermixed_args(_bare_think(before + after))
     args.command = verb.name
     return verb, args

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, TextIO, Tuple
 
-from .._errors import RequestError, ResponseError
+from .._errors import ConnectError, RequestError, RequestTimeout, ResponseError
+from .._extras import require_aiohttp
 from .._pool import host_of
 from .._sync import Client
 from ._answer import generate_parts, show_answer
@@ -263,14 +266,21 @@ def _embed(client: Client, args: argparse.Namespace, out: TextIO) -> None:
         out.write(f'{text!r}: [{shown}{", …" if len(vector) > 4 else ""}] ({len(vector)} dimensions)\n')
 
 
-def _version(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+def _version(args: argparse.Namespace, out: TextIO) -> None:
+    """``ollama -v``'s lines: this client's version, then the server's, or a warning when it cannot be reached."""
     from .._version import __version__
 
-    server = client.version().version
+    server: Optional[str] = None
+    # Asked once, as ollama asks: a version check does not wait through retries for a server that is not there.
+    with Client(args.host, retries=0) as client, contextlib.suppress(ConnectError, RequestTimeout):
+        server = client.version().version
     if args.json:
         print_json({'client': __version__, 'server': server}, out)
-    else:
-        out.write(f'ollama-lite {__version__}\nserver {server}\n')
+        return
+    out.write(f'ollama-lite version is {__version__}\n')
+    out.write(
+        f'ollama version is {server}\n' if server else 'Warning: could not connect to a running Ollama instance\n'
+    )
 
 
 # --- serve-emulator, demo ------------------------------------------------------------------------------------
@@ -281,13 +291,25 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--port', type=int, default=11434)
     parser.add_argument('--models', help='comma-separated models to preload')
     parser.add_argument('--token-delay', type=float, default=0.0, help='seconds between streamed tokens')
+    parser.add_argument(
+        '--log',
+        action='store_true',
+        help='print a line per request on stderr: method, path, model, status, seconds, whether the client left early',
+    )
 
 
 def _serve_emulator(args: argparse.Namespace, out: TextIO) -> None:
+    require_aiohttp('ollama-lite serve-emulator')
     from ..testing import serve
 
     models = [m.strip() for m in args.models.split(',') if m.strip()] if args.models else None
-    serve(host=args.bind, port=args.port, models=models, token_delay=args.token_delay)
+    serve(
+        host=args.bind,
+        port=args.port,
+        models=models,
+        token_delay=args.token_delay,
+        log=sys.stderr if args.log else None,
+    )
 
 
 def _demo(args: argparse.Namespace, out: TextIO) -> None:
@@ -317,7 +339,7 @@ def verbs() -> Tuple[Verb, ...]:
         Verb('cp', 'copy a model', _cp_arguments, _client_verb(_cp)),
         Verb('rm', 'remove models', _rm_arguments, _client_verb(_rm)),
         Verb('embed', 'embed texts', _embed_arguments, _client_verb(_embed)),
-        Verb('version', 'client and server versions', _no_arguments, _client_verb(_version)),
+        Verb('version', "ollama-lite's version, and the server's when reachable", _no_arguments, _version),
         Verb('serve-emulator', 'run the bundled Ollama emulator', _serve_arguments, _serve_emulator),
         Verb('demo', 'tour ollama_lite against the emulator (or --host)', _no_arguments, _demo),
     )

@@ -94,3 +94,11 @@ def test_several_servers_example_runs(tmp_path: Path) -> None:
         assert [line.split()[0] for line in lines[1:4]] == [a, b, c] and all(' up ' in line for line in lines[1:4])
         assert [line for line in lines if line.endswith(' success')] == [f'{u} success' for u in (a, b, c)]
         assert any(r.path == '/api/pull' for r in emulators[1].requests)
+
+
+def test_sync_session_example_runs(tmp_path: Path) -> None:
+    program = tmp_path / 'session.py'
+    program.write_text(_python_block_after('## A requests session of yours'), encoding='utf-8')
+    done = _run(program, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith('[')

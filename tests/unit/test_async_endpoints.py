@@ -503,7 +503,11 @@ async def test_connection_error_after_retries_names_url(mock: aioresponses) -> N
     mock.get(HOST + '/api/tags', exception=aiohttp.ClientOSError(111, 'Connection refused'), repeat=True)
     c, slept = _recording_client(retries=1)
     async with c:
-        with pytest.raises(ConnectionError, match=r'127\.0\.0\.1:11434/api/tags.*Connection refused.*OLLAMA_HOST') as e:
+        with pytest.raises(
+            ConnectionError,
+            match=r'127\.0\.0\.1:11434/api/tags \(host 127\.0\.0\.1, port 11434\): '
+            r'the connection was refused.*OLLAMA_HOST',
+        ) as e:
             await c.list()
     assert isinstance(e.value, ollama.ConnectError)
     assert len(slept) == 1
