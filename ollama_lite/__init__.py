@@ -9,6 +9,7 @@ A drop-in for the official client: ``import ollama_lite as ollama``.
 import importlib
 from typing import TYPE_CHECKING, Any, Optional
 
+from ._batch import BatchItemError, EmbedManyResponse
 from ._config import ClientConfig, Retry, Timeout
 from ._errors import (
     ConnectError,
@@ -76,6 +77,7 @@ __all__ = [
     'AsyncClient',
     'AsyncStream',
     'AsyncToolRunStream',
+    'BatchItemError',
     'ChatResponse',
     'Client',
     'ClientConfig',
@@ -83,6 +85,7 @@ __all__ = [
     'ConnectError',
     'ConnectTimeout',
     'DebugInfo',
+    'EmbedManyResponse',
     'EmbedResponse',
     'EmbeddingsResponse',
     'GenerateResponse',
@@ -134,14 +137,20 @@ __all__ = [
     '__version__',
     'blob_exists',
     'chat',
+    'chat_many',
     'copy',
     'create',
     'delete',
     'embed',
+    'embed_many',
     'embeddings',
     'generate',
+    'generate_many',
     'heartbeat',
     'is_running',
+    'iter_chat_many',
+    'iter_embed_many',
+    'iter_generate_many',
     'json_schema',
     'list',
     'model_recommendations',
@@ -167,7 +176,8 @@ _FUNCTIONS = frozenset(
     {
         'generate', 'chat', 'embed', 'embeddings', 'pull', 'push', 'create', 'delete', 'list', 'copy', 'show',
         'ps', 'web_search', 'web_fetch', 'status', 'whoami', 'signout', 'server_web_search', 'server_web_fetch',
-        'model_recommendations', 'heartbeat', 'is_running', 'blob_exists', 'run_tools',
+        'model_recommendations', 'heartbeat', 'is_running', 'blob_exists', 'run_tools', 'embed_many',
+        'iter_embed_many', 'chat_many', 'iter_chat_many', 'generate_many', 'iter_generate_many',
     }
 )  # fmt: skip
 # Names loaded on first use, from the module that holds them: the tool runner and the Modelfile parser cost a
@@ -209,6 +219,12 @@ if TYPE_CHECKING:
     is_running = _client.is_running
     blob_exists = _client.blob_exists
     run_tools = _client.run_tools
+    embed_many = _client.embed_many
+    iter_embed_many = _client.iter_embed_many
+    chat_many = _client.chat_many
+    iter_chat_many = _client.iter_chat_many
+    generate_many = _client.generate_many
+    iter_generate_many = _client.iter_generate_many
 
 
 def __getattr__(name: str) -> Any:

@@ -15,6 +15,7 @@ from typing import (
     Callable,
     Dict,
     Generator,
+    Iterable,
     Iterator,
     List,
     Literal,
@@ -33,6 +34,8 @@ import urllib3
 
 from . import _api
 from ._api import Call, StreamDecoder
+from ._batch import DEFAULT_BATCH_SIZE, EmbedManyResponse, Progress
+from ._batch import OnError as BatchOnError
 from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization
 from ._connection import apply_to_requests, take_connection_kwargs
 from ._deadline import Deadline
@@ -896,6 +899,152 @@ class Client:
     ) -> EmbeddingsResponse:
         """The legacy single-text embedding (``POST /api/embeddings``); prefer :meth:`embed`."""
         return self._one(_api.embeddings(model, prompt, options, keep_alive))
+
+    # --- work over many inputs (the runners of _batch_sync sit above the client) ---------------------------
+
+    def _parallelism(self) -> int:
+        """How many servers this client spreads its requests over: the batch runners' default concurrency
+        is ``PER_HOST`` requests for each."""
+        return 1
+
+    def embed_many(
+        self,
+        model: str,
+        inputs: Iterable[str],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        truncate: Optional[bool] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        dimensions: Optional[int] = None,
+    ) -> EmbedManyResponse:
+        """Embed many texts: ``r.embeddings[i]`` is ``inputs[i]``'s vector, the counters summed over the requests.
+
+        ``inputs`` go ``batch_size`` to a request, at most ``concurrency`` requests at once (default: 2 per
+        server) on a thread pool sharing this client's connections; an iterator is read as the work goes, never
+        listed. A batch refused for one input (longer than the context with ``truncate=False``) is split until
+        that input is alone, and only it fails: ``on_error='raise'`` raises ``BatchItemError`` naming its index,
+        ``'return'`` puts the exception in its slot. ``progress(done, total)`` hears of each batch. Busy replies
+        (503) are retried by the client's policy and then halve the requests in flight. Raises ``RequestError``
+        for bad arguments, and what :meth:`embed` raises.
+
+        >>> client.embed_many('all-minilm', (line for line in open('corpus.txt')), batch_size=64).embeddings[0]
+        """
+        from ._batch_sync import embed_many
+
+        return embed_many(
+            self, model, inputs, batch_size=batch_size, concurrency=concurrency, progress=progress,
+            on_error=on_error, truncate=truncate, options=options, keep_alive=keep_alive, dimensions=dimensions,
+        )  # fmt: skip
+
+    def iter_embed_many(
+        self,
+        model: str,
+        inputs: Iterable[str],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        truncate: Optional[bool] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        dimensions: Optional[int] = None,
+    ) -> Iterator[Union[List[float], BaseException]]:
+        """:meth:`embed_many`, one embedding at a time in input order as the batches come back: for writing out
+        as you go. At most ``concurrency * batch_size`` inputs are held at once. Closing the iterator early
+        waits for the requests in flight and sends no more.
+
+        >>> for text, vector in zip(texts, client.iter_embed_many('all-minilm', texts)): store(text, vector)
+        """
+        from ._batch_sync import iter_embed_many
+
+        return iter_embed_many(
+            self, model, inputs, batch_size=batch_size, concurrency=concurrency, progress=progress,
+            on_error=on_error, truncate=truncate, options=options, keep_alive=keep_alive, dimensions=dimensions,
+        )  # fmt: skip
+
+    def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> List[Union[ChatResponse, BaseException]]:
+        """One :meth:`chat` per conversation, at most ``concurrency`` at once; the replies in input order.
+
+        ``chat_options`` are :meth:`chat`'s (``tools``, ``format``, ``think``, ``options`` ...), sent with every
+        conversation. Errors, progress and busy servers as in :meth:`embed_many`. Raises ``TypeError`` for an
+        unknown option, ``RequestError`` for bad arguments, and what :meth:`chat` raises.
+
+        >>> replies = client.chat_many('llama3.2', [[{'role': 'user', 'content': q}] for q in questions])
+        """
+        return list(self.iter_chat_many(
+            model, conversations, concurrency=concurrency, progress=progress, on_error=on_error, **chat_options
+        ))  # fmt: skip
+
+    def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> Iterator[Union[ChatResponse, BaseException]]:
+        """:meth:`chat_many`, one reply at a time in input order, as they come."""
+        from ._batch_sync import iter_many
+
+        return iter_many(
+            self, 'chat', model, conversations, concurrency=concurrency, progress=progress, on_error=on_error,
+            options=chat_options,
+        )  # fmt: skip
+
+    def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> List[Union[GenerateResponse, BaseException]]:
+        """One :meth:`generate` per prompt, at most ``concurrency`` at once; the replies in input order.
+
+        ``generate_options`` are :meth:`generate`'s (``system``, ``format``, ``think``, ``options`` ...). Errors,
+        progress and busy servers as in :meth:`embed_many`; raises as :meth:`chat_many` does.
+
+        >>> [r.response for r in client.generate_many('llama3.2', ['Why is the sky blue?', 'Why?'])]
+        """
+        return list(self.iter_generate_many(
+            model, prompts, concurrency=concurrency, progress=progress, on_error=on_error, **generate_options
+        ))  # fmt: skip
+
+    def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> Iterator[Union[GenerateResponse, BaseException]]:
+        """:meth:`generate_many`, one reply at a time in input order, as they come."""
+        from ._batch_sync import iter_many
+
+        return iter_many(
+            self, 'generate', model, prompts, concurrency=concurrency, progress=progress, on_error=on_error,
+            options=generate_options,
+        )  # fmt: skip
 
     @overload
     def pull(self, model: str, *, insecure: bool = False, stream: Literal[False] = False) -> ProgressResponse: ...
