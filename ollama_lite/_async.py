@@ -34,7 +34,7 @@ from typing import (
 
 import aiohttp
 
-from . import _api
+from . import _api, _travel
 from ._api import Call, StreamDecoder
 from ._batch import DEFAULT_BATCH_SIZE, EmbedManyResponse, Progress
 from ._batch import OnError as BatchOnError
@@ -330,6 +330,12 @@ def _release(session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop) ->
         steps.close()
 
 
+def _finished(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether ``loop`` will run no more of a session's work: closed, or stopped (``run_until_complete``
+    returned and nothing runs it now)."""
+    return loop.is_closed() or not loop.is_running()
+
+
 def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
     try:
         return asyncio.get_running_loop() is loop
@@ -538,6 +544,7 @@ class AsyncClient:
         **kwargs: Any,
     ) -> None:
         kwargs = dict(kwargs)
+        given = dict(kwargs)
         auth = kwargs.pop('auth', None)
         connection = take_connection_kwargs(kwargs, 'AsyncClient')
         kwargs.update(_aiohttp_kwargs(connection, kwargs))
@@ -569,6 +576,11 @@ class AsyncClient:
         self._config = config
         # What must never show in an error message: the API key and the auth= credentials.
         self._secrets = config.secrets
+        # What a pickled copy is made from (see _travel): configuration, never the session.
+        self._arguments = _travel.arguments(
+            config.base_url, session, headers=headers, timeout=timeout, retries=retries,
+            follow_redirects=follow_redirects, strict_streams=strict_streams, max_reply_bytes=max_reply_bytes, **given,
+        )  # fmt: skip
         self._session = session
         self._owns_session = session is None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -607,6 +619,10 @@ class AsyncClient:
     def __repr__(self) -> str:
         return f'AsyncClient({self._config.base_url!r})'
 
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Pickled as its configuration; the copy opens its own session. TypeError for a caller's session.
+        return _travel.reduce(self, self._arguments)
+
     # --- transport ---------------------------------------------------------------------------------
 
     def _current_session(self) -> aiohttp.ClientSession:
@@ -614,6 +630,21 @@ class AsyncClient:
             raise RuntimeError('this AsyncClient is closed; make a new one')
         session = self._session
         loop = asyncio.get_running_loop()
+        if self._loop is not None and self._loop is not loop:
+            if not self._owns_session:
+                raise RuntimeError(
+                    'the session= of this AsyncClient was first used in another event loop, and an aiohttp '
+                    'session cannot move between loops; make the session and the client in the loop that uses them'
+                )
+            if not _finished(self._loop):
+                raise RuntimeError(
+                    'this AsyncClient is in use in another event loop, still running, and its connections belong '
+                    'to it; make one AsyncClient per event loop'
+                )
+            # Its own session, from a loop that has ended (an asyncio.run() before this one): the connections
+            # ended with that loop. Let it go and open another here.
+            self._drop_session()
+            session = None
         if session is None:
             # Made here, not in __init__: a session belongs to the running loop, and there may be none then.
             connector = aiohttp.TCPConnector(
@@ -626,15 +657,20 @@ class AsyncClient:
                 trace_configs=[_send_counter()],
             )
             self._session = session
-            self._loop = loop
             # Closes the session quietly if the client is collected, or alive at exit, without close().
             self._finalizer = weakref.finalize(self, _release, session, loop)
-        elif self._loop is not None and self._loop is not loop:
-            raise RuntimeError(
-                'this AsyncClient was first used in another event loop and its connections belong to it; '
-                'make one AsyncClient per event loop'
-            )
+        self._loop = loop
         return session
+
+    def _drop_session(self) -> None:
+        """Release the own session of an ended loop, as a collected client would (see ``_release``)."""
+        session, loop, finalizer = self._session, self._loop, self._finalizer
+        self._session, self._loop, self._finalizer = None, None, None
+        self._streams = weakref.WeakSet()  # they belonged to the old session
+        if finalizer is not None:
+            finalizer.detach()
+        if session is not None and loop is not None:
+            _release(session, loop)
 
     async def _open(
         self,

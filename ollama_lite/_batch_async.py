@@ -67,12 +67,13 @@ async def run(
     in_flight: Dict[asyncio.Future[Sequence[R]], Work[T]] = {}
     try:
         while True:
+            # What is ready goes first: handing it back makes room in the window for more inputs.
+            for result in plan.ready():
+                yield result
             work = plan.next_work()
             while work is not None:
                 in_flight[asyncio.ensure_future(send(work))] = work
                 work = plan.next_work()
-            for result in plan.ready():
-                yield result
             if plan.finished:
                 break
             done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)

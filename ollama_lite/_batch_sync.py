@@ -59,11 +59,12 @@ def run(
     in_flight: Dict[concurrent.futures.Future[Sequence[R]], Work[T]] = {}
     try:
         while True:
+            # What is ready goes first: handing it back makes room in the window for more inputs.
+            yield from plan.ready()
             work = plan.next_work()
             while work is not None:
                 in_flight[pool.submit(send, work)] = work
                 work = plan.next_work()
-            yield from plan.ready()
             if plan.finished:
                 break
             done, _ = concurrent.futures.wait(in_flight, return_when=concurrent.futures.FIRST_COMPLETED)

@@ -32,7 +32,7 @@ from typing import (
 import requests
 import urllib3
 
-from . import _api
+from . import _api, _travel
 from ._api import Call, StreamDecoder
 from ._batch import DEFAULT_BATCH_SIZE, EmbedManyResponse, Progress
 from ._batch import OnError as BatchOnError
@@ -361,6 +361,7 @@ class Client:
         **kwargs: Any,
     ) -> None:
         kwargs = dict(kwargs)
+        given = dict(kwargs)
         connection = take_connection_kwargs(kwargs, 'Client')
         unknown = set(kwargs) - {'auth'}
         if unknown:
@@ -377,6 +378,11 @@ class Client:
             strict_streams=strict_streams,
             max_reply_bytes=max_reply_bytes,
         )
+        # What a pickled copy is made from (see _travel): configuration, never the session.
+        self._arguments = _travel.arguments(
+            self._config.base_url, session, headers=headers, timeout=timeout, retries=retries,
+            follow_redirects=follow_redirects, strict_streams=strict_streams, max_reply_bytes=max_reply_bytes, **given,
+        )  # fmt: skip
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
         if self._owns_session:
@@ -416,6 +422,10 @@ class Client:
 
     def __repr__(self) -> str:
         return f'Client({self._config.base_url!r})'
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Pickled as its configuration; the copy opens its own session. TypeError for a caller's session.
+        return _travel.reduce(self, self._arguments)
 
     # --- transport ---------------------------------------------------------------------------------
 

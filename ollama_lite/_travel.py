@@ -1,0 +1,40 @@
+"""Clients that travel to other processes (multiprocessing, Dask, Ray): what a pickled client carries.
+
+A client pickles as the arguments it was made with, its host resolved: the copy is made afresh from them where
+it is unpickled and opens its own session and connections on first use. Sessions, pools and open streams never
+travel; ``OLLAMA_API_KEY`` is not written into the pickle but read again where the copy is made, as ``host=None``
+would not be (the host goes resolved, so every copy talks to the same server). A client made with a session of
+the caller's cannot travel: that session is the caller's to configure and close, and its sockets belong here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, NoReturn, Optional, Tuple
+
+__all__ = ['arguments', 'rebuild', 'reduce', 'refuse']
+
+
+def arguments(base_url: str, session: Any, **given: Any) -> Optional[Dict[str, Any]]:
+    """What a client's copy is made from: ``given`` (the constructor's arguments) with the resolved host, or
+    ``None`` for a client on a caller's session."""
+    return None if session is not None else {**given, 'host': base_url}
+
+
+def rebuild(cls: Any, given: Dict[str, Any]) -> Any:
+    """Make the copy of a pickled client (the function pickle calls; see :func:`reduce`)."""
+    return cls(**given)
+
+
+def refuse(name: str) -> NoReturn:
+    raise TypeError(
+        f'a {name} made with session= cannot be pickled: the session is yours (its settings, its connections, '
+        f'when it closes), and its connections cannot travel to another process. Pickle a {name} made without '
+        'session=, which opens its own session on first use where it lands, or make the client in the worker'
+    )
+
+
+def reduce(client: Any, given: Optional[Dict[str, Any]]) -> Tuple[Any, Tuple[Any, Dict[str, Any]]]:
+    """``client.__reduce__()``: rebuilt from its arguments, or refused on a caller's session."""
+    if given is None:
+        refuse(type(client).__name__)
+    return rebuild, (type(client), given)
