@@ -65,13 +65,12 @@ def test_a_pickled_async_client_keeps_its_configuration(ollama_emulator: Emulato
 
 
 def test_a_client_on_a_callers_session_refuses_to_pickle_saying_why() -> None:
-    with requests.Session() as session:
-        with pytest.raises(TypeError, match='a Client made with session= cannot be pickled: the session is yours'):
-            pickle.dumps(Client('http://127.0.0.1:9', session=session))
+    with requests.Session() as session, pytest.raises(TypeError, match='Client made with session= cannot be pickled'):
+        pickle.dumps(Client('http://127.0.0.1:9', session=session))
 
     async def make() -> None:
         async with aiohttp.ClientSession() as session:
-            with pytest.raises(TypeError, match='an? AsyncClient made with session= cannot be pickled'):
+            with pytest.raises(TypeError, match='AsyncClient made with session= cannot be pickled'):
                 pickle.dumps(AsyncClient('http://127.0.0.1:9', session=session))
 
     asyncio.run(make())
