@@ -1197,11 +1197,14 @@ class AsyncClient:
 
         >>> replies = await client.chat_many('llama3.2', [[{'role': 'user', 'content': q}] for q in questions])
         """
-        from ._batch_async import collect
+        from ._batch_async import collect, iter_many
 
-        return await collect(self.iter_chat_many(
-            model, conversations, concurrency=concurrency, progress=progress, on_error=on_error, **chat_options
-        ))  # fmt: skip
+        return await collect(
+            iter_many(
+                self, 'chat', model, conversations, concurrency=concurrency, progress=progress, on_error=on_error,
+                options=chat_options,
+            )
+        )  # fmt: skip
 
     def iter_chat_many(
         self,
@@ -1238,11 +1241,14 @@ class AsyncClient:
 
         >>> [r.response for r in await client.generate_many('llama3.2', ['Why is the sky blue?', 'Why?'])]
         """
-        from ._batch_async import collect
+        from ._batch_async import collect, iter_many
 
-        return await collect(self.iter_generate_many(
-            model, prompts, concurrency=concurrency, progress=progress, on_error=on_error, **generate_options
-        ))  # fmt: skip
+        return await collect(
+            iter_many(
+                self, 'generate', model, prompts, concurrency=concurrency, progress=progress, on_error=on_error,
+                options=generate_options,
+            )
+        )  # fmt: skip
 
     def iter_generate_many(
         self,

@@ -37,7 +37,6 @@ from ._batch import (
     item_plan,
     progress_caller,
 )
-from ._types import ChatResponse, EmbedResponse, GenerateResponse
 
 __all__ = ['AsyncBatchClient', 'embed_many', 'iter_embed_many', 'iter_many']
 
@@ -48,13 +47,15 @@ R = TypeVar('R')
 class AsyncBatchClient(Protocol):
     """What the runner needs of an ``AsyncClient``."""
 
-    async def embed(
-        self, model: str, input: Sequence[str], truncate: Any, options: Any, keep_alive: Any, dimensions: Any
-    ) -> EmbedResponse: ...
+    # Properties, so that the clients' overloaded methods fit whatever their overloads say.
+    @property
+    def embed(self) -> Callable[..., Any]: ...
 
-    async def chat(self, model: str, messages: Any, **options: Any) -> Any: ...
+    @property
+    def chat(self) -> Callable[..., Any]: ...
 
-    async def generate(self, model: str, prompt: Any, **options: Any) -> Any: ...
+    @property
+    def generate(self) -> Callable[..., Any]: ...
 
     def _parallelism(self) -> int: ...
 
@@ -139,7 +140,7 @@ def iter_many(
     progress: Optional[Progress],
     on_error: OnError,
     options: Dict[str, Any],
-) -> AsyncGenerator[Union[ChatResponse, GenerateResponse, BaseException], None]:
+) -> AsyncGenerator[Any, None]:
     """One ``chat`` or ``generate`` per item, the replies in order: see ``AsyncClient.chat_many``."""
     method = client.chat if verb == 'chat' else client.generate
     check_request_options(method, options, model, None)

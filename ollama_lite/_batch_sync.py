@@ -24,7 +24,7 @@ from ._batch import (
     item_plan,
     progress_caller,
 )
-from ._types import ChatResponse, EmbedResponse, GenerateResponse, MessageLike
+from ._types import MessageLike
 
 __all__ = ['BatchClient', 'embed_many', 'iter_embed_many', 'iter_many']
 
@@ -35,13 +35,15 @@ R = TypeVar('R')
 class BatchClient(Protocol):
     """What the runner needs of a ``Client``."""
 
-    def embed(
-        self, model: str, input: Sequence[str], truncate: Any, options: Any, keep_alive: Any, dimensions: Any
-    ) -> EmbedResponse: ...
+    # Properties, so that the clients' overloaded methods fit whatever their overloads say.
+    @property
+    def embed(self) -> Callable[..., Any]: ...
 
-    def chat(self, model: str, messages: Any, **options: Any) -> Any: ...
+    @property
+    def chat(self) -> Callable[..., Any]: ...
 
-    def generate(self, model: str, prompt: Any, **options: Any) -> Any: ...
+    @property
+    def generate(self) -> Callable[..., Any]: ...
 
     def _parallelism(self) -> int: ...
 
@@ -125,7 +127,7 @@ def iter_many(
     progress: Optional[Progress],
     on_error: OnError,
     options: Dict[str, Any],
-) -> Iterator[Union[ChatResponse, GenerateResponse, BaseException]]:
+) -> Iterator[Any]:
     """One ``chat`` (``verb='chat'``) or ``generate`` per item, the replies in order: see ``Client.chat_many``."""
     method = client.chat if verb == 'chat' else client.generate
     check_request_options(method, options, model, None)
