@@ -523,8 +523,9 @@ class AsyncClient:
 
     One ``AsyncClient`` serves any number of concurrent tasks in one event loop: it holds no per-request
     state, and requests beyond the pool's ``limit`` wait for a free connection (that wait does not count
-    against the connect timeout). Its own session belongs to the loop it was made in. Close it with
-    ``await client.close()`` or ``async with``.
+    against the connect timeout). Its own session belongs to the loop it was made in; once that loop has ended
+    (the next ``asyncio.run()``), the client opens a new one in the new loop. It pickles as its configuration
+    (not with a caller's ``session``). Close it with ``await client.close()`` or ``async with``.
 
     >>> async with AsyncClient() as client:
     ...     print((await client.chat('llama3.2', [{'role': 'user', 'content': 'Hi'}])).message.content)

@@ -342,7 +342,8 @@ class Client:
     official client; ``strict_streams=True`` makes it raise ``IncompleteStreamError`` instead.
 
     One ``Client`` may be shared by threads: it holds no per-request state, and requests' connection
-    pool is thread-safe. A caller-owned ``session`` is shared on the same terms as requests gives.
+    pool is thread-safe. A caller-owned ``session`` is shared on the same terms as requests gives. A
+    ``Client`` pickles as its configuration, the copy opening its own session (not with a caller's ``session``).
 
     >>> Client('http://localhost:11434').chat('llama3.2', [{'role': 'user', 'content': 'Hi'}]).message.content
     """
