@@ -1180,6 +1180,29 @@ class AsyncClient:
             on_error=on_error, truncate=truncate, options=options, keep_alive=keep_alive, dimensions=dimensions,
         )  # fmt: skip
 
+    @overload
+    async def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **chat_options: Any,
+    ) -> List[ChatResponse]: ...
+    @overload
+    async def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **chat_options: Any,
+    ) -> List[Union[ChatResponse, BaseException]]: ...
+    @overload
     async def chat_many(
         self,
         model: str,
@@ -1189,7 +1212,17 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **chat_options: Any,
-    ) -> List[Union[ChatResponse, BaseException]]:
+    ) -> List[Union[ChatResponse, BaseException]]: ...
+    async def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> Union[List[ChatResponse], List[Union[ChatResponse, BaseException]]]:
         """One :meth:`chat` per conversation, at most ``concurrency`` at once; the replies in input order.
 
         ``chat_options`` are :meth:`chat`'s (``tools``, ``format``, ``think``, ``options`` ...), sent with every
@@ -1207,6 +1240,39 @@ class AsyncClient:
             )
         )  # fmt: skip
 
+    @overload
+    def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **chat_options: Any,
+    ) -> AsyncIterator[ChatResponse]: ...
+    @overload
+    def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **chat_options: Any,
+    ) -> AsyncIterator[Union[ChatResponse, BaseException]]: ...
+    @overload
+    def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> AsyncIterator[Union[ChatResponse, BaseException]]: ...
     def iter_chat_many(
         self,
         model: str,
@@ -1225,6 +1291,29 @@ class AsyncClient:
             options=chat_options,
         )  # fmt: skip
 
+    @overload
+    async def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **generate_options: Any,
+    ) -> List[GenerateResponse]: ...
+    @overload
+    async def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **generate_options: Any,
+    ) -> List[Union[GenerateResponse, BaseException]]: ...
+    @overload
     async def generate_many(
         self,
         model: str,
@@ -1234,7 +1323,17 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **generate_options: Any,
-    ) -> List[Union[GenerateResponse, BaseException]]:
+    ) -> List[Union[GenerateResponse, BaseException]]: ...
+    async def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> Union[List[GenerateResponse], List[Union[GenerateResponse, BaseException]]]:
         """One :meth:`generate` per prompt, at most ``concurrency`` at once; the replies in input order.
 
         ``generate_options`` are :meth:`generate`'s (``system``, ``format``, ``think``, ``options`` ...). Errors,
@@ -1251,6 +1350,39 @@ class AsyncClient:
             )
         )  # fmt: skip
 
+    @overload
+    def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **generate_options: Any,
+    ) -> AsyncIterator[GenerateResponse]: ...
+    @overload
+    def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **generate_options: Any,
+    ) -> AsyncIterator[Union[GenerateResponse, BaseException]]: ...
+    @overload
+    def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> AsyncIterator[Union[GenerateResponse, BaseException]]: ...
     def iter_generate_many(
         self,
         model: str,

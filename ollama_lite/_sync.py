@@ -978,6 +978,29 @@ class Client:
             on_error=on_error, truncate=truncate, options=options, keep_alive=keep_alive, dimensions=dimensions,
         )  # fmt: skip
 
+    @overload
+    def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **chat_options: Any,
+    ) -> List[ChatResponse]: ...
+    @overload
+    def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **chat_options: Any,
+    ) -> List[Union[ChatResponse, BaseException]]: ...
+    @overload
     def chat_many(
         self,
         model: str,
@@ -987,7 +1010,17 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **chat_options: Any,
-    ) -> List[Union[ChatResponse, BaseException]]:
+    ) -> List[Union[ChatResponse, BaseException]]: ...
+    def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> Union[List[ChatResponse], List[Union[ChatResponse, BaseException]]]:
         """One :meth:`chat` per conversation, at most ``concurrency`` at once; the replies in input order.
 
         ``chat_options`` are :meth:`chat`'s (``tools``, ``format``, ``think``, ``options`` ...), sent with every
@@ -1000,6 +1033,39 @@ class Client:
             model, conversations, concurrency=concurrency, progress=progress, on_error=on_error, **chat_options
         ))  # fmt: skip
 
+    @overload
+    def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **chat_options: Any,
+    ) -> Iterator[ChatResponse]: ...
+    @overload
+    def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **chat_options: Any,
+    ) -> Iterator[Union[ChatResponse, BaseException]]: ...
+    @overload
+    def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> Iterator[Union[ChatResponse, BaseException]]: ...
     def iter_chat_many(
         self,
         model: str,
@@ -1018,6 +1084,29 @@ class Client:
             options=chat_options,
         )  # fmt: skip
 
+    @overload
+    def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **generate_options: Any,
+    ) -> List[GenerateResponse]: ...
+    @overload
+    def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **generate_options: Any,
+    ) -> List[Union[GenerateResponse, BaseException]]: ...
+    @overload
     def generate_many(
         self,
         model: str,
@@ -1027,7 +1116,17 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **generate_options: Any,
-    ) -> List[Union[GenerateResponse, BaseException]]:
+    ) -> List[Union[GenerateResponse, BaseException]]: ...
+    def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> Union[List[GenerateResponse], List[Union[GenerateResponse, BaseException]]]:
         """One :meth:`generate` per prompt, at most ``concurrency`` at once; the replies in input order.
 
         ``generate_options`` are :meth:`generate`'s (``system``, ``format``, ``think``, ``options`` ...). Errors,
@@ -1039,6 +1138,39 @@ class Client:
             model, prompts, concurrency=concurrency, progress=progress, on_error=on_error, **generate_options
         ))  # fmt: skip
 
+    @overload
+    def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **generate_options: Any,
+    ) -> Iterator[GenerateResponse]: ...
+    @overload
+    def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **generate_options: Any,
+    ) -> Iterator[Union[GenerateResponse, BaseException]]: ...
+    @overload
+    def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> Iterator[Union[GenerateResponse, BaseException]]: ...
     def iter_generate_many(
         self,
         model: str,
