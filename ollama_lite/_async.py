@@ -1166,7 +1166,7 @@ class AsyncClient:
         options: Optional[OptionsLike] = None,
         keep_alive: Optional[KeepAlive] = None,
         dimensions: Optional[int] = None,
-    ) -> AsyncIterator[Union[List[float], BaseException]]:
+    ) -> AsyncGenerator[Union[List[float], BaseException], None]:
         """:meth:`embed_many`, one embedding at a time in input order as the batches come back: for writing out
         as you go. At most ``concurrency * batch_size`` inputs are held at once. Closing the iterator early
         (``aclose()``) cancels the requests in flight and sends no more.
@@ -1250,7 +1250,7 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: Literal['raise'] = 'raise',
         **chat_options: Any,
-    ) -> AsyncIterator[ChatResponse]: ...
+    ) -> AsyncGenerator[ChatResponse, None]: ...
     @overload
     def iter_chat_many(
         self,
@@ -1261,7 +1261,7 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: Literal['return'],
         **chat_options: Any,
-    ) -> AsyncIterator[Union[ChatResponse, BaseException]]: ...
+    ) -> AsyncGenerator[Union[ChatResponse, BaseException], None]: ...
     @overload
     def iter_chat_many(
         self,
@@ -1272,7 +1272,7 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **chat_options: Any,
-    ) -> AsyncIterator[Union[ChatResponse, BaseException]]: ...
+    ) -> AsyncGenerator[Union[ChatResponse, BaseException], None]: ...
     def iter_chat_many(
         self,
         model: str,
@@ -1282,7 +1282,7 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **chat_options: Any,
-    ) -> AsyncIterator[Union[ChatResponse, BaseException]]:
+    ) -> AsyncGenerator[Union[ChatResponse, BaseException], None]:
         """:meth:`chat_many`, one reply at a time in input order, as they come."""
         from ._batch_async import iter_many
 
@@ -1360,7 +1360,7 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: Literal['raise'] = 'raise',
         **generate_options: Any,
-    ) -> AsyncIterator[GenerateResponse]: ...
+    ) -> AsyncGenerator[GenerateResponse, None]: ...
     @overload
     def iter_generate_many(
         self,
@@ -1371,7 +1371,7 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: Literal['return'],
         **generate_options: Any,
-    ) -> AsyncIterator[Union[GenerateResponse, BaseException]]: ...
+    ) -> AsyncGenerator[Union[GenerateResponse, BaseException], None]: ...
     @overload
     def iter_generate_many(
         self,
@@ -1382,7 +1382,7 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **generate_options: Any,
-    ) -> AsyncIterator[Union[GenerateResponse, BaseException]]: ...
+    ) -> AsyncGenerator[Union[GenerateResponse, BaseException], None]: ...
     def iter_generate_many(
         self,
         model: str,
@@ -1392,7 +1392,7 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **generate_options: Any,
-    ) -> AsyncIterator[Union[GenerateResponse, BaseException]]:
+    ) -> AsyncGenerator[Union[GenerateResponse, BaseException], None]:
         """:meth:`generate_many`, one reply at a time in input order, as they come."""
         from ._batch_async import iter_many
 

@@ -9,7 +9,7 @@ reaches the client through :class:`BatchClient`, a protocol, so it never imports
 from __future__ import annotations
 
 import concurrent.futures
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Protocol, Sequence, TypeVar, Union
+from typing import Any, Callable, Dict, Generator, Iterable, List, Optional, Protocol, Sequence, TypeVar, Union
 
 from ._batch import (
     EmbedManyResponse,
@@ -50,7 +50,7 @@ class BatchClient(Protocol):
 
 def run(
     plan: Plan[T, R], send: Callable[[Work[T]], Sequence[R]], progress: Optional[Progress]
-) -> Iterator[Union[R, BaseException]]:
+) -> Generator[Union[R, BaseException], None, None]:
     """Drive ``plan``: send its work on at most ``plan.limit`` threads, yield the results in input order.
 
     Raises the plan's ``BatchItemError`` (``on_error='raise'``) once the requests still in flight have ended.
@@ -96,7 +96,7 @@ def iter_embed_many(
     on_error: OnError,
     totals: Optional[EmbedTotals] = None,
     **embed_options: Any,
-) -> Iterator[Union[List[float], BaseException]]:
+) -> Generator[Union[List[float], BaseException], None, None]:
     """The embeddings of ``inputs`` in order, as they are ready: see ``Client.iter_embed_many``."""
     plan = embed_plan(inputs, batch_size, concurrency_for(concurrency, client._parallelism()), on_error, progress)
     counted = EmbedTotals() if totals is None else totals
@@ -127,7 +127,7 @@ def iter_many(
     progress: Optional[Progress],
     on_error: OnError,
     options: Dict[str, Any],
-) -> Iterator[Any]:
+) -> Generator[Any, None, None]:
     """One ``chat`` (``verb='chat'``) or ``generate`` per item, the replies in order: see ``Client.chat_many``."""
     method = client.chat if verb == 'chat' else client.generate
     check_request_options(method, options, model, None)

@@ -964,7 +964,7 @@ class Client:
         options: Optional[OptionsLike] = None,
         keep_alive: Optional[KeepAlive] = None,
         dimensions: Optional[int] = None,
-    ) -> Iterator[Union[List[float], BaseException]]:
+    ) -> Generator[Union[List[float], BaseException], None, None]:
         """:meth:`embed_many`, one embedding at a time in input order as the batches come back: for writing out
         as you go. At most ``concurrency * batch_size`` inputs are held at once. Closing the iterator early
         waits for the requests in flight and sends no more.
@@ -1043,7 +1043,7 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: Literal['raise'] = 'raise',
         **chat_options: Any,
-    ) -> Iterator[ChatResponse]: ...
+    ) -> Generator[ChatResponse, None, None]: ...
     @overload
     def iter_chat_many(
         self,
@@ -1054,7 +1054,7 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: Literal['return'],
         **chat_options: Any,
-    ) -> Iterator[Union[ChatResponse, BaseException]]: ...
+    ) -> Generator[Union[ChatResponse, BaseException], None, None]: ...
     @overload
     def iter_chat_many(
         self,
@@ -1065,7 +1065,7 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **chat_options: Any,
-    ) -> Iterator[Union[ChatResponse, BaseException]]: ...
+    ) -> Generator[Union[ChatResponse, BaseException], None, None]: ...
     def iter_chat_many(
         self,
         model: str,
@@ -1075,7 +1075,7 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **chat_options: Any,
-    ) -> Iterator[Union[ChatResponse, BaseException]]:
+    ) -> Generator[Union[ChatResponse, BaseException], None, None]:
         """:meth:`chat_many`, one reply at a time in input order, as they come."""
         from ._batch_sync import iter_many
 
@@ -1148,7 +1148,7 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: Literal['raise'] = 'raise',
         **generate_options: Any,
-    ) -> Iterator[GenerateResponse]: ...
+    ) -> Generator[GenerateResponse, None, None]: ...
     @overload
     def iter_generate_many(
         self,
@@ -1159,7 +1159,7 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: Literal['return'],
         **generate_options: Any,
-    ) -> Iterator[Union[GenerateResponse, BaseException]]: ...
+    ) -> Generator[Union[GenerateResponse, BaseException], None, None]: ...
     @overload
     def iter_generate_many(
         self,
@@ -1170,7 +1170,7 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **generate_options: Any,
-    ) -> Iterator[Union[GenerateResponse, BaseException]]: ...
+    ) -> Generator[Union[GenerateResponse, BaseException], None, None]: ...
     def iter_generate_many(
         self,
         model: str,
@@ -1180,7 +1180,7 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **generate_options: Any,
-    ) -> Iterator[Union[GenerateResponse, BaseException]]:
+    ) -> Generator[Union[GenerateResponse, BaseException], None, None]:
         """:meth:`generate_many`, one reply at a time in input order, as they come."""
         from ._batch_sync import iter_many
 

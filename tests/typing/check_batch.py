@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Iterator, List, Union
+from typing import AsyncGenerator, Generator, List, Union
 
 from typing_extensions import assert_type
 
@@ -14,17 +14,17 @@ CONVERSATIONS = [[{'role': 'user', 'content': 'hi'}]]
 def sync_batches(client: ollama.Client) -> None:
     assert_type(client.embed_many('m', ['a', 'b']), ollama.EmbedManyResponse)
     assert_type(client.embed_many('m', ['a']).embeddings, List[Union[List[float], BaseException]])
-    assert_type(client.iter_embed_many('m', iter(['a'])), Iterator[Union[List[float], BaseException]])
+    assert_type(client.iter_embed_many('m', iter(['a'])), Generator[Union[List[float], BaseException], None, None])
     assert_type(client.chat_many('m', CONVERSATIONS), List[ollama.ChatResponse])
     assert_type(client.chat_many('m', CONVERSATIONS, on_error='raise'), List[ollama.ChatResponse])
     assert_type(
         client.chat_many('m', CONVERSATIONS, on_error='return'), List[Union[ollama.ChatResponse, BaseException]]
     )
-    assert_type(client.iter_chat_many('m', CONVERSATIONS), Iterator[ollama.ChatResponse])
+    assert_type(client.iter_chat_many('m', CONVERSATIONS), Generator[ollama.ChatResponse, None, None])
     assert_type(client.generate_many('m', ['p']), List[ollama.GenerateResponse])
     assert_type(
         client.iter_generate_many('m', ['p'], on_error='return'),
-        Iterator[Union[ollama.GenerateResponse, BaseException]],
+        Generator[Union[ollama.GenerateResponse, BaseException], None, None],
     )
     assert_type(ollama.chat_many('m', CONVERSATIONS), List[ollama.ChatResponse])
     assert_type(ollama.embed_many('m', ['a']), ollama.EmbedManyResponse)
@@ -34,9 +34,9 @@ def sync_batches(client: ollama.Client) -> None:
 
 async def async_batches(client: ollama.AsyncClient) -> None:
     assert_type(await client.embed_many('m', ['a']), ollama.EmbedManyResponse)
-    assert_type(client.iter_embed_many('m', ['a']), AsyncIterator[Union[List[float], BaseException]])
+    assert_type(client.iter_embed_many('m', ['a']), AsyncGenerator[Union[List[float], BaseException], None])
     assert_type(await client.chat_many('m', CONVERSATIONS), List[ollama.ChatResponse])
     assert_type(
         await client.generate_many('m', ['p'], on_error='return'), List[Union[ollama.GenerateResponse, BaseException]]
     )
-    assert_type(client.iter_chat_many('m', CONVERSATIONS), AsyncIterator[ollama.ChatResponse])
+    assert_type(client.iter_chat_many('m', CONVERSATIONS), AsyncGenerator[ollama.ChatResponse, None])

@@ -111,7 +111,7 @@ async def test_async_iterator_closed_early_sends_no_more(amock: aioresponses) ->
     async with ollama.AsyncClient(HOST) as client:
         results = client.iter_embed_many('all-minilm', (f't{i}' for i in range(1000)), batch_size=10, concurrency=2)
         assert await results.__anext__() == [0.0]
-        await results.aclose()  # type: ignore[attr-defined]
+        await results.aclose()
         sent = len(sent_inputs(amock))
         assert sent <= 3
         assert len((await client.embed_many('all-minilm', ['t7'])).embeddings) == 1  # the client is still usable
