@@ -12,6 +12,7 @@ import ollama_lite
 from ollama_lite import AsyncClient, BatchItemError, Client, ResponseError
 from ollama_lite.testing import EmulatorURL, Reply
 from ollama_lite.testing.pytest_plugin import async_ollama_emulator, ollama_emulator
+from tests._faults import Close, json_reply
 
 __all__ = ['async_ollama_emulator', 'ollama_emulator']
 
@@ -205,3 +206,28 @@ def test_unknown_options_and_stream_are_refused_before_anything_is_sent(ollama_e
         with pytest.raises(ollama_lite.RequestError, match='not one str'):
             client.embed_many(MODEL, 'one text')
     assert ollama_emulator.emulator.requests == []
+
+
+@pytest.mark.parametrize('transport', ['sync', 'async'])
+def test_connection_trouble_goes_through_the_retry_policy(fault_servers: Any, transport: str) -> None:
+    server, _ = fault_servers
+    answer = json_reply({'model': MODEL, 'embeddings': [[1.0], [2.0]]})
+    server.script((Close(reset=True),), answer, (Close(reset=True),))
+
+    def run(retries: int) -> Any:
+        if transport == 'sync':
+            with Client(server.url, retries=retries) as client:
+                return client.embed_many(MODEL, ['a', 'b'], batch_size=2)
+
+        async def go() -> Any:
+            async with AsyncClient(server.url, retries=retries) as client:
+                return await client.embed_many(MODEL, ['a', 'b'], batch_size=2)
+
+        return asyncio.run(go())
+
+    assert run(retries=1).embeddings == [[1.0], [2.0]]  # reset before the reply, sent again, answered
+    assert len(server.requests) == 2
+    with pytest.raises(BatchItemError) as raised:
+        run(retries=0)  # the third connection is reset too, and no retry is allowed
+    assert isinstance(raised.value.error, ollama_lite.ConnectError)
+    assert (raised.value.index, raised.value.count) == (0, 2)
