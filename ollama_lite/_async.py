@@ -1153,7 +1153,7 @@ class AsyncClient:
             on_error=on_error, truncate=truncate, options=options, keep_alive=keep_alive, dimensions=dimensions,
         )  # fmt: skip
 
-    def iter_embed_many(
+    async def iter_embed_many(
         self,
         model: str,
         inputs: Iterable[str],
@@ -1168,10 +1168,11 @@ class AsyncClient:
         dimensions: Optional[int] = None,
     ) -> AsyncGenerator[Union[List[float], BaseException], None]:
         """:meth:`embed_many`, one embedding at a time in input order as the batches come back: for writing out
-        as you go. At most ``concurrency * batch_size`` inputs are held at once. Closing the iterator early
-        (``aclose()``) cancels the requests in flight and sends no more.
+        as you go. Awaiting it checks the arguments and returns the async iterator. At most
+        ``concurrency * batch_size`` inputs are held at once. Closing the iterator early (``aclose()``) cancels
+        the requests in flight and sends no more.
 
-        >>> async for vector in client.iter_embed_many('all-minilm', texts): store(vector)
+        >>> async for vector in await client.iter_embed_many('all-minilm', texts): store(vector)
         """
         from ._batch_async import iter_embed_many
 
@@ -1241,7 +1242,7 @@ class AsyncClient:
         )  # fmt: skip
 
     @overload
-    def iter_chat_many(
+    async def iter_chat_many(
         self,
         model: str,
         conversations: Iterable[Sequence[MessageLike]],
@@ -1252,7 +1253,7 @@ class AsyncClient:
         **chat_options: Any,
     ) -> AsyncGenerator[ChatResponse, None]: ...
     @overload
-    def iter_chat_many(
+    async def iter_chat_many(
         self,
         model: str,
         conversations: Iterable[Sequence[MessageLike]],
@@ -1263,7 +1264,7 @@ class AsyncClient:
         **chat_options: Any,
     ) -> AsyncGenerator[Union[ChatResponse, BaseException], None]: ...
     @overload
-    def iter_chat_many(
+    async def iter_chat_many(
         self,
         model: str,
         conversations: Iterable[Sequence[MessageLike]],
@@ -1273,7 +1274,7 @@ class AsyncClient:
         on_error: BatchOnError = 'raise',
         **chat_options: Any,
     ) -> AsyncGenerator[Union[ChatResponse, BaseException], None]: ...
-    def iter_chat_many(
+    async def iter_chat_many(
         self,
         model: str,
         conversations: Iterable[Sequence[MessageLike]],
@@ -1351,7 +1352,7 @@ class AsyncClient:
         )  # fmt: skip
 
     @overload
-    def iter_generate_many(
+    async def iter_generate_many(
         self,
         model: str,
         prompts: Iterable[str],
@@ -1362,7 +1363,7 @@ class AsyncClient:
         **generate_options: Any,
     ) -> AsyncGenerator[GenerateResponse, None]: ...
     @overload
-    def iter_generate_many(
+    async def iter_generate_many(
         self,
         model: str,
         prompts: Iterable[str],
@@ -1373,7 +1374,7 @@ class AsyncClient:
         **generate_options: Any,
     ) -> AsyncGenerator[Union[GenerateResponse, BaseException], None]: ...
     @overload
-    def iter_generate_many(
+    async def iter_generate_many(
         self,
         model: str,
         prompts: Iterable[str],
@@ -1383,7 +1384,7 @@ class AsyncClient:
         on_error: BatchOnError = 'raise',
         **generate_options: Any,
     ) -> AsyncGenerator[Union[GenerateResponse, BaseException], None]: ...
-    def iter_generate_many(
+    async def iter_generate_many(
         self,
         model: str,
         prompts: Iterable[str],

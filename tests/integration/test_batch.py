@@ -13,6 +13,7 @@ from ollama_lite import AsyncClient, BatchItemError, Client, ResponseError
 from ollama_lite.testing import EmulatorURL, Reply
 from ollama_lite.testing.pytest_plugin import async_ollama_emulator, ollama_emulator
 from tests._faults import Close, json_reply
+from tests._loops import run_async
 
 __all__ = ['async_ollama_emulator', 'ollama_emulator']
 
@@ -79,7 +80,7 @@ def test_an_input_past_the_context_fails_alone(ollama_emulator: EmulatorURL, tra
                     await client.embed_many(MODEL, texts, batch_size=6, concurrency=1, truncate=False)
                 return returned, raised, (await client.embed(MODEL, ['a', 'b', 'c', 'e', 'f'])).embeddings
 
-        returned, raised, good = asyncio.run(run())
+        returned, raised, good = run_async(run())
     assert set(returned.errors) == {3}
     error = returned.embeddings[3]
     assert isinstance(error, ResponseError) and error.status_code == 400
@@ -142,7 +143,7 @@ def test_chat_many_and_generate_many_pass_chats_options_and_keep_order(
                 chats = await client.chat_many('qwen3', conversations, format=schema, think=True, tools=[tool])
                 return chats, await client.generate_many('qwen3', ['p0', 'p1', 'p2'], think=False, system='terse')
 
-        chats, generated = asyncio.run(run())
+        chats, generated = run_async(run())
     assert len(chats) == 6 and len(generated) == 3
     chat_bodies = [r.body for r in ollama_emulator.emulator.requests if r.path == '/api/chat']
     assert sorted(b['messages'][0]['content'] for b in chat_bodies) == [f'question {i}' for i in range(6)]
@@ -223,7 +224,7 @@ def test_connection_trouble_goes_through_the_retry_policy(fault_servers: Any, tr
             async with AsyncClient(server.url, retries=retries) as client:
                 return await client.embed_many(MODEL, ['a', 'b'], batch_size=2)
 
-        return asyncio.run(go())
+        return run_async(go())
 
     assert run(retries=1).embeddings == [[1.0], [2.0]]  # reset before the reply, sent again, answered
     assert len(server.requests) == 2

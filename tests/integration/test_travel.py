@@ -16,6 +16,7 @@ import requests
 from ollama_lite import AsyncClient, Client, Retry, Timeout
 from ollama_lite.testing import EMULATED_VERSION, EmulatorURL
 from ollama_lite.testing.pytest_plugin import ollama_emulator
+from tests._loops import run_async
 
 __all__ = ['ollama_emulator']
 
@@ -61,7 +62,7 @@ def test_a_pickled_async_client_keeps_its_configuration(ollama_emulator: Emulato
         async with copy:
             return (await copy.version()).version
 
-    assert asyncio.run(use()) == EMULATED_VERSION
+    assert run_async(use()) == EMULATED_VERSION
 
 
 def test_a_client_on_a_callers_session_refuses_to_pickle_saying_why() -> None:
@@ -73,7 +74,7 @@ def test_a_client_on_a_callers_session_refuses_to_pickle_saying_why() -> None:
             with pytest.raises(TypeError, match='AsyncClient made with session= cannot be pickled'):
                 pickle.dumps(AsyncClient('http://127.0.0.1:9', session=session))
 
-    asyncio.run(make())
+    run_async(make())
 
 
 def test_clients_travel_to_spawned_worker_processes(ollama_emulator: EmulatorURL) -> None:

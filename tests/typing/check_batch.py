@@ -34,9 +34,9 @@ def sync_batches(client: ollama.Client) -> None:
 
 async def async_batches(client: ollama.AsyncClient) -> None:
     assert_type(await client.embed_many('m', ['a']), ollama.EmbedManyResponse)
-    assert_type(client.iter_embed_many('m', ['a']), AsyncGenerator[Union[List[float], BaseException], None])
+    assert_type(await client.iter_embed_many('m', ['a']), AsyncGenerator[Union[List[float], BaseException], None])
     assert_type(await client.chat_many('m', CONVERSATIONS), List[ollama.ChatResponse])
     assert_type(
         await client.generate_many('m', ['p'], on_error='return'), List[Union[ollama.GenerateResponse, BaseException]]
     )
-    assert_type(client.iter_chat_many('m', CONVERSATIONS), AsyncGenerator[ollama.ChatResponse, None])
+    assert_type(await client.iter_chat_many('m', CONVERSATIONS), AsyncGenerator[ollama.ChatResponse, None])

@@ -109,7 +109,9 @@ async def test_async_split_and_order(amock: aioresponses) -> None:
 
 async def test_async_iterator_closed_early_sends_no_more(amock: aioresponses) -> None:
     async with ollama.AsyncClient(HOST) as client:
-        results = client.iter_embed_many('all-minilm', (f't{i}' for i in range(1000)), batch_size=10, concurrency=2)
+        results = await client.iter_embed_many(
+            'all-minilm', (f't{i}' for i in range(1000)), batch_size=10, concurrency=2
+        )
         assert await results.__anext__() == [0.0]
         await results.aclose()
         sent = len(sent_inputs(amock))
