@@ -72,7 +72,7 @@ def run_way(way: str, url: str, n: int, batch_size: int, concurrency: int) -> Di
     import ollama_lite
 
     base = peak_rss()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     error: Optional[str] = None
     count = 0
     try:
@@ -120,6 +120,7 @@ def run_way(way: str, url: str, n: int, batch_size: int, concurrency: int) -> Di
     seconds = time.perf_counter() - start
     return {
         'seconds': seconds,
+        'cpu_seconds': time.process_time() - cpu,
         'count': count,
         'error': error,
         'peak_growth_mb': round(max(0, peak_rss() - base) / 1e6, 1),
@@ -262,13 +263,21 @@ def main() -> None:
             for way in WAYS:  # interleaved, so that a busy moment of the machine spreads over all of them
                 rows.setdefault(way, []).append(measure(way, server.url, n, args.batch_size, args.concurrency))
     base = statistics.median(r['seconds'] for r in rows['embed_many'])
-    print(f'\n{"way":<20} {"texts/s":>9} {"median s":>9} {"vs embed_many":>14} {"peak RSS growth":>16}')
+    base_cpu = statistics.median(r['cpu_seconds'] for r in rows['embed_many'])
+    print(
+        f'\n{"way":<20} {"texts/s":>9} {"median s":>9} {"vs embed_many":>14} {"client CPU s":>13} {"vs":>7} '
+        f'{"peak RSS growth":>16}'
+    )
     for way in WAYS:
         seconds = statistics.median(r['seconds'] for r in rows[way])
+        cpu = statistics.median(r['cpu_seconds'] for r in rows[way])
         memory = statistics.median(r['peak_growth_mb'] for r in rows[way])
         failed = [r['error'] for r in rows[way] if r['error']]
         note = f'  FAILED: {failed[0]}' if failed else ''
-        print(f'{way:<20} {n / seconds:>9,.0f} {seconds:>9.2f} {seconds / base:>13.2f}x {memory:>13.1f} MB{note}')
+        print(
+            f'{way:<20} {n / seconds:>9,.0f} {seconds:>9.2f} {seconds / base:>13.2f}x {cpu:>13.2f} '
+            f'{cpu / base_cpu:>6.2f}x {memory:>13.1f} MB{note}'
+        )
 
     storm_n = min(n, 2_000)
     wide = 4 * args.busy_over
