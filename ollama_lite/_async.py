@@ -36,7 +36,7 @@ import aiohttp
 
 from . import _api, _travel
 from ._api import Call, StreamDecoder
-from ._batch import DEFAULT_BATCH_SIZE, EmbedManyResponse, Progress
+from ._batch import DEFAULT_BATCH_SIZE, AsyncBatchResults, EmbedManyResponse, Progress
 from ._batch import OnError as BatchOnError
 from ._config import ClientConfig, Retry, Timeout, basic_authorization
 from ._connection import Connection, take_connection_kwargs
@@ -789,6 +789,49 @@ class AsyncClient:
         self._streams.add(stream)
         return stream
 
+    async def _create_blob(
+        self, path: Union[str, os.PathLike[str]], progress: Optional[Callable[[int, int], None]]
+    ) -> str:
+        """See :meth:`create_blob`."""
+        digest = await _in_thread(_api.blob_digest, path)
+        url = self._config.url(_api.blob_path(digest))
+        # Timeout(total=) bounds the requests, from here: the hashing before is local work, not a wait.
+        deadline = Deadline.start(self._config.timeout.total)
+        upload = self._upload_blob(url, path, progress, deadline)
+        await (upload if deadline is None else _within(deadline, url, upload))
+        return digest
+
+    async def _upload_blob(
+        self, url: str, path: Any, progress: Optional[_api.BlobProgress], deadline: Optional[Deadline]
+    ) -> None:
+        status, _ = await self._ask('HEAD', url, deadline, repeatable=_api.BLOB_REPEATABLE)
+        if _api.check_blob_exists(status):
+            return
+        upload = await self._open(
+            'POST',
+            url,
+            lambda: _file_pieces(path, progress),
+            _api.BLOB_CONTENT_TYPE,
+            repeatable=_api.BLOB_REPEATABLE,
+            deadline=deadline,
+        )
+        _api.check_blob_created(upload.status, await self._read(upload, url))
+
+    async def _ask(
+        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry] = None
+    ) -> Tuple[int, bytes]:
+        """A request without a body, and its whole reply: status and body."""
+        response = await self._open(method, url, None, repeatable=repeatable, deadline=deadline, retry=retry)
+        return response.status, await self._read(response, url)
+
+    async def _ask_within(
+        self, method: str, url: str, *, repeatable: bool, retry: Optional[Retry] = None
+    ) -> Tuple[int, bytes]:
+        """:meth:`_ask` within the call's total deadline (``Timeout(total=)``), when there is one."""
+        deadline = Deadline.start(self._config.timeout.total)
+        asking = self._ask(method, url, deadline, repeatable=repeatable, retry=retry)
+        return await (asking if deadline is None else _within(deadline, url, asking))
+
     async def close(self) -> None:
         """Close the streams this client opened that are still open, and the client's own session and its
         connections; a caller's session is left open.
@@ -811,7 +854,12 @@ class AsyncClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    # --- the API -----------------------------------------------------------------------------------
+    def _parallelism(self) -> int:
+        """How many servers this client spreads its requests over: the batch runners (``embed_many`` and the
+        others) keep ``PER_HOST`` requests in flight for each by default."""
+        return 1
+
+    # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
 
     @overload
     async def generate(
@@ -926,12 +974,29 @@ class AsyncClient:
         """
         return await self._many(
             _api.generate(
-                model, prompt, suffix, system=system, template=template, context=context, stream=stream,
-                think=think, logprobs=logprobs, top_logprobs=top_logprobs, raw=raw, format=format, images=images,
-                options=options, keep_alive=keep_alive, width=width, height=height, steps=steps,
-                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
+                model,
+                prompt,
+                suffix,
+                system=system,
+                template=template,
+                context=context,
+                stream=stream,
+                think=think,
+                logprobs=logprobs,
+                top_logprobs=top_logprobs,
+                raw=raw,
+                format=format,
+                images=images,
+                options=options,
+                keep_alive=keep_alive,
+                width=width,
+                height=height,
+                steps=steps,
+                truncate=truncate,
+                shift=shift,
+                _debug_render_only=_debug_render_only,
             )
-        )  # fmt: skip
+        )
 
     @overload
     async def chat(
@@ -1014,11 +1079,21 @@ class AsyncClient:
         """
         return await self._many(
             _api.chat(
-                model, messages, tools=tools, stream=stream, think=think, logprobs=logprobs,
-                top_logprobs=top_logprobs, format=format, options=options, keep_alive=keep_alive,
-                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
+                model,
+                messages,
+                tools=tools,
+                stream=stream,
+                think=think,
+                logprobs=logprobs,
+                top_logprobs=top_logprobs,
+                format=format,
+                options=options,
+                keep_alive=keep_alive,
+                truncate=truncate,
+                shift=shift,
+                _debug_render_only=_debug_render_only,
             )
-        )  # fmt: skip
+        )
 
     @overload
     async def run_tools(
@@ -1073,20 +1148,33 @@ class AsyncClient:
     ) -> Union[ToolRun, AsyncToolRunStream]:
         """Chat, run the functions the model asks for, send their results back, until it answers.
 
-        As ``Client.run_tools``; tools may also be ``async def`` functions. The calls of one reply run
-        concurrently unless ``parallel=False``: coroutines in this loop, plain functions in the loop's
-        default executor. With ``stream=True`` returns an ``AsyncToolRunStream``.
+        ``tools`` are functions, ``(Tool or tool dict, function)`` pairs, or a mapping of name -> function.
+        ``chat_options`` are those of :meth:`chat` (``think``, ``format``, ``options``, ``keep_alive`` ...),
+        sent with every round. Returns a ``ToolRun``, or with ``stream=True`` an ``AsyncToolRunStream`` of
+        chunks and tool events. Each call's arguments are checked against the tool's schema first; a call that
+        fails is reported to the model as its result (``on_error='raise'``: raises ``ToolCallError``). With
+        ``Client``, the calls of one reply run at once, each in a worker thread; with ``parallel=False`` one by
+        one in the calling thread. With ``AsyncClient``, tools may also be ``async def`` functions, and the
+        calls of one reply run concurrently unless ``parallel=False``: coroutines in the event loop, plain
+        functions in the loop's default executor. Raises ``MaxRoundsError`` when the model still asks for tools
+        after ``max_rounds`` replies, ``RequestError`` for tools that cannot be run, ``TypeError`` for a
+        function that cannot be described or an unknown chat option, and what :meth:`chat` raises.
 
-        >>> (await client.run_tools('llama3.2', messages, [get_weather])).final.message.content
+        >>> (await client.run_tools('llama3.2', [{'role': 'user', 'content': 'Weather in Rome?'}], [get_weather])).final
         """
-        from ._tool_runner import _Loop
         from ._tool_runner_async import run_tools
 
-        loop = _Loop(
-            self.chat, model, messages, tools, max_rounds=max_rounds, parallel=parallel, on_error=on_error,
-            chat_options=chat_options, allow_async=True,
-        )  # fmt: skip
-        return await run_tools(loop, stream=stream)
+        return await run_tools(
+            self.chat,
+            model,
+            messages,
+            tools,
+            max_rounds=max_rounds,
+            parallel=parallel,
+            on_error=on_error,
+            stream=stream,
+            **chat_options,
+        )
 
     async def embed(
         self,
@@ -1113,12 +1201,7 @@ class AsyncClient:
         """The legacy single-text embedding (``POST /api/embeddings``); prefer :meth:`embed`."""
         return await self._one(_api.embeddings(model, prompt, options, keep_alive))
 
-    # --- work over many inputs (the runners of _batch_async sit above the client) ---------------------------
-
-    def _parallelism(self) -> int:
-        """How many servers this client spreads its requests over: the batch runners' default concurrency
-        is ``PER_HOST`` requests for each."""
-        return 1
+    # --- work over many inputs: the batch runners (_batch_sync, _batch_async) sit above the client ---
 
     async def embed_many(
         self,
@@ -1137,21 +1220,31 @@ class AsyncClient:
         """Embed many texts: ``r.embeddings[i]`` is ``inputs[i]``'s vector, the counters summed over the requests.
 
         ``inputs`` go ``batch_size`` to a request, at most ``concurrency`` requests at once (default: 2 per
-        server) as tasks sharing this client's session; an iterator is read as the work goes, never
-        listed. A batch refused for one input (longer than the context with ``truncate=False``) is split until
-        that input is alone, and only it fails: ``on_error='raise'`` raises ``BatchItemError`` naming its index,
-        ``'return'`` puts the exception in its slot. ``progress(done, total)`` hears of each batch. Busy replies
-        (503) are retried by the client's policy and then halve the requests in flight. Raises ``RequestError``
-        for bad arguments, and what :meth:`embed` raises.
+        server), on a bounded thread pool (``Client``) or as tasks (``AsyncClient``) sharing this client's
+        connections; an iterator is read as the work goes, never listed. A batch refused for one input (longer
+        than the context with ``truncate=False``) is split until that input is alone, and only it fails:
+        ``on_error='raise'`` raises ``BatchItemError`` naming its index, ``'return'`` puts the exception in its
+        slot. ``progress(done, total)`` hears of each batch. Busy replies (503) are retried by the client's
+        policy and then halve the requests in flight. Raises ``RequestError`` for bad arguments, and what
+        :meth:`embed` raises.
 
-        >>> await client.embed_many('all-minilm', (line for line in open('corpus.txt')), batch_size=64).embeddings[0]
+        >>> (await client.embed_many('all-minilm', (line for line in open('corpus.txt')))).embeddings[0]
         """
         from ._batch_async import embed_many
 
         return await embed_many(
-            self, model, inputs, batch_size=batch_size, concurrency=concurrency, progress=progress,
-            on_error=on_error, truncate=truncate, options=options, keep_alive=keep_alive, dimensions=dimensions,
-        )  # fmt: skip
+            self,
+            model,
+            inputs,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            truncate=truncate,
+            options=options,
+            keep_alive=keep_alive,
+            dimensions=dimensions,
+        )
 
     async def iter_embed_many(
         self,
@@ -1166,20 +1259,29 @@ class AsyncClient:
         options: Optional[OptionsLike] = None,
         keep_alive: Optional[KeepAlive] = None,
         dimensions: Optional[int] = None,
-    ) -> AsyncGenerator[Union[List[float], BaseException], None]:
+    ) -> AsyncBatchResults[Union[List[float], BaseException]]:
         """:meth:`embed_many`, one embedding at a time in input order as the batches come back: for writing out
-        as you go. Awaiting it checks the arguments and returns the async iterator. At most
-        ``concurrency * batch_size`` inputs are held at once. Closing the iterator early (``aclose()``) cancels
-        the requests in flight and sends no more.
+        as you go (``AsyncClient``: await it for the async iterator). At most ``concurrency * batch_size`` inputs
+        are held at once. Closing the iterator early (``close()``, ``aclose()``) sends no more: ``Client`` waits
+        for the requests in flight, ``AsyncClient`` cancels them.
 
         >>> async for vector in await client.iter_embed_many('all-minilm', texts): store(vector)
         """
         from ._batch_async import iter_embed_many
 
         return iter_embed_many(
-            self, model, inputs, batch_size=batch_size, concurrency=concurrency, progress=progress,
-            on_error=on_error, truncate=truncate, options=options, keep_alive=keep_alive, dimensions=dimensions,
-        )  # fmt: skip
+            self,
+            model,
+            inputs,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            truncate=truncate,
+            options=options,
+            keep_alive=keep_alive,
+            dimensions=dimensions,
+        )
 
     @overload
     async def chat_many(
@@ -1236,10 +1338,16 @@ class AsyncClient:
 
         return await collect(
             iter_many(
-                self, 'chat', model, conversations, concurrency=concurrency, progress=progress, on_error=on_error,
-                options=chat_options,
+                self,
+                'chat',
+                model,
+                conversations,
+                concurrency=concurrency,
+                progress=progress,
+                on_error=on_error,
+                **chat_options,
             )
-        )  # fmt: skip
+        )
 
     @overload
     async def iter_chat_many(
@@ -1251,7 +1359,7 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: Literal['raise'] = 'raise',
         **chat_options: Any,
-    ) -> AsyncGenerator[ChatResponse, None]: ...
+    ) -> AsyncBatchResults[ChatResponse]: ...
     @overload
     async def iter_chat_many(
         self,
@@ -1262,7 +1370,7 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: Literal['return'],
         **chat_options: Any,
-    ) -> AsyncGenerator[Union[ChatResponse, BaseException], None]: ...
+    ) -> AsyncBatchResults[Union[ChatResponse, BaseException]]: ...
     @overload
     async def iter_chat_many(
         self,
@@ -1273,7 +1381,7 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **chat_options: Any,
-    ) -> AsyncGenerator[Union[ChatResponse, BaseException], None]: ...
+    ) -> AsyncBatchResults[Union[ChatResponse, BaseException]]: ...
     async def iter_chat_many(
         self,
         model: str,
@@ -1283,14 +1391,20 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **chat_options: Any,
-    ) -> AsyncGenerator[Union[ChatResponse, BaseException], None]:
+    ) -> AsyncBatchResults[Union[ChatResponse, BaseException]]:
         """:meth:`chat_many`, one reply at a time in input order, as they come."""
         from ._batch_async import iter_many
 
         return iter_many(
-            self, 'chat', model, conversations, concurrency=concurrency, progress=progress, on_error=on_error,
-            options=chat_options,
-        )  # fmt: skip
+            self,
+            'chat',
+            model,
+            conversations,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            **chat_options,
+        )
 
     @overload
     async def generate_many(
@@ -1346,10 +1460,16 @@ class AsyncClient:
 
         return await collect(
             iter_many(
-                self, 'generate', model, prompts, concurrency=concurrency, progress=progress, on_error=on_error,
-                options=generate_options,
+                self,
+                'generate',
+                model,
+                prompts,
+                concurrency=concurrency,
+                progress=progress,
+                on_error=on_error,
+                **generate_options,
             )
-        )  # fmt: skip
+        )
 
     @overload
     async def iter_generate_many(
@@ -1361,7 +1481,7 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: Literal['raise'] = 'raise',
         **generate_options: Any,
-    ) -> AsyncGenerator[GenerateResponse, None]: ...
+    ) -> AsyncBatchResults[GenerateResponse]: ...
     @overload
     async def iter_generate_many(
         self,
@@ -1372,7 +1492,7 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: Literal['return'],
         **generate_options: Any,
-    ) -> AsyncGenerator[Union[GenerateResponse, BaseException], None]: ...
+    ) -> AsyncBatchResults[Union[GenerateResponse, BaseException]]: ...
     @overload
     async def iter_generate_many(
         self,
@@ -1383,7 +1503,7 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **generate_options: Any,
-    ) -> AsyncGenerator[Union[GenerateResponse, BaseException], None]: ...
+    ) -> AsyncBatchResults[Union[GenerateResponse, BaseException]]: ...
     async def iter_generate_many(
         self,
         model: str,
@@ -1393,14 +1513,20 @@ class AsyncClient:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **generate_options: Any,
-    ) -> AsyncGenerator[Union[GenerateResponse, BaseException], None]:
+    ) -> AsyncBatchResults[Union[GenerateResponse, BaseException]]:
         """:meth:`generate_many`, one reply at a time in input order, as they come."""
         from ._batch_async import iter_many
 
         return iter_many(
-            self, 'generate', model, prompts, concurrency=concurrency, progress=progress, on_error=on_error,
-            options=generate_options,
-        )  # fmt: skip
+            self,
+            'generate',
+            model,
+            prompts,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            **generate_options,
+        )
 
     @overload
     async def pull(self, model: str, *, insecure: bool = False, stream: Literal[False] = False) -> ProgressResponse: ...
@@ -1534,11 +1660,26 @@ class AsyncClient:
         """
         return await self._many(
             _api.create(
-                model, quantize, from_, files, adapters, template, license, system, parameters, messages,
-                stream=stream, renderer=renderer, parser=parser, draft_files=draft_files,
-                draft_quantize=draft_quantize, remote_host=remote_host, requires=requires, info=info,
+                model,
+                quantize,
+                from_,
+                files,
+                adapters,
+                template,
+                license,
+                system,
+                parameters,
+                messages,
+                stream=stream,
+                renderer=renderer,
+                parser=parser,
+                draft_files=draft_files,
+                draft_quantize=draft_quantize,
+                remote_host=remote_host,
+                requires=requires,
+                info=info,
             )
-        )  # fmt: skip
+        )
 
     async def create_blob(
         self, path: Union[str, os.PathLike[str]], *, progress: Optional[Callable[[int, int], None]] = None
@@ -1547,49 +1688,14 @@ class AsyncClient:
 
         A ``HEAD`` asks first; any answer but 200 (404, a proxy's 405) leads to the upload.
 
-        The file is hashed and uploaded piece by piece, never read whole into memory, and the disk is read
-        in a worker thread so the event loop keeps running; ``progress``, if given, is called with the bytes
-        sent so far and the file's size as the upload goes (not at all when the server has the blob). Raises
-        ``FileNotFoundError`` for a missing file and ``ResponseError`` when the server refuses it.
+        The file is hashed and uploaded piece by piece, never read whole into memory (``AsyncClient`` reads the
+        disk in a worker thread, so the event loop keeps running); ``progress``, if given, is called with the
+        bytes sent so far and the file's size as the upload goes (not at all when the server has the blob).
+        Raises ``FileNotFoundError`` for a missing file and ``ResponseError`` when the server refuses it.
+
+        >>> await client.create_blob('model.gguf', progress=lambda sent, size: print(f'{sent}/{size}'))
         """
-        digest = await _in_thread(_api.blob_digest, path)
-        url = self._config.url(_api.blob_path(digest))
-        # Timeout(total=) bounds the requests, from here: the hashing before is local work, not a wait.
-        deadline = Deadline.start(self._config.timeout.total)
-        upload = self._upload_blob(url, path, progress, deadline)
-        await (upload if deadline is None else _within(deadline, url, upload))
-        return digest
-
-    async def _upload_blob(
-        self, url: str, path: Any, progress: Optional[_api.BlobProgress], deadline: Optional[Deadline]
-    ) -> None:
-        status, _ = await self._ask('HEAD', url, deadline, repeatable=_api.BLOB_REPEATABLE)
-        if _api.check_blob_exists(status):
-            return
-        upload = await self._open(
-            'POST',
-            url,
-            lambda: _file_pieces(path, progress),
-            _api.BLOB_CONTENT_TYPE,
-            repeatable=_api.BLOB_REPEATABLE,
-            deadline=deadline,
-        )
-        _api.check_blob_created(upload.status, await self._read(upload, url))
-
-    async def _ask(
-        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry] = None
-    ) -> Tuple[int, bytes]:
-        """A request without a body, and its whole reply: status and body."""
-        response = await self._open(method, url, None, repeatable=repeatable, deadline=deadline, retry=retry)
-        return response.status, await self._read(response, url)
-
-    async def _ask_within(
-        self, method: str, url: str, *, repeatable: bool, retry: Optional[Retry] = None
-    ) -> Tuple[int, bytes]:
-        """:meth:`_ask` within the call's total deadline (``Timeout(total=)``), when there is one."""
-        deadline = Deadline.start(self._config.timeout.total)
-        asking = self._ask(method, url, deadline, repeatable=repeatable, retry=retry)
-        return await (asking if deadline is None else _within(deadline, url, asking))
+        return await self._create_blob(path, progress)
 
     async def delete(self, model: str) -> StatusResponse:
         """Delete a model (``DELETE /api/delete``); ``status`` is ``'success'``, else ``ResponseError``."""
@@ -1616,7 +1722,7 @@ class AsyncClient:
         ``system`` and ``options`` show the model as a request with them would run it (its Modelfile and
         parameters with them applied). Raises ``ResponseError`` (404) for a model that is not installed.
         """
-        return await self._one(_api.show(model, verbose, system, options))
+        return await self._one(_api.show(model, verbose=verbose, system=system, options=options))
 
     async def ps(self) -> ProcessResponse:
         """The models loaded in memory now (``GET /api/ps``)."""
@@ -1721,3 +1827,5 @@ class AsyncClient:
         """
         url = self._config.url(_api.blob_path(_api.need_digest(digest)))
         return _api.blob_exists_reply(*await self._ask_within('HEAD', url, repeatable=_api.BLOB_REPEATABLE))
+
+    # --- end of the generated API ---

@@ -26,9 +26,11 @@ import inspect
 import itertools
 from typing import (
     Any,
+    AsyncGenerator,
     Callable,
     Deque,
     Dict,
+    Generator,
     Generic,
     Iterable,
     Iterator,
@@ -47,6 +49,8 @@ from ._types import EmbedResponse
 __all__ = [
     'DEFAULT_BATCH_SIZE',
     'PER_HOST',
+    'AsyncBatchResults',
+    'BatchResults',
     'BatchItemError',
     'EmbedManyResponse',
     'EmbedTotals',
@@ -61,6 +65,10 @@ T = TypeVar('T')
 R = TypeVar('R')
 
 OnError = Literal['raise', 'return']
+#: What the ``iter_*`` methods return: each result in input order (an exception in its slot with
+#: ``on_error='return'``); closing it early sends no more.
+BatchResults = Generator[T, None, None]
+AsyncBatchResults = AsyncGenerator[T, None]
 _ON_ERROR = get_args(OnError)
 #: ``progress(done, total)``: inputs finished (succeeded or failed) and how many there are (``None`` for an
 #: iterable without a length).

@@ -38,7 +38,7 @@ from ._batch import (
     progress_caller,
 )
 
-__all__ = ['AsyncBatchClient', 'embed_many', 'iter_embed_many', 'iter_many']
+__all__ = ['AsyncBatchClient', 'collect', 'embed_many', 'iter_embed_many', 'iter_many']
 
 T = TypeVar('T')
 R = TypeVar('R')
@@ -139,7 +139,7 @@ def iter_many(
     concurrency: Optional[int],
     progress: Optional[Progress],
     on_error: OnError,
-    options: Dict[str, Any],
+    **options: Any,
 ) -> AsyncGenerator[Any, None]:
     """One ``chat`` or ``generate`` per item, the replies in order: see ``AsyncClient.chat_many``."""
     method = client.chat if verb == 'chat' else client.generate

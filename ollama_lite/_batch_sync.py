@@ -26,7 +26,7 @@ from ._batch import (
 )
 from ._types import MessageLike
 
-__all__ = ['BatchClient', 'embed_many', 'iter_embed_many', 'iter_many']
+__all__ = ['BatchClient', 'collect', 'embed_many', 'iter_embed_many', 'iter_many']
 
 T = TypeVar('T')
 R = TypeVar('R')
@@ -126,7 +126,7 @@ def iter_many(
     concurrency: Optional[int],
     progress: Optional[Progress],
     on_error: OnError,
-    options: Dict[str, Any],
+    **options: Any,
 ) -> Generator[Any, None, None]:
     """One ``chat`` (``verb='chat'``) or ``generate`` per item, the replies in order: see ``Client.chat_many``."""
     method = client.chat if verb == 'chat' else client.generate
@@ -139,3 +139,8 @@ def iter_many(
         return [method(model, work.items[0], **options)]
 
     return run(plan, send, progress)
+
+
+def collect(results: Iterable[R]) -> List[R]:
+    """Every item of a run, in order (the sync twin of :func:`._batch_async.collect`)."""
+    return list(results)

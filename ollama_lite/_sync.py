@@ -34,7 +34,7 @@ import urllib3
 
 from . import _api, _travel
 from ._api import Call, StreamDecoder
-from ._batch import DEFAULT_BATCH_SIZE, EmbedManyResponse, Progress
+from ._batch import DEFAULT_BATCH_SIZE, BatchResults, EmbedManyResponse, Progress
 from ._batch import OnError as BatchOnError
 from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization
 from ._connection import apply_to_requests, take_connection_kwargs
@@ -567,6 +567,32 @@ class Client:
         response = self._open(method, url, None, repeatable=repeatable, deadline=deadline, retry=retry)
         return response.status_code, self._read(response, url, deadline)
 
+    def _ask_within(
+        self, method: str, url: str, *, repeatable: bool, retry: Optional[Retry] = None
+    ) -> Tuple[int, bytes]:
+        """:meth:`_ask` within the call's total deadline (``Timeout(total=)``), when there is one."""
+        return self._ask(method, url, Deadline.start(self._config.timeout.total), repeatable=repeatable, retry=retry)
+
+    def _create_blob(self, path: Union[str, os.PathLike[str]], progress: Optional[Callable[[int, int], None]]) -> str:
+        """See :meth:`create_blob`."""
+        digest = _api.blob_digest(path)
+        url = self._config.url(_api.blob_path(digest))
+        # Timeout(total=) bounds the requests, from here: the hashing before is local work, not a wait.
+        deadline = Deadline.start(self._config.timeout.total)
+        status, _ = self._ask('HEAD', url, deadline, repeatable=_api.BLOB_REPEATABLE)
+        if _api.check_blob_exists(status):
+            return digest
+
+        def body() -> Union[IO[bytes], _api.BlobUpload]:
+            # Opened afresh for each attempt, and closed by _open.
+            return open(path, 'rb') if progress is None else _api.BlobUpload(path, progress)
+
+        upload = self._open(
+            'POST', url, body, _api.BLOB_CONTENT_TYPE, repeatable=_api.BLOB_REPEATABLE, deadline=deadline
+        )
+        _api.check_blob_created(upload.status_code, self._read(upload, url, deadline))
+        return digest
+
     def _many(self, call: Call[R]) -> Union[R, Stream[R]]:
         if not call.stream:
             return self._one(call)
@@ -603,7 +629,12 @@ class Client:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # --- the API -----------------------------------------------------------------------------------
+    def _parallelism(self) -> int:
+        """How many servers this client spreads its requests over: the batch runners (``embed_many`` and the
+        others) keep ``PER_HOST`` requests in flight for each by default."""
+        return 1
+
+    # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
 
     @overload
     def generate(
@@ -718,12 +749,29 @@ class Client:
         """
         return self._many(
             _api.generate(
-                model, prompt, suffix, system=system, template=template, context=context, stream=stream,
-                think=think, logprobs=logprobs, top_logprobs=top_logprobs, raw=raw, format=format, images=images,
-                options=options, keep_alive=keep_alive, width=width, height=height, steps=steps,
-                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
+                model,
+                prompt,
+                suffix,
+                system=system,
+                template=template,
+                context=context,
+                stream=stream,
+                think=think,
+                logprobs=logprobs,
+                top_logprobs=top_logprobs,
+                raw=raw,
+                format=format,
+                images=images,
+                options=options,
+                keep_alive=keep_alive,
+                width=width,
+                height=height,
+                steps=steps,
+                truncate=truncate,
+                shift=shift,
+                _debug_render_only=_debug_render_only,
             )
-        )  # fmt: skip
+        )
 
     @overload
     def chat(
@@ -806,11 +854,21 @@ class Client:
         """
         return self._many(
             _api.chat(
-                model, messages, tools=tools, stream=stream, think=think, logprobs=logprobs,
-                top_logprobs=top_logprobs, format=format, options=options, keep_alive=keep_alive,
-                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
+                model,
+                messages,
+                tools=tools,
+                stream=stream,
+                think=think,
+                logprobs=logprobs,
+                top_logprobs=top_logprobs,
+                format=format,
+                options=options,
+                keep_alive=keep_alive,
+                truncate=truncate,
+                shift=shift,
+                _debug_render_only=_debug_render_only,
             )
-        )  # fmt: skip
+        )
 
     @overload
     def run_tools(
@@ -867,24 +925,31 @@ class Client:
 
         ``tools`` are functions, ``(Tool or tool dict, function)`` pairs, or a mapping of name -> function.
         ``chat_options`` are those of :meth:`chat` (``think``, ``format``, ``options``, ``keep_alive`` ...),
-        sent with every round. Returns a ``ToolRun``, or with ``stream=True`` a ``ToolRunStream`` of chunks
-        and tool events. Each call's arguments are checked against the tool's schema first; a call that
-        fails is reported to the model as its result (``on_error='raise'``: raises ``ToolCallError``). The
-        calls of one reply run at once, each in a worker thread; with ``parallel=False`` one by one in the
-        calling thread. Raises ``MaxRoundsError`` when
-        the model still asks for tools after ``max_rounds`` replies, ``RequestError`` for tools that cannot
-        be run, ``TypeError`` for a function that cannot be described or an unknown chat option, and what
-        :meth:`chat` raises.
+        sent with every round. Returns a ``ToolRun``, or with ``stream=True`` a ``ToolRunStream`` of
+        chunks and tool events. Each call's arguments are checked against the tool's schema first; a call that
+        fails is reported to the model as its result (``on_error='raise'``: raises ``ToolCallError``). With
+        ``Client``, the calls of one reply run at once, each in a worker thread; with ``parallel=False`` one by
+        one in the calling thread. With ``AsyncClient``, tools may also be ``async def`` functions, and the
+        calls of one reply run concurrently unless ``parallel=False``: coroutines in the event loop, plain
+        functions in the loop's default executor. Raises ``MaxRoundsError`` when the model still asks for tools
+        after ``max_rounds`` replies, ``RequestError`` for tools that cannot be run, ``TypeError`` for a
+        function that cannot be described or an unknown chat option, and what :meth:`chat` raises.
 
-        >>> client.run_tools('llama3.2', [{'role': 'user', 'content': 'Weather in Paris?'}], [get_weather]).final
+        >>> client.run_tools('llama3.2', [{'role': 'user', 'content': 'Weather in Rome?'}], [get_weather]).final
         """
-        from ._tool_runner import _Loop, run_tools
+        from ._tool_runner import run_tools
 
-        loop = _Loop(
-            self.chat, model, messages, tools, max_rounds=max_rounds, parallel=parallel, on_error=on_error,
-            chat_options=chat_options, allow_async=False,
-        )  # fmt: skip
-        return run_tools(loop, stream=stream)
+        return run_tools(
+            self.chat,
+            model,
+            messages,
+            tools,
+            max_rounds=max_rounds,
+            parallel=parallel,
+            on_error=on_error,
+            stream=stream,
+            **chat_options,
+        )
 
     def embed(
         self,
@@ -911,12 +976,7 @@ class Client:
         """The legacy single-text embedding (``POST /api/embeddings``); prefer :meth:`embed`."""
         return self._one(_api.embeddings(model, prompt, options, keep_alive))
 
-    # --- work over many inputs (the runners of _batch_sync sit above the client) ---------------------------
-
-    def _parallelism(self) -> int:
-        """How many servers this client spreads its requests over: the batch runners' default concurrency
-        is ``PER_HOST`` requests for each."""
-        return 1
+    # --- work over many inputs: the batch runners (_batch_sync, _batch_async) sit above the client ---
 
     def embed_many(
         self,
@@ -935,21 +995,31 @@ class Client:
         """Embed many texts: ``r.embeddings[i]`` is ``inputs[i]``'s vector, the counters summed over the requests.
 
         ``inputs`` go ``batch_size`` to a request, at most ``concurrency`` requests at once (default: 2 per
-        server) on a thread pool sharing this client's connections; an iterator is read as the work goes, never
-        listed. A batch refused for one input (longer than the context with ``truncate=False``) is split until
-        that input is alone, and only it fails: ``on_error='raise'`` raises ``BatchItemError`` naming its index,
-        ``'return'`` puts the exception in its slot. ``progress(done, total)`` hears of each batch. Busy replies
-        (503) are retried by the client's policy and then halve the requests in flight. Raises ``RequestError``
-        for bad arguments, and what :meth:`embed` raises.
+        server), on a bounded thread pool (``Client``) or as tasks (``AsyncClient``) sharing this client's
+        connections; an iterator is read as the work goes, never listed. A batch refused for one input (longer
+        than the context with ``truncate=False``) is split until that input is alone, and only it fails:
+        ``on_error='raise'`` raises ``BatchItemError`` naming its index, ``'return'`` puts the exception in its
+        slot. ``progress(done, total)`` hears of each batch. Busy replies (503) are retried by the client's
+        policy and then halve the requests in flight. Raises ``RequestError`` for bad arguments, and what
+        :meth:`embed` raises.
 
-        >>> client.embed_many('all-minilm', (line for line in open('corpus.txt')), batch_size=64).embeddings[0]
+        >>> client.embed_many('all-minilm', (line for line in open('corpus.txt'))).embeddings[0]
         """
         from ._batch_sync import embed_many
 
         return embed_many(
-            self, model, inputs, batch_size=batch_size, concurrency=concurrency, progress=progress,
-            on_error=on_error, truncate=truncate, options=options, keep_alive=keep_alive, dimensions=dimensions,
-        )  # fmt: skip
+            self,
+            model,
+            inputs,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            truncate=truncate,
+            options=options,
+            keep_alive=keep_alive,
+            dimensions=dimensions,
+        )
 
     def iter_embed_many(
         self,
@@ -964,19 +1034,29 @@ class Client:
         options: Optional[OptionsLike] = None,
         keep_alive: Optional[KeepAlive] = None,
         dimensions: Optional[int] = None,
-    ) -> Generator[Union[List[float], BaseException], None, None]:
+    ) -> BatchResults[Union[List[float], BaseException]]:
         """:meth:`embed_many`, one embedding at a time in input order as the batches come back: for writing out
-        as you go. At most ``concurrency * batch_size`` inputs are held at once. Closing the iterator early
-        waits for the requests in flight and sends no more.
+        as you go (``AsyncClient``: await it for the async iterator). At most ``concurrency * batch_size`` inputs
+        are held at once. Closing the iterator early (``close()``, ``aclose()``) sends no more: ``Client`` waits
+        for the requests in flight, ``AsyncClient`` cancels them.
 
-        >>> for text, vector in zip(texts, client.iter_embed_many('all-minilm', texts)): store(text, vector)
+        >>> for vector in client.iter_embed_many('all-minilm', texts): store(vector)
         """
         from ._batch_sync import iter_embed_many
 
         return iter_embed_many(
-            self, model, inputs, batch_size=batch_size, concurrency=concurrency, progress=progress,
-            on_error=on_error, truncate=truncate, options=options, keep_alive=keep_alive, dimensions=dimensions,
-        )  # fmt: skip
+            self,
+            model,
+            inputs,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            truncate=truncate,
+            options=options,
+            keep_alive=keep_alive,
+            dimensions=dimensions,
+        )
 
     @overload
     def chat_many(
@@ -1029,9 +1109,20 @@ class Client:
 
         >>> replies = client.chat_many('llama3.2', [[{'role': 'user', 'content': q}] for q in questions])
         """
-        return list(self.iter_chat_many(
-            model, conversations, concurrency=concurrency, progress=progress, on_error=on_error, **chat_options
-        ))  # fmt: skip
+        from ._batch_sync import collect, iter_many
+
+        return collect(
+            iter_many(
+                self,
+                'chat',
+                model,
+                conversations,
+                concurrency=concurrency,
+                progress=progress,
+                on_error=on_error,
+                **chat_options,
+            )
+        )
 
     @overload
     def iter_chat_many(
@@ -1043,7 +1134,7 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: Literal['raise'] = 'raise',
         **chat_options: Any,
-    ) -> Generator[ChatResponse, None, None]: ...
+    ) -> BatchResults[ChatResponse]: ...
     @overload
     def iter_chat_many(
         self,
@@ -1054,7 +1145,7 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: Literal['return'],
         **chat_options: Any,
-    ) -> Generator[Union[ChatResponse, BaseException], None, None]: ...
+    ) -> BatchResults[Union[ChatResponse, BaseException]]: ...
     @overload
     def iter_chat_many(
         self,
@@ -1065,7 +1156,7 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **chat_options: Any,
-    ) -> Generator[Union[ChatResponse, BaseException], None, None]: ...
+    ) -> BatchResults[Union[ChatResponse, BaseException]]: ...
     def iter_chat_many(
         self,
         model: str,
@@ -1075,14 +1166,20 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **chat_options: Any,
-    ) -> Generator[Union[ChatResponse, BaseException], None, None]:
+    ) -> BatchResults[Union[ChatResponse, BaseException]]:
         """:meth:`chat_many`, one reply at a time in input order, as they come."""
         from ._batch_sync import iter_many
 
         return iter_many(
-            self, 'chat', model, conversations, concurrency=concurrency, progress=progress, on_error=on_error,
-            options=chat_options,
-        )  # fmt: skip
+            self,
+            'chat',
+            model,
+            conversations,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            **chat_options,
+        )
 
     @overload
     def generate_many(
@@ -1134,9 +1231,20 @@ class Client:
 
         >>> [r.response for r in client.generate_many('llama3.2', ['Why is the sky blue?', 'Why?'])]
         """
-        return list(self.iter_generate_many(
-            model, prompts, concurrency=concurrency, progress=progress, on_error=on_error, **generate_options
-        ))  # fmt: skip
+        from ._batch_sync import collect, iter_many
+
+        return collect(
+            iter_many(
+                self,
+                'generate',
+                model,
+                prompts,
+                concurrency=concurrency,
+                progress=progress,
+                on_error=on_error,
+                **generate_options,
+            )
+        )
 
     @overload
     def iter_generate_many(
@@ -1148,7 +1256,7 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: Literal['raise'] = 'raise',
         **generate_options: Any,
-    ) -> Generator[GenerateResponse, None, None]: ...
+    ) -> BatchResults[GenerateResponse]: ...
     @overload
     def iter_generate_many(
         self,
@@ -1159,7 +1267,7 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: Literal['return'],
         **generate_options: Any,
-    ) -> Generator[Union[GenerateResponse, BaseException], None, None]: ...
+    ) -> BatchResults[Union[GenerateResponse, BaseException]]: ...
     @overload
     def iter_generate_many(
         self,
@@ -1170,7 +1278,7 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **generate_options: Any,
-    ) -> Generator[Union[GenerateResponse, BaseException], None, None]: ...
+    ) -> BatchResults[Union[GenerateResponse, BaseException]]: ...
     def iter_generate_many(
         self,
         model: str,
@@ -1180,14 +1288,20 @@ class Client:
         progress: Optional[Progress] = None,
         on_error: BatchOnError = 'raise',
         **generate_options: Any,
-    ) -> Generator[Union[GenerateResponse, BaseException], None, None]:
+    ) -> BatchResults[Union[GenerateResponse, BaseException]]:
         """:meth:`generate_many`, one reply at a time in input order, as they come."""
         from ._batch_sync import iter_many
 
         return iter_many(
-            self, 'generate', model, prompts, concurrency=concurrency, progress=progress, on_error=on_error,
-            options=generate_options,
-        )  # fmt: skip
+            self,
+            'generate',
+            model,
+            prompts,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            **generate_options,
+        )
 
     @overload
     def pull(self, model: str, *, insecure: bool = False, stream: Literal[False] = False) -> ProgressResponse: ...
@@ -1317,11 +1431,26 @@ class Client:
         """
         return self._many(
             _api.create(
-                model, quantize, from_, files, adapters, template, license, system, parameters, messages,
-                stream=stream, renderer=renderer, parser=parser, draft_files=draft_files,
-                draft_quantize=draft_quantize, remote_host=remote_host, requires=requires, info=info,
+                model,
+                quantize,
+                from_,
+                files,
+                adapters,
+                template,
+                license,
+                system,
+                parameters,
+                messages,
+                stream=stream,
+                renderer=renderer,
+                parser=parser,
+                draft_files=draft_files,
+                draft_quantize=draft_quantize,
+                remote_host=remote_host,
+                requires=requires,
+                info=info,
             )
-        )  # fmt: skip
+        )
 
     def create_blob(
         self, path: Union[str, os.PathLike[str]], *, progress: Optional[Callable[[int, int], None]] = None
@@ -1330,30 +1459,14 @@ class Client:
 
         A ``HEAD`` asks first; any answer but 200 (404, a proxy's 405) leads to the upload.
 
-        The file is hashed and uploaded piece by piece, never read whole into memory; ``progress``, if given,
-        is called with the bytes sent so far and the file's size as the upload goes (not at all when the
-        server has the blob). Raises ``FileNotFoundError`` for a missing file and ``ResponseError`` when the
-        server refuses it.
+        The file is hashed and uploaded piece by piece, never read whole into memory (``AsyncClient`` reads the
+        disk in a worker thread, so the event loop keeps running); ``progress``, if given, is called with the
+        bytes sent so far and the file's size as the upload goes (not at all when the server has the blob).
+        Raises ``FileNotFoundError`` for a missing file and ``ResponseError`` when the server refuses it.
 
         >>> client.create_blob('model.gguf', progress=lambda sent, size: print(f'{sent}/{size}'))
         """
-        digest = _api.blob_digest(path)
-        url = self._config.url(_api.blob_path(digest))
-        # Timeout(total=) bounds the requests, from here: the hashing before is local work, not a wait.
-        deadline = Deadline.start(self._config.timeout.total)
-        status, _ = self._ask('HEAD', url, deadline, repeatable=_api.BLOB_REPEATABLE)
-        if _api.check_blob_exists(status):
-            return digest
-
-        def body() -> Union[IO[bytes], _api.BlobUpload]:
-            # Opened afresh for each attempt, and closed by _open.
-            return open(path, 'rb') if progress is None else _api.BlobUpload(path, progress)
-
-        upload = self._open(
-            'POST', url, body, _api.BLOB_CONTENT_TYPE, repeatable=_api.BLOB_REPEATABLE, deadline=deadline
-        )
-        _api.check_blob_created(upload.status_code, self._read(upload, url, deadline))
-        return digest
+        return self._create_blob(path, progress)
 
     def delete(self, model: str) -> StatusResponse:
         """Delete a model (``DELETE /api/delete``); ``status`` is ``'success'``, else ``ResponseError``."""
@@ -1380,7 +1493,7 @@ class Client:
         ``system`` and ``options`` show the model as a request with them would run it (its Modelfile and
         parameters with them applied). Raises ``ResponseError`` (404) for a model that is not installed.
         """
-        return self._one(_api.show(model, verbose, system, options))
+        return self._one(_api.show(model, verbose=verbose, system=system, options=options))
 
     def ps(self) -> ProcessResponse:
         """The models loaded in memory now (``GET /api/ps``)."""
@@ -1458,8 +1571,7 @@ class Client:
         failure status; see :meth:`is_running` for a yes-or-no answer.
         """
         url = self._config.url(_api.ROOT_PATH)
-        deadline = Deadline.start(self._config.timeout.total)
-        status, body = self._ask('GET', url, deadline, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY)
+        status, body = self._ask_within('GET', url, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY)
         return _api.check_alive(status, body)
 
     def is_running(self) -> bool:
@@ -1469,9 +1581,8 @@ class Client:
         either, and asks once: no retries, so a refused connection answers False at once.
         """
         url = self._config.url(_api.VERSION_PATH)
-        deadline = Deadline.start(self._config.timeout.total)
         try:
-            status, _ = self._ask('HEAD', url, deadline, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY)
+            status, _ = self._ask_within('HEAD', url, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY)
         except (ConnectError, ProtocolError, RequestTimeout):
             return False
         return status == 200
@@ -1482,5 +1593,6 @@ class Client:
         Raises ``RequestError`` for a digest not of that form and ``ResponseError`` when the server refuses.
         """
         url = self._config.url(_api.blob_path(_api.need_digest(digest)))
-        deadline = Deadline.start(self._config.timeout.total)
-        return _api.blob_exists_reply(*self._ask('HEAD', url, deadline, repeatable=_api.BLOB_REPEATABLE))
+        return _api.blob_exists_reply(*self._ask_within('HEAD', url, repeatable=_api.BLOB_REPEATABLE))
+
+    # --- end of the generated API ---
