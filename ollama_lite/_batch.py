@@ -278,21 +278,30 @@ class EmbedManyResponse:
         """The inputs that failed, by index (empty when all succeeded)."""
         return {i: e for i, e in enumerate(self.embeddings) if isinstance(e, BaseException)}
 
+    def __getitem__(self, key: str) -> Any:
+        # r['embeddings'], as the other replies (and the official client's) are read too.
+        if key not in _EMBED_MANY_FIELDS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+
+_EMBED_MANY_FIELDS = frozenset(f.name for f in dataclasses.fields(EmbedManyResponse))
+
 
 class EmbedTotals:
     """The counters of the embed replies of one run, summed as they come (for :class:`EmbedManyResponse`)."""
 
     __slots__ = ('load_duration', 'model', 'prompt_eval_count', 'total_duration')
 
-    def __init__(self) -> None:
-        self.model: Optional[str] = None
+    def __init__(self, model: Optional[str] = None) -> None:
+        self.model = model
         self.total_duration = 0
         self.load_duration = 0
         self.prompt_eval_count = 0
 
     def add(self, reply: EmbedResponse) -> List[List[float]]:
         """Count ``reply`` in; return its embeddings."""
-        self.model = self.model or reply.model
+        self.model = reply.model or self.model
         self.total_duration += reply.total_duration or 0
         self.load_duration += reply.load_duration or 0
         self.prompt_eval_count += reply.prompt_eval_count or 0

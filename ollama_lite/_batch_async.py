@@ -110,7 +110,7 @@ def iter_embed_many(
 ) -> AsyncGenerator[Union[List[float], BaseException], None]:
     """The embeddings of ``inputs`` in order, as they are ready: see ``AsyncClient.iter_embed_many``."""
     plan = embed_plan(inputs, batch_size, concurrency_for(concurrency, client._parallelism()), on_error, progress)
-    counted = EmbedTotals() if totals is None else totals
+    counted = EmbedTotals(model) if totals is None else totals
     truncate, options, keep_alive, dimensions = (
         embed_options['truncate'], embed_options['options'], embed_options['keep_alive'], embed_options['dimensions']
     )  # fmt: skip
@@ -126,7 +126,7 @@ async def embed_many(
     client: AsyncBatchClient, model: str, inputs: Iterable[str], **arguments: Any
 ) -> EmbedManyResponse:
     """All the embeddings of ``inputs``, in order, with the counters summed: see ``AsyncClient.embed_many``."""
-    totals = EmbedTotals()
+    totals = EmbedTotals(model)
     return totals.response(await collect(iter_embed_many(client, model, inputs, totals=totals, **arguments)))
 
 

@@ -99,7 +99,7 @@ def iter_embed_many(
 ) -> Generator[Union[List[float], BaseException], None, None]:
     """The embeddings of ``inputs`` in order, as they are ready: see ``Client.iter_embed_many``."""
     plan = embed_plan(inputs, batch_size, concurrency_for(concurrency, client._parallelism()), on_error, progress)
-    counted = EmbedTotals() if totals is None else totals
+    counted = EmbedTotals(model) if totals is None else totals
     truncate, options, keep_alive, dimensions = (
         embed_options['truncate'], embed_options['options'], embed_options['keep_alive'], embed_options['dimensions']
     )  # fmt: skip
@@ -113,7 +113,7 @@ def iter_embed_many(
 
 def embed_many(client: BatchClient, model: str, inputs: Iterable[str], **arguments: Any) -> EmbedManyResponse:
     """All the embeddings of ``inputs``, in order, with the counters summed: see ``Client.embed_many``."""
-    totals = EmbedTotals()
+    totals = EmbedTotals(model)
     return totals.response(list(iter_embed_many(client, model, inputs, totals=totals, **arguments)))
 
 

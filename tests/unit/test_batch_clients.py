@@ -131,3 +131,13 @@ async def test_async_chat_many_sends_one_chat_per_conversation() -> None:
     assert [r.message.content for r in replies] == ['hi'] * 3  # type: ignore[union-attr]
     assert sorted(b['messages'][0]['content'] for b in bodies) == ['0', '1', '2']
     assert all(b['think'] is True and b['stream'] is False for b in bodies)
+
+
+def test_no_inputs_send_nothing_and_the_result_reads_like_an_embed_reply(mock: responses.RequestsMock) -> None:
+    result = ollama.Client(HOST).embed_many('all-minilm', iter([]))
+    assert len(mock.calls) == 0
+    assert (result.model, result.embeddings, result.errors) == ('all-minilm', [], {})
+    result = ollama.Client(HOST).embed_many('all-minilm', ['t3'])
+    assert result['embeddings'] == [[3.0]] and result['prompt_eval_count'] == 1
+    with pytest.raises(KeyError):
+        result['nope']
