@@ -9,7 +9,7 @@ the caller's cannot travel: that session is the caller's to configure and close,
 
 from __future__ import annotations
 
-from typing import Any, Dict, NoReturn, Optional, Tuple
+from typing import Any, Dict, Mapping, NoReturn, Optional, Tuple
 
 __all__ = ['arguments', 'rebuild', 'reduce', 'refuse']
 
@@ -17,7 +17,10 @@ __all__ = ['arguments', 'rebuild', 'reduce', 'refuse']
 def arguments(base_url: str, session: Any, **given: Any) -> Optional[Dict[str, Any]]:
     """What a client's copy is made from: ``given`` (the constructor's arguments) with the resolved host, or
     ``None`` for a client on a caller's session."""
-    return None if session is not None else {**given, 'host': base_url}
+    if session is not None:
+        return None
+    # Copies of the mappings (headers, proxies): what the caller changes later is not this client's configuration.
+    return {**{k: dict(v) if isinstance(v, Mapping) else v for k, v in given.items()}, 'host': base_url}
 
 
 def rebuild(cls: Any, given: Dict[str, Any]) -> Any:

@@ -98,3 +98,11 @@ def test_embed_many_over_partitions_on_a_dask_cluster(ollama_emulator: EmulatorU
             futures = dask.map(embed_part, [client] * len(PARTS), PARTS, pure=False)
             parts = dask.gather(futures)
     assert [e for part in parts for e in part] == expected
+
+
+def test_a_pickled_client_carries_its_configuration_not_what_the_caller_changed_since() -> None:
+    headers = {'X-Team': 'search'}
+    client = Client('http://127.0.0.1:9', headers=headers)
+    headers['X-Team'] = 'ads'
+    copy = pickle.loads(pickle.dumps(client))
+    assert copy.config.headers['x-team'] == 'search' == client.config.headers['x-team']
