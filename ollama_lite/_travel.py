@@ -11,16 +11,29 @@ from __future__ import annotations
 
 from typing import Any, Dict, Mapping, NoReturn, Optional, Tuple
 
-__all__ = ['arguments', 'rebuild', 'reduce', 'refuse']
+__all__ = ['Arguments', 'arguments', 'rebuild', 'reduce', 'refuse']
 
 
-def arguments(base_url: str, session: Any, **given: Any) -> Optional[Dict[str, Any]]:
+class Arguments:
+    """The constructor's arguments a copy is made from; never shown, for they may hold credentials (an
+    Authorization header, ``auth=``), which a client's ``repr``, ``vars`` and logs must not reveal."""
+
+    __slots__ = ('given',)
+
+    def __init__(self, given: Dict[str, Any]) -> None:
+        self.given = given
+
+    def __repr__(self) -> str:
+        return '<the arguments the client was made with, not shown>'
+
+
+def arguments(base_url: str, session: Any, **given: Any) -> Optional[Arguments]:
     """What a client's copy is made from: ``given`` (the constructor's arguments) with the resolved host, or
     ``None`` for a client on a caller's session."""
     if session is not None:
         return None
     # Copies of the mappings (headers, proxies): what the caller changes later is not this client's configuration.
-    return {**{k: dict(v) if isinstance(v, Mapping) else v for k, v in given.items()}, 'host': base_url}
+    return Arguments({**{k: dict(v) if isinstance(v, Mapping) else v for k, v in given.items()}, 'host': base_url})
 
 
 def rebuild(cls: Any, given: Dict[str, Any]) -> Any:
@@ -36,8 +49,8 @@ def refuse(name: str) -> NoReturn:
     )
 
 
-def reduce(client: Any, given: Optional[Dict[str, Any]]) -> Tuple[Any, Tuple[Any, Dict[str, Any]]]:
+def reduce(client: Any, given: Optional[Arguments]) -> Tuple[Any, Tuple[Any, Dict[str, Any]]]:
     """``client.__reduce__()``: rebuilt from its arguments, or refused on a caller's session."""
     if given is None:
         refuse(type(client).__name__)
-    return rebuild, (type(client), given)
+    return rebuild, (type(client), given.given)

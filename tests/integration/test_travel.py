@@ -106,3 +106,12 @@ def test_a_pickled_client_carries_its_configuration_not_what_the_caller_changed_
     headers['X-Team'] = 'ads'
     copy = pickle.loads(pickle.dumps(client))
     assert copy.config.headers['x-team'] == 'search' == client.config.headers['x-team']
+
+
+def test_the_arguments_kept_for_pickling_never_show_credentials() -> None:
+    client = Client('http://127.0.0.1:9', headers={'Authorization': 'Bearer sk-travel-0123'}, auth=('u', 'pw-0123'))
+    kept = repr(client._arguments)
+    assert 'sk-travel-0123' not in kept and 'pw-0123' not in kept
+    assert 'sk-travel-0123' not in repr(vars(client))  # (requests keeps auth= as given, as before)
+    copy = pickle.loads(pickle.dumps(client))  # and yet they travel: they are the client's configuration
+    assert copy.config.headers['authorization'] == 'Bearer sk-travel-0123'
