@@ -531,21 +531,16 @@ class AsyncClient:
     ...     print((await client.chat('llama3.2', [{'role': 'user', 'content': 'Hi'}])).message.content)
     """
 
-    def __init__(
-        self,
-        host: Optional[str] = None,
-        *,
-        headers: Optional[Mapping[str, str]] = None,
-        timeout: Any = _DEFAULT_TIMEOUT,
-        session: Optional[aiohttp.ClientSession] = None,
-        retries: Union[int, Retry] = 2,
-        follow_redirects: bool = True,
-        strict_streams: bool = False,
-        max_reply_bytes: Optional[int] = None,
-        **kwargs: Any,
-    ) -> None:
+    # The constructor, ``config`` and the public methods are generated, at the end of the class, from
+    # ``_methods.py``; what is written here is the transport they call.
+
+    def _options(
+        self, session: Optional[aiohttp.ClientSession], kwargs: Dict[str, Any]
+    ) -> Tuple[Any, Connection, Dict[str, Any]]:
+        """The constructor's ``**kwargs``: aiohttp's own, and httpx's and requests' names mapped onto them; any other,
+        or one that shapes a session next to a caller's ``session``, raises ``TypeError`` (before any value is
+        checked)."""
         kwargs = dict(kwargs)
-        given = dict(kwargs)
         auth = kwargs.pop('auth', None)
         connection = take_connection_kwargs(kwargs, 'AsyncClient')
         kwargs.update(_aiohttp_kwargs(connection, kwargs))
@@ -560,15 +555,16 @@ class AsyncClient:
                 f'{", ".join(sorted(_SESSION_KWARGS & set(kwargs)))} configure the session AsyncClient makes '
                 'for itself; with session= set them on your own session and its connector'
             )
-        config = ClientConfig.build(
-            host,
-            headers,
-            timeout,
-            retries,
-            follow_redirects,
-            strict_streams=strict_streams,
-            max_reply_bytes=max_reply_bytes,
-        )
+        return auth, connection, kwargs
+
+    def _start(
+        self,
+        config: ClientConfig,
+        session: Optional[aiohttp.ClientSession],
+        options: Tuple[Any, Connection, Dict[str, Any]],
+    ) -> None:
+        """The rest of the constructor: what each request sends; the session is made on first use."""
+        auth, connection, kwargs = options
         if auth is not None:
             # A header rather than aiohttp's auth=, which refuses to sit next to an Authorization header
             # and whose BasicAuth is deprecated. Like requests' auth=, it replaces any other Authorization,
@@ -577,11 +573,6 @@ class AsyncClient:
         self._config = config
         # What must never show in an error message: the API key and the auth= credentials.
         self._secrets = config.secrets
-        # What a pickled copy is made from (see _travel): configuration, never the session.
-        self._arguments = _travel.arguments(
-            config.base_url, session, headers=headers, timeout=timeout, retries=retries,
-            follow_redirects=follow_redirects, strict_streams=strict_streams, max_reply_bytes=max_reply_bytes, **given,
-        )  # fmt: skip
         self._session = session
         self._owns_session = session is None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -612,17 +603,8 @@ class AsyncClient:
         # The streams still open, for close(); weak, so that a dropped stream is freed as before.
         self._streams: weakref.WeakSet[AsyncStream[Any]] = weakref.WeakSet()
 
-    @property
-    def config(self) -> ClientConfig:
-        """The client's configuration (host, headers, timeouts, retries)."""
-        return self._config
-
     def __repr__(self) -> str:
         return f'AsyncClient({self._config.base_url!r})'
-
-    def __reduce__(self) -> Tuple[Any, ...]:
-        # Pickled as its configuration; the copy opens its own session. TypeError for a caller's session.
-        return _travel.reduce(self, self._arguments)
 
     # --- transport ---------------------------------------------------------------------------------
 
@@ -860,6 +842,48 @@ class AsyncClient:
         return 1
 
     # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
+
+    def __init__(
+        self,
+        host: Optional[str] = None,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Any = _DEFAULT_TIMEOUT,
+        session: Optional[aiohttp.ClientSession] = None,
+        retries: Union[int, Retry] = 2,
+        follow_redirects: bool = True,
+        strict_streams: bool = False,
+        max_reply_bytes: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        # The named parameters are policy, the same for both clients: they go into the config (the class
+        # docstring of each twin describes them). ``session`` and ``**kwargs`` are the transport's; a wrong name
+        # among them is reported before any value is checked.
+        options = self._options(session, kwargs)
+        config = ClientConfig.build(
+            host,
+            headers,
+            timeout,
+            retries,
+            follow_redirects,
+            strict_streams=strict_streams,
+            max_reply_bytes=max_reply_bytes,
+        )
+        # What a pickled copy is made from (see _travel): the configuration, never the session.
+        self._arguments = _travel.arguments(
+            config.base_url, session, headers=headers, timeout=timeout, retries=retries,
+            follow_redirects=follow_redirects, strict_streams=strict_streams, max_reply_bytes=max_reply_bytes, **kwargs,
+        )  # fmt: skip
+        self._start(config, session, options)
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Pickled as its configuration; the copy opens its own session. TypeError for a caller's session.
+        return _travel.reduce(self, self._arguments)
+
+    @property
+    def config(self) -> ClientConfig:
+        """The client's configuration (host, headers, timeouts, retries)."""
+        return self._config
 
     @overload
     async def generate(

@@ -4,7 +4,8 @@ Not imported: ``python -m tests._twins`` writes, from the class below, the metho
 ``_async.py``) and of ``Client`` (in ``_sync.py``), with the ``stream`` overloads and, where a call's arguments
 end in ``...``, the method's parameters passed on. ``tests/_twins.py`` says how, and how to add an endpoint or a
 parameter. Each method is written as ``AsyncClient`` has it; ``self`` is either client, and the private methods
-called here (``_one``, ``_many``, ``_ask_within``, ``_create_blob``) are the twins' transports.
+called here (``_options``, ``_start``, ``_one``, ``_many``, ``_ask_within``, ``_create_blob``) are the twins'
+transports, written by hand in each.
 """
 
 from __future__ import annotations
@@ -21,16 +22,20 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Tuple,
     Union,
     overload,
 )
 
-from . import _api
+from . import _api, _travel
 from ._batch import DEFAULT_BATCH_SIZE
+from ._config import ClientConfig, Retry
 from ._errors import ConnectError, ProtocolError, RequestTimeout
 
 if TYPE_CHECKING:
-    from ._async import AsyncStream
+    import aiohttp
+
+    from ._async import _DEFAULT_TIMEOUT, AsyncStream
     from ._batch import AsyncBatchResults, EmbedManyResponse, Progress
     from ._batch import OnError as BatchOnError
     from ._tool_runner import OnError, ToolRun, ToolsLike
@@ -62,6 +67,48 @@ if TYPE_CHECKING:
 
 
 class AsyncClient:
+    def __init__(
+        self,
+        host: Optional[str] = None,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Any = _DEFAULT_TIMEOUT,
+        session: Optional[aiohttp.ClientSession] = None,
+        retries: Union[int, Retry] = 2,
+        follow_redirects: bool = True,
+        strict_streams: bool = False,
+        max_reply_bytes: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        # The named parameters are policy, the same for both clients: they go into the config (the class
+        # docstring of each twin describes them). ``session`` and ``**kwargs`` are the transport's; a wrong name
+        # among them is reported before any value is checked.
+        options = self._options(session, kwargs)
+        config = ClientConfig.build(
+            host,
+            headers,
+            timeout,
+            retries,
+            follow_redirects,
+            strict_streams=strict_streams,
+            max_reply_bytes=max_reply_bytes,
+        )
+        # What a pickled copy is made from (see _travel): the configuration, never the session.
+        self._arguments = _travel.arguments(
+            config.base_url, session, headers=headers, timeout=timeout, retries=retries,
+            follow_redirects=follow_redirects, strict_streams=strict_streams, max_reply_bytes=max_reply_bytes, **kwargs,
+        )  # fmt: skip
+        self._start(config, session, options)
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Pickled as its configuration; the copy opens its own session. TypeError for a caller's session.
+        return _travel.reduce(self, self._arguments)
+
+    @property
+    def config(self) -> ClientConfig:
+        """The client's configuration (host, headers, timeouts, retries)."""
+        return self._config
+
     async def generate(
         self,
         model: str = '',

@@ -37,7 +37,7 @@ from ._api import Call, StreamDecoder
 from ._batch import DEFAULT_BATCH_SIZE, BatchResults, EmbedManyResponse, Progress
 from ._batch import OnError as BatchOnError
 from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization
-from ._connection import apply_to_requests, take_connection_kwargs
+from ._connection import Connection, apply_to_requests, take_connection_kwargs
 from ._deadline import Deadline
 from ._errors import (
     ConnectError,
@@ -348,21 +348,15 @@ class Client:
     >>> Client('http://localhost:11434').chat('llama3.2', [{'role': 'user', 'content': 'Hi'}]).message.content
     """
 
-    def __init__(
-        self,
-        host: Optional[str] = None,
-        *,
-        headers: Optional[Mapping[str, str]] = None,
-        timeout: Any = _DEFAULT_TIMEOUT,
-        session: Optional[requests.Session] = None,
-        retries: Union[int, Retry] = 2,
-        follow_redirects: bool = True,
-        strict_streams: bool = False,
-        max_reply_bytes: Optional[int] = None,
-        **kwargs: Any,
-    ) -> None:
+    # The constructor, ``config`` and the public methods are generated, at the end of the class, from
+    # ``_methods.py``; what is written here is the transport they call.
+
+    def _options(
+        self, session: Optional[requests.Session], kwargs: Dict[str, Any]
+    ) -> Tuple[Connection, Dict[str, Any]]:
+        """The constructor's ``**kwargs``: requests' own, and httpx's names mapped onto them; any other raises
+        ``TypeError`` (before any value is checked)."""
         kwargs = dict(kwargs)
-        given = dict(kwargs)
         connection = take_connection_kwargs(kwargs, 'Client')
         unknown = set(kwargs) - {'auth'}
         if unknown:
@@ -370,20 +364,14 @@ class Client:
                 f'Client() got unexpected keyword argument(s) {", ".join(sorted(unknown))}; '
                 f'accepted besides the named ones: {_ACCEPTED}'
             )
-        self._config = ClientConfig.build(
-            host,
-            headers,
-            timeout,
-            retries,
-            follow_redirects,
-            strict_streams=strict_streams,
-            max_reply_bytes=max_reply_bytes,
-        )
-        # What a pickled copy is made from (see _travel): configuration, never the session.
-        self._arguments = _travel.arguments(
-            self._config.base_url, session, headers=headers, timeout=timeout, retries=retries,
-            follow_redirects=follow_redirects, strict_streams=strict_streams, max_reply_bytes=max_reply_bytes, **given,
-        )  # fmt: skip
+        return connection, kwargs
+
+    def _start(
+        self, config: ClientConfig, session: Optional[requests.Session], options: Tuple[Connection, Dict[str, Any]]
+    ) -> None:
+        """The rest of the constructor: the session, and what each request sends."""
+        connection, kwargs = options
+        self._config = config
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
         if self._owns_session:
@@ -416,17 +404,8 @@ class Client:
         self._streams: weakref.WeakSet[Stream[Any]] = weakref.WeakSet()
         self._streams_lock = threading.Lock()
 
-    @property
-    def config(self) -> ClientConfig:
-        """The client's configuration (host, headers, timeouts, retries)."""
-        return self._config
-
     def __repr__(self) -> str:
         return f'Client({self._config.base_url!r})'
-
-    def __reduce__(self) -> Tuple[Any, ...]:
-        # Pickled as its configuration; the copy opens its own session. TypeError for a caller's session.
-        return _travel.reduce(self, self._arguments)
 
     # --- transport ---------------------------------------------------------------------------------
 
@@ -635,6 +614,48 @@ class Client:
         return 1
 
     # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
+
+    def __init__(
+        self,
+        host: Optional[str] = None,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Any = _DEFAULT_TIMEOUT,
+        session: Optional[requests.Session] = None,
+        retries: Union[int, Retry] = 2,
+        follow_redirects: bool = True,
+        strict_streams: bool = False,
+        max_reply_bytes: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        # The named parameters are policy, the same for both clients: they go into the config (the class
+        # docstring of each twin describes them). ``session`` and ``**kwargs`` are the transport's; a wrong name
+        # among them is reported before any value is checked.
+        options = self._options(session, kwargs)
+        config = ClientConfig.build(
+            host,
+            headers,
+            timeout,
+            retries,
+            follow_redirects,
+            strict_streams=strict_streams,
+            max_reply_bytes=max_reply_bytes,
+        )
+        # What a pickled copy is made from (see _travel): the configuration, never the session.
+        self._arguments = _travel.arguments(
+            config.base_url, session, headers=headers, timeout=timeout, retries=retries,
+            follow_redirects=follow_redirects, strict_streams=strict_streams, max_reply_bytes=max_reply_bytes, **kwargs,
+        )  # fmt: skip
+        self._start(config, session, options)
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Pickled as its configuration; the copy opens its own session. TypeError for a caller's session.
+        return _travel.reduce(self, self._arguments)
+
+    @property
+    def config(self) -> ClientConfig:
+        """The client's configuration (host, headers, timeouts, retries)."""
+        return self._config
 
     @overload
     def generate(
