@@ -17,6 +17,7 @@ from ._errors import (
     ConnectTimeout,
     IncompleteStreamError,
     InvalidResponseError,
+    PoolTimeout,
     ProtocolError,
     ReadTimeout,
     ReplyTooLargeError,
@@ -25,6 +26,7 @@ from ._errors import (
     ResponseError,
     TotalTimeout,
 )
+from ._pool import HostStatus, host_of
 from ._schema import json_schema
 from ._structured import StructuredOutputError, parse
 from ._sync import Client, Stream
@@ -122,6 +124,7 @@ __all__ = [
     'EmbedResponse',
     'EmbeddingsResponse',
     'GenerateResponse',
+    'HostStatus',
     'Image',
     'IncompleteStreamError',
     'InvalidResponseError',
@@ -136,6 +139,7 @@ __all__ = [
     'ModelfileCommand',
     'ModelfileError',
     'Options',
+    'PoolTimeout',
     'ProcessResponse',
     'ProgressResponse',
     'ProtocolError',
@@ -180,6 +184,7 @@ __all__ = [
     'generate',
     'generate_many',
     'heartbeat',
+    'host_of',
     'is_running',
     'iter_chat_many',
     'iter_embed_many',
@@ -214,9 +219,10 @@ _NAMES: Dict[str, Any] = {
         '_batch': 'BatchItemError EmbedManyResponse',
         '_config': 'ClientConfig Retry Timeout',
         '_errors': (
-            'ConnectError ConnectTimeout IncompleteStreamError InvalidResponseError ProtocolError ReadTimeout '
-            'ReplyTooLargeError RequestError RequestTimeout ResponseError TotalTimeout'
+            'ConnectError ConnectTimeout IncompleteStreamError InvalidResponseError PoolTimeout ProtocolError '
+            'ReadTimeout ReplyTooLargeError RequestError RequestTimeout ResponseError TotalTimeout'
         ),
+        '_pool': 'HostStatus host_of',
         '_schema': 'json_schema',
         '_structured': 'StructuredOutputError parse',
         '_sync': 'Client Stream',
@@ -259,10 +265,8 @@ def __getattr__(name: str) -> Any:
             module = importlib.import_module(f'.{_LAZY[name]}', __name__)
         except ModuleNotFoundError as exc:
             # aiohttp is the "async" extra: imported only when the async client is first touched.
-            if exc.name != 'aiohttp':
-                raise
-            raise ImportError(
-                f'ollama_lite.{name} needs aiohttp: install it with  pip install "ollama-lite[async]"'
-            ) from None
+            from ._extras import aiohttp_missing
+
+            raise aiohttp_missing(exc, f'ollama_lite.{name}') from None
         return getattr(module, name)
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

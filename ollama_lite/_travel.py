@@ -9,9 +9,11 @@ the caller's cannot travel: that session is the caller's to configure and close,
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, NoReturn, Optional, Tuple
+from typing import Any, Dict, Mapping, NoReturn, Optional, Tuple, TypeVar
 
-__all__ = ['Arguments', 'arguments', 'rebuild', 'reduce', 'refuse']
+__all__ = ['Arguments', 'arguments', 'rebuild', 'reduce', 'refuse', 'shallow_copy']
+
+C = TypeVar('C')
 
 
 class Arguments:
@@ -27,13 +29,24 @@ class Arguments:
         return '<the arguments the client was made with, not shown>'
 
 
-def arguments(base_url: str, session: Any, **given: Any) -> Optional[Arguments]:
-    """What a client's copy is made from: ``given`` (the constructor's arguments) with the resolved host, or
-    ``None`` for a client on a caller's session."""
+def arguments(session: Any, **given: Any) -> Optional[Arguments]:
+    """What a client's copy is made from: ``given`` (the constructor's arguments, the host resolved), or ``None``
+    for a client on a caller's session."""
     if session is not None:
         return None
-    # Copies of the mappings (headers, proxies): what the caller changes later is not this client's configuration.
-    return Arguments({**{k: dict(v) if isinstance(v, Mapping) else v for k, v in given.items()}, 'host': base_url})
+    # Copies of the mappings (headers, proxies, each host's own): what the caller changes later is not this
+    # client's configuration.
+    return Arguments({k: _copied(v) for k, v in given.items()})
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if isinstance(value, tuple):  # (connect, read) timeouts and auth pairs stay tuples
+        return tuple(_copied(item) for item in value)
+    return value
 
 
 def rebuild(cls: Any, given: Dict[str, Any]) -> Any:
@@ -54,3 +67,10 @@ def reduce(client: Any, given: Optional[Arguments]) -> Tuple[Any, Tuple[Any, Dic
     if given is None:
         refuse(type(client).__name__)
     return rebuild, (type(client), given.given)
+
+
+def shallow_copy(client: C) -> C:
+    """What ``copy.copy`` of a client is: the same object state, shared (only pickling rebuilds a client)."""
+    copied = object.__new__(type(client))
+    copied.__dict__.update(client.__dict__)
+    return copied

@@ -232,3 +232,16 @@ def test_connection_trouble_goes_through_the_retry_policy(fault_servers: Any, tr
         run(retries=0)  # the third connection is reset too, and no retry is allowed
     assert isinstance(raised.value.error, ollama_lite.ConnectError)
     assert (raised.value.index, raised.value.count) == (0, 2)
+
+
+def test_over_a_pool_of_hosts_the_default_concurrency_scales_and_results_keep_their_order() -> None:
+    from ollama_lite.testing import Emulator
+
+    emulators = [Emulator([MODEL]) for _ in range(3)]
+    with emulators[0].running() as a, emulators[1].running() as b, emulators[2].running() as c:
+        with Client(hosts=[a, b, c]) as client, Client(a) as one:
+            assert client._parallelism() == 3 and one._parallelism() == 1
+            result = client.embed_many(MODEL, TEXTS, batch_size=2)
+            assert result.embeddings == one.embed(MODEL, TEXTS).embeddings
+        sent = [len([r for r in e.requests if r.path == '/api/embed']) for e in emulators]
+    assert sum(sent) == 25 + 1 and all(n > 0 for n in sent)  # the batches went to all three

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import copy
 import multiprocessing
 import pickle
 from typing import Any, List
@@ -115,3 +116,12 @@ def test_the_arguments_kept_for_pickling_never_show_credentials() -> None:
     assert 'sk-travel-0123' not in repr(vars(client))  # (requests keeps auth= as given, as before)
     copy = pickle.loads(pickle.dumps(client))  # and yet they travel: they are the client's configuration
     assert copy.config.headers['authorization'] == 'Bearer sk-travel-0123'
+
+
+def test_copy_copy_stays_a_shallow_copy_sharing_the_session() -> None:
+    with requests.Session() as session:
+        client = Client('http://127.0.0.1:9', session=session)  # a caller's session: copy.copy still works
+        assert copy.copy(client)._session is session
+    own = Client('http://127.0.0.1:9')
+    assert copy.copy(own)._session is own._session
+    own.close()
