@@ -66,7 +66,9 @@ def peak_rss() -> int:
 # --- the ways, each run in a process of its own ---------------------------------------------------------
 
 
-def run_way(way: str, url: str, n: int, batch_size: int, concurrency: int) -> Dict[str, Any]:
+def run_way(
+    way: str, url: str, n: int, batch_size: int, concurrency: int, hosts: Optional[str] = None
+) -> Dict[str, Any]:
     import ollama
 
     import ollama_lite
@@ -76,7 +78,11 @@ def run_way(way: str, url: str, n: int, batch_size: int, concurrency: int) -> Di
     error: Optional[str] = None
     count = 0
     try:
-        if way == 'embed_many':
+        if way == 'embed_many pool':
+            assert hosts is not None
+            with ollama_lite.Client(hosts=hosts.split(',')) as client:  # the default concurrency: 2 per host
+                count = len(client.embed_many(MODEL, texts(n), batch_size=batch_size).embeddings)
+        elif way == 'embed_many':
             with ollama_lite.Client(url) as client:
                 count = len(
                     client.embed_many(MODEL, texts(n), batch_size=batch_size, concurrency=concurrency).embeddings
@@ -205,7 +211,9 @@ class Server:
         self._process.wait(timeout=30)
 
 
-def measure(way: str, url: str, n: int, batch_size: int, concurrency: int) -> Dict[str, Any]:
+def measure(
+    way: str, url: str, n: int, batch_size: int, concurrency: int, hosts: Optional[List[str]] = None
+) -> Dict[str, Any]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), NO_PROXY='127.0.0.1', no_proxy='127.0.0.1')
     argv = [
         '--way',
@@ -218,6 +226,7 @@ def measure(way: str, url: str, n: int, batch_size: int, concurrency: int) -> Di
         str(batch_size),
         '--concurrency',
         str(concurrency),
+        *(['--hosts', ','.join(hosts)] if hosts else []),
     ]
     done = subprocess.run(
         [sys.executable, __file__, *argv], capture_output=True, text=True, env=env, timeout=TIMEOUT, check=True
@@ -240,6 +249,8 @@ def main() -> None:
     parser.add_argument('--concurrency', type=int, default=4)
     parser.add_argument('--busy-over', type=int, default=4, help='the storm server refuses past this many in flight')
     parser.add_argument('--latency', type=float, default=0.02, help="the storm server's seconds per request")
+    parser.add_argument('--no-pool', action='store_true', help='skip the one-host-against-three-hosts part')
+    parser.add_argument('--hosts', help=argparse.SUPPRESS)
     parser.add_argument('--way', help=argparse.SUPPRESS)
     parser.add_argument('--url', help=argparse.SUPPRESS)
     parser.add_argument('--serve', choices=['emulator', 'busy'], help=argparse.SUPPRESS)
@@ -252,7 +263,7 @@ def main() -> None:
         return
     n = args.n or (5_000 if args.quick else 100_000)
     if args.way is not None:
-        print(json.dumps(run_way(args.way, args.url, n, args.batch_size, args.concurrency)))
+        print(json.dumps(run_way(args.way, args.url, n, args.batch_size, args.concurrency, args.hosts)))
         return
     runs = args.runs or (1 if args.quick else 3)
 
@@ -294,6 +305,23 @@ def main() -> None:
             finished = 'yes' if row['error'] is None and row['count'] == storm_n else 'no'
             note = f'  {row["error"]}' if row['error'] else ''
             print(f'{way:<20} {row["seconds"]:>8.2f} {finished:>9} {refused:>8}{note}')
+
+    if args.no_pool:
+        return
+    pool_n = min(n, 20_000)
+    print(f'\nOne host against a pool of three: {pool_n:,} texts in batches of {args.batch_size}, default concurrency')
+    print(f'{"way":<28} {"median s":>9} {"texts/s":>9} {"vs one host":>12}')
+    alone, pooled = 'one host (2 in flight)', 'pool of 3 (6 in flight)'
+    samples: Dict[str, List[float]] = {alone: [], pooled: []}
+    with Server('--serve', 'emulator') as a, Server('--serve', 'emulator') as b, Server('--serve', 'emulator') as c:
+        for _ in range(runs):
+            samples[alone].append(measure('embed_many', a.url, pool_n, args.batch_size, 2)['seconds'])
+            row = measure('embed_many pool', a.url, pool_n, args.batch_size, 6, [a.url, b.url, c.url])
+            samples[pooled].append(row['seconds'])
+    single = statistics.median(samples[alone])
+    for way, seconds_each in samples.items():
+        seconds = statistics.median(seconds_each)
+        print(f'{way:<28} {seconds:>9.2f} {pool_n / seconds:>9,.0f} {single / seconds:>11.2f}x')
 
 
 if __name__ == '__main__':
