@@ -23,6 +23,9 @@ requests are in flight; each way runs with 4 times that many in flight. The offi
 so a hand-written loop fails at the first refusal; ``embed_many`` retries by its policy and halves its requests
 in flight, and finishes. Printed: how long each took, whether it finished, and how many requests the server
 refused.
+
+The pool: ``embed_many`` at its default concurrency over one emulator (2 in flight) and over a ``hosts=`` pool
+of three (6 in flight), each emulator a process of its own (``--no-pool`` skips it).
 """
 
 from __future__ import annotations
