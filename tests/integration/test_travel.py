@@ -128,7 +128,8 @@ def test_copy_copy_stays_a_shallow_copy_sharing_the_session() -> None:
 
 
 def test_a_pickled_client_of_several_hosts_keeps_them() -> None:
-    client = Client(hosts=['http://127.0.0.1:9', {'host': 'http://127.0.0.1:10', 'headers': {'X-Box': 'b'}}], per_host=3)
+    hosts = ['http://127.0.0.1:9', {'host': 'http://127.0.0.1:10', 'headers': {'X-Box': 'b'}}]
+    client = Client(hosts=hosts, per_host=3)
     copy_ = pickle.loads(pickle.dumps(client))
     assert copy_._host_configs == client._host_configs and len(copy_._host_configs) == 2
     assert copy_._pool is not None and copy_._pool.per_host == 3
