@@ -1,5 +1,5 @@
 """The fast paths give exactly what the plain ones give: ``loads`` is ``json.loads``, the per-class
-decoders are dataclasses-json's ``from_dict``, the eager stream decoder loses no chunk before an error."""
+decoders are dataclasses-json's ``from_dict``, the lazy stream decoder loses no chunk before an error."""
 
 from __future__ import annotations
 
@@ -111,6 +111,7 @@ WIRE: List[Dict[str, Any]] = [
     {'type': 'object', '$defs': {'x': {}}, 'properties': {'p': {'type': 'string', 'minLength': 1}}},
     {'model': 'm', 'from': 'base', 'quantize': 'q4_K_M'},
     {'_extra': 1, 'future': None},
+    {'done': True, '_debug_info': {'rendered_template': '<|user|>Hi'}},
 ]
 
 
@@ -156,6 +157,17 @@ def test_nested_unknown_fields_are_kept() -> None:
 def test_wire_names_win_over_python_names() -> None:
     request = decode(_types.CreateRequest, {'model': 'm', 'from': 'base', 'from_': 'other'})
     assert request.from_ == 'base' and request['from_'] == 'base' and request._extra == {'from_': 'other'}
+
+
+def test_a_stream_chunk_class_with_a_renamed_field_maps_it_both_ways() -> None:
+    # ChatResponse has debug_info on the wire as _debug_info: the fast decoder of its chunks must map the one
+    # and keep the other as an unknown key, as the general one does.
+    chunk = decode(_types.ChatResponse, {'done': True, '_debug_info': {'rendered_template': 't'}})
+    assert chunk.debug_info is not None and chunk.debug_info.rendered_template == 't' and not chunk._extra
+    chunk = decode(_types.ChatResponse, {'done': False, 'debug_info': 1})
+    assert chunk.debug_info is None and chunk._extra == {'debug_info': 1}
+    plain = decode(_types.GenerateResponse, {'response': 'a', 'done': False})
+    assert plain.debug_info is None and not plain._extra and plain.response == 'a'
 
 
 def test_decoder_keeps_default_factories_apart() -> None:
