@@ -374,8 +374,8 @@ class AsyncStream(AsyncIterator[R]):
         self._url = url
         self._deadline = deadline
         self._inflater = inflater
-        # The chunks decoded from the last read and not yet handed out; decoded one at a time, so the
-        # chunks before a bad line are delivered before it raises.
+        # The chunks of the last read not yet handed out, each decoded as it is taken (the read-ahead is
+        # one read: what aiohttp had buffered), so the chunks before a bad line are delivered before it raises.
         self._pending: Iterator[R] = iter(())
         self._reading = True
         self._drained = False
@@ -398,6 +398,8 @@ class AsyncStream(AsyncIterator[R]):
                 raise
             if chunk is not None:
                 return chunk
+            if self._decoder.finished:
+                self._reading = False  # complete: what the server sends next is not waited for
             if not self._reading:
                 if self._decoder.finished and not self._drained:
                     await self._drain()
@@ -430,10 +432,7 @@ class AsyncStream(AsyncIterator[R]):
         if data:
             inflater = self._inflater
             # With a size limit, piece by piece: a bomb of a line stops at the limit, never expanded whole.
-            chunks = self._decoder.feed(data) if inflater is None else self._decoder.feed_pieces(inflater.pieces(data))
-            if self._decoder.finished:
-                self._reading = False  # complete: what the server sends next is not waited for
-            return chunks
+            return self._decoder.feed(data) if inflater is None else self._decoder.feed_pieces(inflater.pieces(data))
         # The end of the body: aiohttp has already given the connection back to the pool.
         self._reading = False
         watch.stop()
