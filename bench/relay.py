@@ -29,6 +29,8 @@ import run
 from relay_app import APPS
 from run import HERE, Server, _env, machine
 
+#: app -> the relay_app.py option that profiles it (--profile-dir).
+PROFILE: Dict[str, List[str]] = {}
 #: A browsers process may take this long; a stuck app fails its row, not the whole run.
 RUN_TIMEOUT = 900.0
 TOKENS = 100_000
@@ -71,7 +73,7 @@ class App:
     """``bench/relay_app.py APP`` in a child process; it exits when we close its stdin."""
 
     def __init__(self, name: str, ollama: str) -> None:
-        cmd = [sys.executable, str(HERE / 'relay_app.py'), name, '--base', ollama]
+        cmd = [sys.executable, str(HERE / 'relay_app.py'), name, '--base', ollama, *PROFILE.get(name, [])]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_env('ollama_lite'))
         line: List[bytes] = []
         reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
@@ -210,6 +212,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--only', help='comma-separated workload keys (burst_1, …, paced_1000, leave)')
     parser.add_argument('--leaving', type=int, default=200, help='browsers that leave at once (default 200)')
     parser.add_argument('--lite-path', help='import ollama_lite from this directory instead of the working tree')
+    parser.add_argument('--profile-dir', help='cProfile each app process into this directory (APP-LOAD.prof)')
     args = parser.parse_args(argv)
     if args.lite_path:
         run.LITE_PATH = Path(args.lite_path).resolve()
@@ -233,6 +236,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                 for a in apps[r % len(apps) :] + apps[: r % len(apps)]:
                     if 'error' in results[a]:
                         continue
+                    if args.profile_dir:
+                        PROFILE[a] = ['--profile', str(Path(args.profile_dir) / f'{a}-{load.key}.prof')]
                     got = measure(a, server.base, load)
                     if 'error' in got:
                         results[a] = got

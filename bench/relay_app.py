@@ -1,6 +1,6 @@
 """One web app of the relay benchmark in a process of its own: browsers in, a model server out.
 
-    python bench/relay_app.py APP --base OLLAMA_URL
+    python bench/relay_app.py APP --base OLLAMA_URL [--profile FILE]
 
 APP is one of :data:`APPS`. The app binds 127.0.0.1 on an ephemeral port, prints ``PORT <n>`` and serves
 until its stdin closes. ``GET /ask?model=M`` relays a chat stream of model ``M`` to the browser as
@@ -193,8 +193,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('app', choices=APPS)
     parser.add_argument('--base', required=True)
+    parser.add_argument('--profile', help='write a cProfile of the whole app process to this file when it stops')
     args = parser.parse_args()
-    asyncio.run(_serve(args.app, args.base))
+    if args.profile is None:
+        asyncio.run(_serve(args.app, args.base))
+        return
+    import cProfile
+
+    with cProfile.Profile() as profile:
+        asyncio.run(_serve(args.app, args.base))
+    profile.dump_stats(args.profile)
 
 
 if __name__ == '__main__':

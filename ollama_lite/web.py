@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import json.encoder
 import logging
 from typing import (
     Any,
@@ -210,12 +211,7 @@ async def _pump(out: _Out, source: _StreamSource, framing: _Framing) -> None:
         async with stream:
             # Ollama has accepted the request: only now is the browser told 200.
             await out.start()
-            encode = framing.chunk
-            write = out.write
-            async for chunk in stream:
-                data = encode(chunk)
-                if data:
-                    await write(data)
+            await out.relay(stream)
     except _OLLAMA_ERRORS as error:
         _log.warning('%s %s: the Ollama stream failed: %s', out.request.method, out.request.path, error)
         message = _public_message(error)
@@ -305,6 +301,28 @@ class _Out:
             except ConnectionError as error:
                 raise _ClientGone() from error
             return True
+
+    async def relay(self, stream: AsyncStream[Any]) -> None:
+        """Write each chunk of ``stream`` as the framing makes it, read by read: per chunk only the framing and
+        the write, whose waiting for a slow browser pauses the reading from Ollama (back-pressure)."""
+        encode = self.framing.chunk
+        write = self.response.write
+        loop = self._loop
+        try:
+            while True:
+                batch = await stream._read_batch()
+                if batch is None:
+                    return
+                self._idle_since = None
+                for chunk in batch:
+                    data = encode(chunk)
+                    if data:
+                        await write(data)
+                self._idle_since = loop.time()
+        except ConnectionError as error:
+            if isinstance(error, _OLLAMA_ERRORS):
+                raise  # Ollama's side (IncompleteStreamError, ConnectError are ConnectionErrors too)
+            raise _ClientGone() from error
 
     async def write(self, data: bytes) -> None:
         self._idle_since = None
@@ -403,6 +421,8 @@ def _pieces(chunk: Any) -> Tuple[str, str, List[Any]]:
 # Compact and one line: json escapes CR and LF inside strings, which SSE would take for line ends. One
 # encoder for every chunk: json.dumps with any argument builds a new JSONEncoder per call.
 _json = json.JSONEncoder(ensure_ascii=False, separators=(',', ':')).encode
+#: What ``_json`` does for a string, without the type test.
+_quote = json.encoder.encode_basestring
 
 
 class _Framing:
@@ -462,6 +482,12 @@ class _SSE(_Framing):
 
     def chunk(self, chunk: Any) -> bytes:
         done = bool(chunk.done)
+        if self.shape is None and not done:
+            # The usual chunk, a piece of content and nothing else, framed without building a list of events.
+            holder = chunk.message if type(chunk) is ChatResponse else chunk
+            if not (holder.thinking or holder.tool_calls):
+                content = holder.content if holder is not chunk else chunk.response
+                return b'event: content\ndata: ' + _quote(content).encode() + b'\n\n' if content else b''
         if self.shape is not None:
             value = self.shape(chunk)
             if value is None and not done:
