@@ -40,6 +40,7 @@ from typing import (
 
 from aiohttp import web
 
+from . import _speedups
 from ._async import AsyncClient, AsyncStream
 from ._errors import ConnectError, ProtocolError, RequestError, RequestTimeout, ResponseError
 from ._types import ChatResponse
@@ -487,7 +488,15 @@ class _SSE(_Framing):
             holder = chunk.message if type(chunk) is ChatResponse else chunk
             if not (holder.thinking or holder.tool_calls):
                 content = holder.content if holder is not chunk else chunk.response
-                return b'event: content\ndata: ' + _quote(content).encode() + b'\n\n' if content else b''
+                if not content:
+                    return b''
+                fast = _speedups.dumps_str
+                if fast is not None:
+                    try:
+                        return b'event: content\ndata: ' + fast(content) + b'\n\n'
+                    except TypeError:
+                        pass  # a lone surrogate: json's turn, which fails as it always did
+                return b'event: content\ndata: ' + _quote(content).encode() + b'\n\n'
         if self.shape is not None:
             value = self.shape(chunk)
             if value is None and not done:
