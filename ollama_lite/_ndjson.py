@@ -41,7 +41,7 @@ def loads(data: Union[bytes, bytearray]) -> Any:
         except ValueError:
             pass  # json decides: it reads some of what orjson refuses (NaN, lone surrogates), and words the errors
         else:
-            if not _speedups.LONG_NUMBER(data):
+            if not _speedups.long_number(data):
                 return obj
     try:
         try:

@@ -15,10 +15,9 @@ Without orjson installed both names are ``None`` and nothing changes.
 
 from __future__ import annotations
 
-import re
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
-__all__ = ['LONG_NUMBER', 'dumps_str', 'loads']
+__all__ = ['dumps_str', 'loads', 'long_number']
 
 try:
     import orjson
@@ -29,6 +28,13 @@ else:
     loads = orjson.loads
     dumps_str = orjson.dumps
 
-#: Finds a number orjson would read differently: an integer too long for 64 bits (and, harmlessly, any other
-#: run of as many digits, which json then reads instead).
-LONG_NUMBER = re.compile(rb'[0-9]{19}').search
+# Every digit becomes 0 and every other byte a space: a run of 19 digits is then a plain substring, which two
+# C passes find several times faster than a regular expression would.
+_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_RUN = b'0' * 19
+
+
+def long_number(data: Union[bytes, bytearray]) -> bool:
+    """Whether ``data`` holds a number orjson would read differently: an integer too long for 64 bits (or,
+    harmlessly, any other run of as many digits, which json then reads instead)."""
+    return _RUN in data.translate(_DIGITS)

@@ -487,7 +487,7 @@ class _SSE(_Framing):
             # The usual chunk, a piece of content and nothing else, framed without building a list of events.
             holder = chunk.message if type(chunk) is ChatResponse else chunk
             if not (holder.thinking or holder.tool_calls):
-                content = holder.content if holder is not chunk else chunk.response
+                content = holder.content if type(chunk) is ChatResponse else chunk.response
                 if not content:
                     return b''
                 fast = _speedups.dumps_str
