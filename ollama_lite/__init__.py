@@ -7,8 +7,9 @@ A drop-in for the official client: ``import ollama_lite as ollama``.
 """
 
 import importlib
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
+# --- public names: generated from _NAMES below by `python -m tests._twins`; edit _NAMES, not here ---
 from ._config import ClientConfig, Retry, Timeout
 from ._errors import (
     ConnectError,
@@ -72,6 +73,32 @@ if TYPE_CHECKING:
     )
     from ._tool_runner_async import AsyncToolRunStream
 
+    _client = Client()
+    generate = _client.generate
+    chat = _client.chat
+    embed = _client.embed
+    embeddings = _client.embeddings
+    pull = _client.pull
+    push = _client.push
+    create = _client.create
+    delete = _client.delete
+    list = _client.list
+    copy = _client.copy
+    show = _client.show
+    ps = _client.ps
+    web_search = _client.web_search
+    web_fetch = _client.web_fetch
+    status = _client.status
+    whoami = _client.whoami
+    signout = _client.signout
+    server_web_search = _client.server_web_search
+    server_web_fetch = _client.server_web_fetch
+    model_recommendations = _client.model_recommendations
+    heartbeat = _client.heartbeat
+    is_running = _client.is_running
+    blob_exists = _client.blob_exists
+    run_tools = _client.run_tools
+
 __all__ = [
     'AsyncClient',
     'AsyncStream',
@@ -115,11 +142,9 @@ __all__ = [
     'Stream',
     'StructuredOutputError',
     'Tensor',
-    'TotalTimeout',
     'Timeout',
     'TokenLogprob',
     'Tool',
-    'UserResponse',
     'ToolCallError',
     'ToolCallEvent',
     'ToolCallRecord',
@@ -127,6 +152,8 @@ __all__ = [
     'ToolRun',
     'ToolRunError',
     'ToolRunStream',
+    'TotalTimeout',
+    'UserResponse',
     'VersionResponse',
     'WebFetchResponse',
     'WebSearchResponse',
@@ -150,9 +177,9 @@ __all__ = [
     'ps',
     'pull',
     'push',
+    'run_tools',
     'server_web_fetch',
     'server_web_search',
-    'run_tools',
     'show',
     'signout',
     'status',
@@ -160,55 +187,48 @@ __all__ = [
     'web_search',
     'whoami',
 ]
+# --- end of the generated names ---
 
-# Module-level functions call a default Client made on first use, so importing never reads
-# OLLAMA_HOST too early nor opens anything.
-_FUNCTIONS = frozenset(
-    {
-        'generate', 'chat', 'embed', 'embeddings', 'pull', 'push', 'create', 'delete', 'list', 'copy', 'show',
-        'ps', 'web_search', 'web_fetch', 'status', 'whoami', 'signout', 'server_web_search', 'server_web_fetch',
-        'model_recommendations', 'heartbeat', 'is_running', 'blob_exists', 'run_tools',
-    }
-)  # fmt: skip
-# Names loaded on first use, from the module that holds them: the tool runner and the Modelfile parser cost a
-# few milliseconds each that `import ollama_lite` should not pay.
-_LAZY = {
-    **dict.fromkeys(
-        ('MaxRoundsError', 'ToolCallError', 'ToolCallEvent', 'ToolCallRecord', 'ToolResultEvent', 'ToolRun',
-         'ToolRunError', 'ToolRunStream'),
-        '_tool_runner',
+#: Every public name, once, with the module that holds it; the imports, ``__all__`` and the names type checkers
+#: see above are generated from it. ``eager`` names are imported with the package. ``lazy`` ones on first use:
+#: the tool runner and the Modelfile parser cost a few milliseconds each that ``import ollama_lite`` should not
+#: pay, and aiohttp is the ``async`` extra. ``functions`` are methods of a default ``Client`` made on first use,
+#: so that importing never reads OLLAMA_HOST too early nor opens anything.
+_NAMES: Dict[str, Any] = {
+    'eager': {
+        '_config': 'ClientConfig Retry Timeout',
+        '_errors': (
+            'ConnectError ConnectTimeout IncompleteStreamError InvalidResponseError ProtocolError ReadTimeout '
+            'ReplyTooLargeError RequestError RequestTimeout ResponseError TotalTimeout'
+        ),
+        '_schema': 'json_schema',
+        '_structured': 'StructuredOutputError parse',
+        '_sync': 'Client Stream',
+        '_types': (
+            'ChatResponse CloudStatus DebugInfo EmbeddingsResponse EmbedResponse GenerateResponse Image ListResponse '
+            'Logprob Message ModelDetails ModelRecommendation ModelRecommendationsResponse Options ProcessResponse '
+            'ProgressResponse ServerStatusResponse ShowResponse StatusResponse Tensor TokenLogprob Tool UserResponse '
+            'VersionResponse WebFetchResponse WebSearchResponse WebSearchResult'
+        ),
+        '_version': '__version__',
+    },
+    'lazy': {
+        '_async': 'AsyncClient AsyncStream',
+        '_modelfile': 'Modelfile ModelfileCommand ModelfileError parse_modelfile',
+        '_tool_runner': (
+            'MaxRoundsError ToolCallError ToolCallEvent ToolCallRecord ToolResultEvent ToolRun ToolRunError '
+            'ToolRunStream'
+        ),
+        '_tool_runner_async': 'AsyncToolRunStream',
+    },
+    'functions': (
+        'generate chat embed embeddings pull push create delete list copy show ps web_search web_fetch status whoami '
+        'signout server_web_search server_web_fetch model_recommendations heartbeat is_running blob_exists run_tools'
     ),
-    'AsyncToolRunStream': '_tool_runner_async',
-    **dict.fromkeys(('Modelfile', 'ModelfileCommand', 'ModelfileError', 'parse_modelfile'), '_modelfile'),
-}  # fmt: skip
+}
+_FUNCTIONS = frozenset(_NAMES['functions'].split())
+_LAZY: Dict[str, str] = {name: module for module, names in _NAMES['lazy'].items() for name in names.split()}
 _default_client: Optional[Client] = None
-
-if TYPE_CHECKING:
-    _client = Client()
-    generate = _client.generate
-    chat = _client.chat
-    embed = _client.embed
-    embeddings = _client.embeddings
-    pull = _client.pull
-    push = _client.push
-    create = _client.create
-    delete = _client.delete
-    list = _client.list
-    copy = _client.copy
-    show = _client.show
-    ps = _client.ps
-    web_search = _client.web_search
-    web_fetch = _client.web_fetch
-    status = _client.status
-    whoami = _client.whoami
-    signout = _client.signout
-    server_web_search = _client.server_web_search
-    server_web_fetch = _client.server_web_fetch
-    model_recommendations = _client.model_recommendations
-    heartbeat = _client.heartbeat
-    is_running = _client.is_running
-    blob_exists = _client.blob_exists
-    run_tools = _client.run_tools
 
 
 def __getattr__(name: str) -> Any:
@@ -217,17 +237,15 @@ def __getattr__(name: str) -> Any:
         if _default_client is None:
             _default_client = Client()
         return getattr(_default_client, name)
-    if name in ('AsyncClient', 'AsyncStream'):
-        # aiohttp is the "async" extra: import it only when the async client is first touched.
+    if name in _LAZY:
         try:
-            from . import _async
+            module = importlib.import_module(f'.{_LAZY[name]}', __name__)
         except ModuleNotFoundError as exc:
+            # aiohttp is the "async" extra: imported only when the async client is first touched.
             if exc.name != 'aiohttp':
                 raise
             raise ImportError(
                 f'ollama_lite.{name} needs aiohttp: install it with  pip install "ollama-lite[async]"'
             ) from None
-        return getattr(_async, name)
-    if name in _LAZY:
-        return getattr(importlib.import_module(f'.{_LAZY[name]}', __name__), name)
+        return getattr(module, name)
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

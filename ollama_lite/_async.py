@@ -770,6 +770,49 @@ class AsyncClient:
         self._streams.add(stream)
         return stream
 
+    async def _create_blob(
+        self, path: Union[str, os.PathLike[str]], progress: Optional[Callable[[int, int], None]]
+    ) -> str:
+        """See :meth:`create_blob`."""
+        digest = await _in_thread(_api.blob_digest, path)
+        url = self._config.url(_api.blob_path(digest))
+        # Timeout(total=) bounds the requests, from here: the hashing before is local work, not a wait.
+        deadline = Deadline.start(self._config.timeout.total)
+        upload = self._upload_blob(url, path, progress, deadline)
+        await (upload if deadline is None else _within(deadline, url, upload))
+        return digest
+
+    async def _upload_blob(
+        self, url: str, path: Any, progress: Optional[_api.BlobProgress], deadline: Optional[Deadline]
+    ) -> None:
+        status, _ = await self._ask('HEAD', url, deadline, repeatable=_api.BLOB_REPEATABLE)
+        if _api.check_blob_exists(status):
+            return
+        upload = await self._open(
+            'POST',
+            url,
+            lambda: _file_pieces(path, progress),
+            _api.BLOB_CONTENT_TYPE,
+            repeatable=_api.BLOB_REPEATABLE,
+            deadline=deadline,
+        )
+        _api.check_blob_created(upload.status, await self._read(upload, url))
+
+    async def _ask(
+        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry] = None
+    ) -> Tuple[int, bytes]:
+        """A request without a body, and its whole reply: status and body."""
+        response = await self._open(method, url, None, repeatable=repeatable, deadline=deadline, retry=retry)
+        return response.status, await self._read(response, url)
+
+    async def _ask_within(
+        self, method: str, url: str, *, repeatable: bool, retry: Optional[Retry] = None
+    ) -> Tuple[int, bytes]:
+        """:meth:`_ask` within the call's total deadline (``Timeout(total=)``), when there is one."""
+        deadline = Deadline.start(self._config.timeout.total)
+        asking = self._ask(method, url, deadline, repeatable=repeatable, retry=retry)
+        return await (asking if deadline is None else _within(deadline, url, asking))
+
     async def close(self) -> None:
         """Close the streams this client opened that are still open, and the client's own session and its
         connections; a caller's session is left open.
@@ -792,7 +835,7 @@ class AsyncClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    # --- the API -----------------------------------------------------------------------------------
+    # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
 
     @overload
     async def generate(
@@ -907,12 +950,29 @@ class AsyncClient:
         """
         return await self._many(
             _api.generate(
-                model, prompt, suffix, system=system, template=template, context=context, stream=stream,
-                think=think, logprobs=logprobs, top_logprobs=top_logprobs, raw=raw, format=format, images=images,
-                options=options, keep_alive=keep_alive, width=width, height=height, steps=steps,
-                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
+                model,
+                prompt,
+                suffix,
+                system=system,
+                template=template,
+                context=context,
+                stream=stream,
+                think=think,
+                logprobs=logprobs,
+                top_logprobs=top_logprobs,
+                raw=raw,
+                format=format,
+                images=images,
+                options=options,
+                keep_alive=keep_alive,
+                width=width,
+                height=height,
+                steps=steps,
+                truncate=truncate,
+                shift=shift,
+                _debug_render_only=_debug_render_only,
             )
-        )  # fmt: skip
+        )
 
     @overload
     async def chat(
@@ -995,11 +1055,21 @@ class AsyncClient:
         """
         return await self._many(
             _api.chat(
-                model, messages, tools=tools, stream=stream, think=think, logprobs=logprobs,
-                top_logprobs=top_logprobs, format=format, options=options, keep_alive=keep_alive,
-                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
+                model,
+                messages,
+                tools=tools,
+                stream=stream,
+                think=think,
+                logprobs=logprobs,
+                top_logprobs=top_logprobs,
+                format=format,
+                options=options,
+                keep_alive=keep_alive,
+                truncate=truncate,
+                shift=shift,
+                _debug_render_only=_debug_render_only,
             )
-        )  # fmt: skip
+        )
 
     @overload
     async def run_tools(
@@ -1054,20 +1124,33 @@ class AsyncClient:
     ) -> Union[ToolRun, AsyncToolRunStream]:
         """Chat, run the functions the model asks for, send their results back, until it answers.
 
-        As ``Client.run_tools``; tools may also be ``async def`` functions. The calls of one reply run
-        concurrently unless ``parallel=False``: coroutines in this loop, plain functions in the loop's
-        default executor. With ``stream=True`` returns an ``AsyncToolRunStream``.
+        ``tools`` are functions, ``(Tool or tool dict, function)`` pairs, or a mapping of name -> function.
+        ``chat_options`` are those of :meth:`chat` (``think``, ``format``, ``options``, ``keep_alive`` ...),
+        sent with every round. Returns a ``ToolRun``, or with ``stream=True`` an ``AsyncToolRunStream`` of
+        chunks and tool events. Each call's arguments are checked against the tool's schema first; a call that
+        fails is reported to the model as its result (``on_error='raise'``: raises ``ToolCallError``). With
+        ``Client``, the calls of one reply run at once, each in a worker thread; with ``parallel=False`` one by
+        one in the calling thread. With ``AsyncClient``, tools may also be ``async def`` functions, and the
+        calls of one reply run concurrently unless ``parallel=False``: coroutines in the event loop, plain
+        functions in the loop's default executor. Raises ``MaxRoundsError`` when the model still asks for tools
+        after ``max_rounds`` replies, ``RequestError`` for tools that cannot be run, ``TypeError`` for a
+        function that cannot be described or an unknown chat option, and what :meth:`chat` raises.
 
-        >>> (await client.run_tools('llama3.2', messages, [get_weather])).final.message.content
+        >>> (await client.run_tools('llama3.2', [{'role': 'user', 'content': 'Weather in Rome?'}], [get_weather])).final
         """
-        from ._tool_runner import _Loop
         from ._tool_runner_async import run_tools
 
-        loop = _Loop(
-            self.chat, model, messages, tools, max_rounds=max_rounds, parallel=parallel, on_error=on_error,
-            chat_options=chat_options, allow_async=True,
-        )  # fmt: skip
-        return await run_tools(loop, stream=stream)
+        return await run_tools(
+            self.chat,
+            model,
+            messages,
+            tools,
+            max_rounds=max_rounds,
+            parallel=parallel,
+            on_error=on_error,
+            stream=stream,
+            **chat_options,
+        )
 
     async def embed(
         self,
@@ -1226,11 +1309,26 @@ class AsyncClient:
         """
         return await self._many(
             _api.create(
-                model, quantize, from_, files, adapters, template, license, system, parameters, messages,
-                stream=stream, renderer=renderer, parser=parser, draft_files=draft_files,
-                draft_quantize=draft_quantize, remote_host=remote_host, requires=requires, info=info,
+                model,
+                quantize,
+                from_,
+                files,
+                adapters,
+                template,
+                license,
+                system,
+                parameters,
+                messages,
+                stream=stream,
+                renderer=renderer,
+                parser=parser,
+                draft_files=draft_files,
+                draft_quantize=draft_quantize,
+                remote_host=remote_host,
+                requires=requires,
+                info=info,
             )
-        )  # fmt: skip
+        )
 
     async def create_blob(
         self, path: Union[str, os.PathLike[str]], *, progress: Optional[Callable[[int, int], None]] = None
@@ -1239,49 +1337,14 @@ class AsyncClient:
 
         A ``HEAD`` asks first; any answer but 200 (404, a proxy's 405) leads to the upload.
 
-        The file is hashed and uploaded piece by piece, never read whole into memory, and the disk is read
-        in a worker thread so the event loop keeps running; ``progress``, if given, is called with the bytes
-        sent so far and the file's size as the upload goes (not at all when the server has the blob). Raises
-        ``FileNotFoundError`` for a missing file and ``ResponseError`` when the server refuses it.
+        The file is hashed and uploaded piece by piece, never read whole into memory (``AsyncClient`` reads the
+        disk in a worker thread, so the event loop keeps running); ``progress``, if given, is called with the
+        bytes sent so far and the file's size as the upload goes (not at all when the server has the blob).
+        Raises ``FileNotFoundError`` for a missing file and ``ResponseError`` when the server refuses it.
+
+        >>> await client.create_blob('model.gguf', progress=lambda sent, size: print(f'{sent}/{size}'))
         """
-        digest = await _in_thread(_api.blob_digest, path)
-        url = self._config.url(_api.blob_path(digest))
-        # Timeout(total=) bounds the requests, from here: the hashing before is local work, not a wait.
-        deadline = Deadline.start(self._config.timeout.total)
-        upload = self._upload_blob(url, path, progress, deadline)
-        await (upload if deadline is None else _within(deadline, url, upload))
-        return digest
-
-    async def _upload_blob(
-        self, url: str, path: Any, progress: Optional[_api.BlobProgress], deadline: Optional[Deadline]
-    ) -> None:
-        status, _ = await self._ask('HEAD', url, deadline, repeatable=_api.BLOB_REPEATABLE)
-        if _api.check_blob_exists(status):
-            return
-        upload = await self._open(
-            'POST',
-            url,
-            lambda: _file_pieces(path, progress),
-            _api.BLOB_CONTENT_TYPE,
-            repeatable=_api.BLOB_REPEATABLE,
-            deadline=deadline,
-        )
-        _api.check_blob_created(upload.status, await self._read(upload, url))
-
-    async def _ask(
-        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry] = None
-    ) -> Tuple[int, bytes]:
-        """A request without a body, and its whole reply: status and body."""
-        response = await self._open(method, url, None, repeatable=repeatable, deadline=deadline, retry=retry)
-        return response.status, await self._read(response, url)
-
-    async def _ask_within(
-        self, method: str, url: str, *, repeatable: bool, retry: Optional[Retry] = None
-    ) -> Tuple[int, bytes]:
-        """:meth:`_ask` within the call's total deadline (``Timeout(total=)``), when there is one."""
-        deadline = Deadline.start(self._config.timeout.total)
-        asking = self._ask(method, url, deadline, repeatable=repeatable, retry=retry)
-        return await (asking if deadline is None else _within(deadline, url, asking))
+        return await self._create_blob(path, progress)
 
     async def delete(self, model: str) -> StatusResponse:
         """Delete a model (``DELETE /api/delete``); ``status`` is ``'success'``, else ``ResponseError``."""
@@ -1308,7 +1371,7 @@ class AsyncClient:
         ``system`` and ``options`` show the model as a request with them would run it (its Modelfile and
         parameters with them applied). Raises ``ResponseError`` (404) for a model that is not installed.
         """
-        return await self._one(_api.show(model, verbose, system, options))
+        return await self._one(_api.show(model, verbose=verbose, system=system, options=options))
 
     async def ps(self) -> ProcessResponse:
         """The models loaded in memory now (``GET /api/ps``)."""
@@ -1413,3 +1476,5 @@ class AsyncClient:
         """
         url = self._config.url(_api.blob_path(_api.need_digest(digest)))
         return _api.blob_exists_reply(*await self._ask_within('HEAD', url, repeatable=_api.BLOB_REPEATABLE))
+
+    # --- end of the generated API ---

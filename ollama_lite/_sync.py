@@ -553,6 +553,32 @@ class Client:
         response = self._open(method, url, None, repeatable=repeatable, deadline=deadline, retry=retry)
         return response.status_code, self._read(response, url, deadline)
 
+    def _ask_within(
+        self, method: str, url: str, *, repeatable: bool, retry: Optional[Retry] = None
+    ) -> Tuple[int, bytes]:
+        """:meth:`_ask` within the call's total deadline (``Timeout(total=)``), when there is one."""
+        return self._ask(method, url, Deadline.start(self._config.timeout.total), repeatable=repeatable, retry=retry)
+
+    def _create_blob(self, path: Union[str, os.PathLike[str]], progress: Optional[Callable[[int, int], None]]) -> str:
+        """See :meth:`create_blob`."""
+        digest = _api.blob_digest(path)
+        url = self._config.url(_api.blob_path(digest))
+        # Timeout(total=) bounds the requests, from here: the hashing before is local work, not a wait.
+        deadline = Deadline.start(self._config.timeout.total)
+        status, _ = self._ask('HEAD', url, deadline, repeatable=_api.BLOB_REPEATABLE)
+        if _api.check_blob_exists(status):
+            return digest
+
+        def body() -> Union[IO[bytes], _api.BlobUpload]:
+            # Opened afresh for each attempt, and closed by _open.
+            return open(path, 'rb') if progress is None else _api.BlobUpload(path, progress)
+
+        upload = self._open(
+            'POST', url, body, _api.BLOB_CONTENT_TYPE, repeatable=_api.BLOB_REPEATABLE, deadline=deadline
+        )
+        _api.check_blob_created(upload.status_code, self._read(upload, url, deadline))
+        return digest
+
     def _many(self, call: Call[R]) -> Union[R, Stream[R]]:
         if not call.stream:
             return self._one(call)
@@ -589,7 +615,7 @@ class Client:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # --- the API -----------------------------------------------------------------------------------
+    # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
 
     @overload
     def generate(
@@ -704,12 +730,29 @@ class Client:
         """
         return self._many(
             _api.generate(
-                model, prompt, suffix, system=system, template=template, context=context, stream=stream,
-                think=think, logprobs=logprobs, top_logprobs=top_logprobs, raw=raw, format=format, images=images,
-                options=options, keep_alive=keep_alive, width=width, height=height, steps=steps,
-                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
+                model,
+                prompt,
+                suffix,
+                system=system,
+                template=template,
+                context=context,
+                stream=stream,
+                think=think,
+                logprobs=logprobs,
+                top_logprobs=top_logprobs,
+                raw=raw,
+                format=format,
+                images=images,
+                options=options,
+                keep_alive=keep_alive,
+                width=width,
+                height=height,
+                steps=steps,
+                truncate=truncate,
+                shift=shift,
+                _debug_render_only=_debug_render_only,
             )
-        )  # fmt: skip
+        )
 
     @overload
     def chat(
@@ -792,11 +835,21 @@ class Client:
         """
         return self._many(
             _api.chat(
-                model, messages, tools=tools, stream=stream, think=think, logprobs=logprobs,
-                top_logprobs=top_logprobs, format=format, options=options, keep_alive=keep_alive,
-                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only,
+                model,
+                messages,
+                tools=tools,
+                stream=stream,
+                think=think,
+                logprobs=logprobs,
+                top_logprobs=top_logprobs,
+                format=format,
+                options=options,
+                keep_alive=keep_alive,
+                truncate=truncate,
+                shift=shift,
+                _debug_render_only=_debug_render_only,
             )
-        )  # fmt: skip
+        )
 
     @overload
     def run_tools(
@@ -853,24 +906,31 @@ class Client:
 
         ``tools`` are functions, ``(Tool or tool dict, function)`` pairs, or a mapping of name -> function.
         ``chat_options`` are those of :meth:`chat` (``think``, ``format``, ``options``, ``keep_alive`` ...),
-        sent with every round. Returns a ``ToolRun``, or with ``stream=True`` a ``ToolRunStream`` of chunks
-        and tool events. Each call's arguments are checked against the tool's schema first; a call that
-        fails is reported to the model as its result (``on_error='raise'``: raises ``ToolCallError``). The
-        calls of one reply run at once, each in a worker thread; with ``parallel=False`` one by one in the
-        calling thread. Raises ``MaxRoundsError`` when
-        the model still asks for tools after ``max_rounds`` replies, ``RequestError`` for tools that cannot
-        be run, ``TypeError`` for a function that cannot be described or an unknown chat option, and what
-        :meth:`chat` raises.
+        sent with every round. Returns a ``ToolRun``, or with ``stream=True`` a ``ToolRunStream`` of
+        chunks and tool events. Each call's arguments are checked against the tool's schema first; a call that
+        fails is reported to the model as its result (``on_error='raise'``: raises ``ToolCallError``). With
+        ``Client``, the calls of one reply run at once, each in a worker thread; with ``parallel=False`` one by
+        one in the calling thread. With ``AsyncClient``, tools may also be ``async def`` functions, and the
+        calls of one reply run concurrently unless ``parallel=False``: coroutines in the event loop, plain
+        functions in the loop's default executor. Raises ``MaxRoundsError`` when the model still asks for tools
+        after ``max_rounds`` replies, ``RequestError`` for tools that cannot be run, ``TypeError`` for a
+        function that cannot be described or an unknown chat option, and what :meth:`chat` raises.
 
-        >>> client.run_tools('llama3.2', [{'role': 'user', 'content': 'Weather in Paris?'}], [get_weather]).final
+        >>> client.run_tools('llama3.2', [{'role': 'user', 'content': 'Weather in Rome?'}], [get_weather]).final
         """
-        from ._tool_runner import _Loop, run_tools
+        from ._tool_runner import run_tools
 
-        loop = _Loop(
-            self.chat, model, messages, tools, max_rounds=max_rounds, parallel=parallel, on_error=on_error,
-            chat_options=chat_options, allow_async=False,
-        )  # fmt: skip
-        return run_tools(loop, stream=stream)
+        return run_tools(
+            self.chat,
+            model,
+            messages,
+            tools,
+            max_rounds=max_rounds,
+            parallel=parallel,
+            on_error=on_error,
+            stream=stream,
+            **chat_options,
+        )
 
     def embed(
         self,
@@ -1025,11 +1085,26 @@ class Client:
         """
         return self._many(
             _api.create(
-                model, quantize, from_, files, adapters, template, license, system, parameters, messages,
-                stream=stream, renderer=renderer, parser=parser, draft_files=draft_files,
-                draft_quantize=draft_quantize, remote_host=remote_host, requires=requires, info=info,
+                model,
+                quantize,
+                from_,
+                files,
+                adapters,
+                template,
+                license,
+                system,
+                parameters,
+                messages,
+                stream=stream,
+                renderer=renderer,
+                parser=parser,
+                draft_files=draft_files,
+                draft_quantize=draft_quantize,
+                remote_host=remote_host,
+                requires=requires,
+                info=info,
             )
-        )  # fmt: skip
+        )
 
     def create_blob(
         self, path: Union[str, os.PathLike[str]], *, progress: Optional[Callable[[int, int], None]] = None
@@ -1038,30 +1113,14 @@ class Client:
 
         A ``HEAD`` asks first; any answer but 200 (404, a proxy's 405) leads to the upload.
 
-        The file is hashed and uploaded piece by piece, never read whole into memory; ``progress``, if given,
-        is called with the bytes sent so far and the file's size as the upload goes (not at all when the
-        server has the blob). Raises ``FileNotFoundError`` for a missing file and ``ResponseError`` when the
-        server refuses it.
+        The file is hashed and uploaded piece by piece, never read whole into memory (``AsyncClient`` reads the
+        disk in a worker thread, so the event loop keeps running); ``progress``, if given, is called with the
+        bytes sent so far and the file's size as the upload goes (not at all when the server has the blob).
+        Raises ``FileNotFoundError`` for a missing file and ``ResponseError`` when the server refuses it.
 
         >>> client.create_blob('model.gguf', progress=lambda sent, size: print(f'{sent}/{size}'))
         """
-        digest = _api.blob_digest(path)
-        url = self._config.url(_api.blob_path(digest))
-        # Timeout(total=) bounds the requests, from here: the hashing before is local work, not a wait.
-        deadline = Deadline.start(self._config.timeout.total)
-        status, _ = self._ask('HEAD', url, deadline, repeatable=_api.BLOB_REPEATABLE)
-        if _api.check_blob_exists(status):
-            return digest
-
-        def body() -> Union[IO[bytes], _api.BlobUpload]:
-            # Opened afresh for each attempt, and closed by _open.
-            return open(path, 'rb') if progress is None else _api.BlobUpload(path, progress)
-
-        upload = self._open(
-            'POST', url, body, _api.BLOB_CONTENT_TYPE, repeatable=_api.BLOB_REPEATABLE, deadline=deadline
-        )
-        _api.check_blob_created(upload.status_code, self._read(upload, url, deadline))
-        return digest
+        return self._create_blob(path, progress)
 
     def delete(self, model: str) -> StatusResponse:
         """Delete a model (``DELETE /api/delete``); ``status`` is ``'success'``, else ``ResponseError``."""
@@ -1088,7 +1147,7 @@ class Client:
         ``system`` and ``options`` show the model as a request with them would run it (its Modelfile and
         parameters with them applied). Raises ``ResponseError`` (404) for a model that is not installed.
         """
-        return self._one(_api.show(model, verbose, system, options))
+        return self._one(_api.show(model, verbose=verbose, system=system, options=options))
 
     def ps(self) -> ProcessResponse:
         """The models loaded in memory now (``GET /api/ps``)."""
@@ -1166,8 +1225,7 @@ class Client:
         failure status; see :meth:`is_running` for a yes-or-no answer.
         """
         url = self._config.url(_api.ROOT_PATH)
-        deadline = Deadline.start(self._config.timeout.total)
-        status, body = self._ask('GET', url, deadline, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY)
+        status, body = self._ask_within('GET', url, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY)
         return _api.check_alive(status, body)
 
     def is_running(self) -> bool:
@@ -1177,9 +1235,8 @@ class Client:
         either, and asks once: no retries, so a refused connection answers False at once.
         """
         url = self._config.url(_api.VERSION_PATH)
-        deadline = Deadline.start(self._config.timeout.total)
         try:
-            status, _ = self._ask('HEAD', url, deadline, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY)
+            status, _ = self._ask_within('HEAD', url, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY)
         except (ConnectError, ProtocolError, RequestTimeout):
             return False
         return status == 200
@@ -1190,5 +1247,6 @@ class Client:
         Raises ``RequestError`` for a digest not of that form and ``ResponseError`` when the server refuses.
         """
         url = self._config.url(_api.blob_path(_api.need_digest(digest)))
-        deadline = Deadline.start(self._config.timeout.total)
-        return _api.blob_exists_reply(*self._ask('HEAD', url, deadline, repeatable=_api.BLOB_REPEATABLE))
+        return _api.blob_exists_reply(*self._ask_within('HEAD', url, repeatable=_api.BLOB_REPEATABLE))
+
+    # --- end of the generated API ---

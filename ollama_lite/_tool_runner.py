@@ -475,8 +475,23 @@ class _Reply:
 # --- The sync driver ------------------------------------------------------------------------------------
 
 
-def run_tools(loop: _Loop, *, stream: bool) -> Union[ToolRun, ToolRunStream]:
-    """Run the loop with a sync client's ``chat``: see ``Client.run_tools``."""
+def run_tools(
+    chat: Callable[..., Any],
+    model: str,
+    messages: Sequence[MessageLike],
+    tools: ToolsLike,
+    *,
+    max_rounds: int,
+    parallel: bool,
+    on_error: str,
+    stream: bool,
+    **chat_options: Any,
+) -> Union[ToolRun, ToolRunStream]:
+    """Run tools with a sync client's ``chat``: see ``Client.run_tools``."""
+    loop = _Loop(
+        chat, model, messages, tools, max_rounds=max_rounds, parallel=parallel, on_error=on_error,
+        chat_options=chat_options, allow_async=False,
+    )  # fmt: skip
     if stream:
         # The first request goes out now, as chat(stream=True) sends its own: its errors raise here.
         first = loop.chat(**loop.request(), stream=True)

@@ -11,18 +11,19 @@ import asyncio
 import contextvars
 import functools
 import time
-from typing import AsyncGenerator, AsyncIterator, List, Protocol, Union
+from typing import Any, AsyncGenerator, AsyncIterator, Callable, List, Protocol, Sequence, Union
 
 from ._tool_runner import (
     ToolCallRecord,
     ToolResultEvent,
     ToolRun,
     ToolRunItem,
+    ToolsLike,
     _Loop,
     _Pending,
     _Reply,
 )
-from ._types import ChatResponse
+from ._types import ChatResponse, MessageLike
 
 
 class AsyncChatChunks(Protocol):
@@ -43,8 +44,23 @@ class AsyncChatChunks(Protocol):
 __all__ = ['AsyncToolRunStream', 'run_tools']
 
 
-async def run_tools(loop: _Loop, *, stream: bool) -> Union[ToolRun, AsyncToolRunStream]:
-    """Run the loop with an async client's ``chat``: see ``AsyncClient.run_tools``."""
+async def run_tools(
+    chat: Callable[..., Any],
+    model: str,
+    messages: Sequence[MessageLike],
+    tools: ToolsLike,
+    *,
+    max_rounds: int,
+    parallel: bool,
+    on_error: str,
+    stream: bool,
+    **chat_options: Any,
+) -> Union[ToolRun, AsyncToolRunStream]:
+    """Run tools with an async client's ``chat``: see ``AsyncClient.run_tools``."""
+    loop = _Loop(
+        chat, model, messages, tools, max_rounds=max_rounds, parallel=parallel, on_error=on_error,
+        chat_options=chat_options, allow_async=True,
+    )  # fmt: skip
     if stream:
         # The first request goes out now, as chat(stream=True) sends its own: its errors raise here.
         first = await loop.chat(**loop.request(), stream=True)

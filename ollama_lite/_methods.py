@@ -1,0 +1,356 @@
+"""The method layer of ``Client`` and ``AsyncClient``, written once: the one source of both twins.
+
+Not imported: ``python -m tests._twins`` writes, from the class below, the methods of ``AsyncClient`` (in
+``_async.py``) and of ``Client`` (in ``_sync.py``), with the ``stream`` overloads and, where a call's arguments
+end in ``...``, the method's parameters passed on. ``tests/_twins.py`` says how, and how to add an endpoint or a
+parameter. Each method is written as ``AsyncClient`` has it; ``self`` is either client, and the private methods
+called here (``_one``, ``_many``, ``_ask_within``, ``_create_blob``) are the twins' transports.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+
+from . import _api
+from ._errors import ConnectError, ProtocolError, RequestTimeout
+
+if TYPE_CHECKING:
+    from ._async import AsyncStream
+    from ._tool_runner import OnError, ToolRun, ToolsLike
+    from ._tool_runner_async import AsyncToolRunStream
+    from ._types import (
+        ChatResponse,
+        EmbeddingsResponse,
+        EmbedResponse,
+        Format,
+        GenerateResponse,
+        ImageLike,
+        KeepAlive,
+        ListResponse,
+        MessageLike,
+        ModelRecommendationsResponse,
+        OptionsLike,
+        ProcessResponse,
+        ProgressResponse,
+        ServerStatusResponse,
+        ShowResponse,
+        StatusResponse,
+        Think,
+        ToolLike,
+        UserResponse,
+        VersionResponse,
+        WebFetchResponse,
+        WebSearchResponse,
+    )
+
+
+class AsyncClient:
+    async def generate(
+        self,
+        model: str = '',
+        prompt: Optional[str] = None,
+        suffix: Optional[str] = None,
+        *,
+        system: Optional[str] = None,
+        template: Optional[str] = None,
+        context: Optional[Sequence[int]] = None,
+        stream: bool = False,
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        raw: Optional[bool] = None,
+        format: Optional[Format] = None,
+        images: Optional[Sequence[ImageLike]] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        width: Optional[int] = None,
+        height: Optional[int] = None,
+        steps: Optional[int] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
+    ) -> Union[GenerateResponse, AsyncStream[GenerateResponse]]:
+        """Generate a completion for ``prompt`` (``POST /api/generate``).
+
+        Returns a ``GenerateResponse``, or with ``stream=True`` an ``AsyncStream`` of them. Raises
+        ``ResponseError`` when the server refuses (404 for an unknown model), ``RequestError`` for bad
+        arguments, ``ConnectError`` when Ollama cannot be reached.
+
+        >>> (await client.generate('llama3.2', 'Why is the sky blue?')).response
+        """
+        return await self._many(_api.generate(...))
+
+    async def chat(
+        self,
+        model: str = '',
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        tools: Optional[Sequence[ToolLike]] = None,
+        stream: bool = False,
+        think: Optional[Think] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        format: Optional[Format] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        truncate: Optional[bool] = None,
+        shift: Optional[bool] = None,
+        _debug_render_only: Optional[bool] = None,
+    ) -> Union[ChatResponse, AsyncStream[ChatResponse]]:
+        """Chat with a model (``POST /api/chat``).
+
+        ``messages`` are dicts or ``Message``; ``tools`` are dicts, ``Tool`` or plain functions; ``format``
+        is ``'json'``, a JSON schema, or a dataclass to derive one from. Returns a ``ChatResponse``, or with
+        ``stream=True`` an ``AsyncStream`` of them. Raises ``ResponseError``, ``RequestError``, ``ConnectError``.
+
+        >>> (await client.chat('llama3.2', [{'role': 'user', 'content': 'Hi'}])).message.content
+        """
+        return await self._many(_api.chat(...))
+
+    async def run_tools(
+        self,
+        model: str,
+        messages: Sequence[MessageLike],
+        tools: ToolsLike,
+        *,
+        max_rounds: int = 10,
+        parallel: bool = True,
+        on_error: OnError = 'report',
+        stream: bool = False,
+        **chat_options: Any,
+    ) -> Union[ToolRun, AsyncToolRunStream]:
+        """Chat, run the functions the model asks for, send their results back, until it answers.
+
+        ``tools`` are functions, ``(Tool or tool dict, function)`` pairs, or a mapping of name -> function.
+        ``chat_options`` are those of :meth:`chat` (``think``, ``format``, ``options``, ``keep_alive`` ...),
+        sent with every round. Returns a ``ToolRun``, or with ``stream=True`` an ``AsyncToolRunStream`` of
+        chunks and tool events. Each call's arguments are checked against the tool's schema first; a call that
+        fails is reported to the model as its result (``on_error='raise'``: raises ``ToolCallError``). With
+        ``Client``, the calls of one reply run at once, each in a worker thread; with ``parallel=False`` one by
+        one in the calling thread. With ``AsyncClient``, tools may also be ``async def`` functions, and the
+        calls of one reply run concurrently unless ``parallel=False``: coroutines in the event loop, plain
+        functions in the loop's default executor. Raises ``MaxRoundsError`` when the model still asks for tools
+        after ``max_rounds`` replies, ``RequestError`` for tools that cannot be run, ``TypeError`` for a
+        function that cannot be described or an unknown chat option, and what :meth:`chat` raises.
+
+        >>> (await client.run_tools('llama3.2', [{'role': 'user', 'content': 'Weather in Rome?'}], [get_weather])).final
+        """
+        from ._tool_runner_async import run_tools
+
+        return await run_tools(self.chat, ...)
+
+    async def embed(
+        self,
+        model: str = '',
+        input: Union[str, Sequence[str]] = '',
+        truncate: Optional[bool] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        dimensions: Optional[int] = None,
+    ) -> EmbedResponse:
+        """Embed one text or a list of texts (``POST /api/embed``); ``r.embeddings[i]`` is input ``i``'s vector.
+
+        >>> (await client.embed('all-minilm', ['one', 'two'])).embeddings
+        """
+        return await self._one(_api.embed(...))
+
+    async def embeddings(
+        self,
+        model: str = '',
+        prompt: Optional[str] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+    ) -> EmbeddingsResponse:
+        """The legacy single-text embedding (``POST /api/embeddings``); prefer :meth:`embed`."""
+        return await self._one(_api.embeddings(...))
+
+    async def pull(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> Union[ProgressResponse, AsyncStream[ProgressResponse]]:
+        """Download a model (``POST /api/pull``); with ``stream=True``, progress lines as they come.
+
+        >>> async for p in await client.pull('llama3.2', stream=True): print(p.status, p.completed, p.total)
+        """
+        return await self._many(_api.pull(...))
+
+    async def push(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> Union[ProgressResponse, AsyncStream[ProgressResponse]]:
+        """Upload a model to a registry (``POST /api/push``); with ``stream=True``, progress lines."""
+        return await self._many(_api.push(...))
+
+    async def create(
+        self,
+        model: str,
+        quantize: Optional[str] = None,
+        from_: Optional[str] = None,
+        files: Optional[Dict[str, str]] = None,
+        adapters: Optional[Dict[str, str]] = None,
+        template: Optional[str] = None,
+        license: Union[str, List[str], None] = None,
+        system: Optional[str] = None,
+        parameters: Optional[OptionsLike] = None,
+        messages: Optional[Sequence[MessageLike]] = None,
+        *,
+        stream: bool = False,
+        renderer: Optional[str] = None,
+        parser: Optional[str] = None,
+        draft_files: Optional[Dict[str, str]] = None,
+        draft_quantize: Optional[str] = None,
+        remote_host: Optional[str] = None,
+        requires: Optional[str] = None,
+        info: Optional[Mapping[str, Any]] = None,
+    ) -> Union[ProgressResponse, AsyncStream[ProgressResponse]]:
+        """Create a model from another (``from_``) or from uploaded blobs (``files``) (``POST /api/create``).
+
+        >>> await client.create('mario', from_='llama3.2', system='You are Mario.')
+        """
+        return await self._many(_api.create(...))
+
+    async def create_blob(
+        self, path: Union[str, os.PathLike[str]], *, progress: Optional[Callable[[int, int], None]] = None
+    ) -> str:
+        """Upload a file as a blob unless the server has it already; return its ``sha256:<hex>`` digest.
+
+        A ``HEAD`` asks first; any answer but 200 (404, a proxy's 405) leads to the upload.
+
+        The file is hashed and uploaded piece by piece, never read whole into memory (``AsyncClient`` reads the
+        disk in a worker thread, so the event loop keeps running); ``progress``, if given, is called with the
+        bytes sent so far and the file's size as the upload goes (not at all when the server has the blob).
+        Raises ``FileNotFoundError`` for a missing file and ``ResponseError`` when the server refuses it.
+
+        >>> await client.create_blob('model.gguf', progress=lambda sent, size: print(f'{sent}/{size}'))
+        """
+        return await self._create_blob(path, progress)
+
+    async def delete(self, model: str) -> StatusResponse:
+        """Delete a model (``DELETE /api/delete``); ``status`` is ``'success'``, else ``ResponseError``."""
+        return await self._one(_api.delete(...))
+
+    async def copy(self, source: str, destination: str) -> StatusResponse:
+        """Copy a model under a new name (``POST /api/copy``)."""
+        return await self._one(_api.copy(...))
+
+    async def list(self) -> ListResponse:
+        """The models available locally (``GET /api/tags``)."""
+        return await self._one(_api.list_models())
+
+    async def show(
+        self,
+        model: str,
+        *,
+        verbose: Optional[bool] = None,
+        system: Optional[str] = None,
+        options: Optional[OptionsLike] = None,
+    ) -> ShowResponse:
+        """Details of a model: template, parameters, capabilities, model info (``POST /api/show``).
+
+        ``system`` and ``options`` show the model as a request with them would run it (its Modelfile and
+        parameters with them applied). Raises ``ResponseError`` (404) for a model that is not installed.
+        """
+        return await self._one(_api.show(...))
+
+    async def ps(self) -> ProcessResponse:
+        """The models loaded in memory now (``GET /api/ps``)."""
+        return await self._one(_api.ps())
+
+    async def version(self) -> VersionResponse:
+        """The server's version (``GET /api/version``)."""
+        return await self._one(_api.version())
+
+    async def web_search(self, query: str, max_results: int = 3) -> WebSearchResponse:
+        """Search the web through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com.
+
+        Without a key raises ``RequestError`` (a ``ValueError``) with the official client's message, before
+        anything is sent.
+        """
+        return await self._one(_api.web_search(self._config, ...))
+
+    async def web_fetch(self, url: str) -> WebFetchResponse:
+        """Fetch a web page through ollama.com; needs ``OLLAMA_API_KEY``, which goes only to ollama.com.
+
+        Without a key raises ``RequestError`` (a ``ValueError``) with the official client's message, before
+        anything is sent.
+        """
+        return await self._one(_api.web_fetch(self._config, ...))
+
+    # --- today's server: status, account, the web search relay, liveness --------------------------------
+
+    async def status(self) -> ServerStatusResponse:
+        """Whether the server's cloud features are on, and if off, what turned them off (``GET /api/status``).
+
+        >>> (await client.status()).cloud.disabled
+        """
+        return await self._one(_api.status())
+
+    async def whoami(self) -> UserResponse:
+        """The ollama.com account the server is signed in as (``POST /api/me``).
+
+        Raises ``ResponseError`` with status 401 and ``signin_url`` (where to sign the server in) when it is
+        signed out, 503 when ollama.com cannot say.
+        """
+        return await self._one(_api.whoami())
+
+    async def signout(self) -> StatusResponse:
+        """Sign the server out of ollama.com (``POST /api/signout``); ``status`` is ``'success'``.
+
+        Raises ``ResponseError`` (401 "you are not currently signed in") when it was not signed in.
+        """
+        return await self._one(_api.signout())
+
+    async def server_web_search(self, query: str, max_results: int = 3) -> WebSearchResponse:
+        """Search the web through the Ollama server's relay (``POST /api/experimental/web_search``).
+
+        The server signs the call to ollama.com with its own sign-in: no API key is needed here, and
+        ``OLLAMA_API_KEY`` is not sent. Unlike :meth:`web_search`, which calls ollama.com directly with the key.
+        Raises ``ResponseError`` 401 (with ``signin_url``) when the server is signed out, 403 when its cloud
+        features are disabled, ``RequestError`` for an empty query or ``max_results`` outside 1 to 10.
+        """
+        return await self._one(_api.server_web_search(...))
+
+    async def server_web_fetch(self, url: str) -> WebFetchResponse:
+        """Fetch a web page through the Ollama server's relay (``POST /api/experimental/web_fetch``).
+
+        As :meth:`server_web_search`: no API key, the server signs the call; raises the same errors.
+        """
+        return await self._one(_api.server_web_fetch(...))
+
+    async def model_recommendations(self) -> ModelRecommendationsResponse:
+        """Models the server recommends (``GET /api/experimental/model-recommendations``)."""
+        return await self._one(_api.model_recommendations())
+
+    async def heartbeat(self) -> str:
+        """``GET /``: the server's liveness text, ``'Ollama is running'``.
+
+        Asked once, without retries. Raises ``ConnectError`` when nothing answers and ``ResponseError`` for a
+        failure status; see :meth:`is_running` for a yes-or-no answer.
+        """
+        url = self._config.url(_api.ROOT_PATH)
+        status, body = await self._ask_within(
+            'GET', url, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY
+        )
+        return _api.check_alive(status, body)
+
+    async def is_running(self) -> bool:
+        """Whether Ollama answers at the host: ``HEAD /api/version``, the cheapest request it serves.
+
+        True for a 200; False when the server cannot be reached or answers otherwise. Never raises for
+        either, and asks once: no retries, so a refused connection answers False at once.
+        """
+        url = self._config.url(_api.VERSION_PATH)
+        try:
+            status, _ = await self._ask_within(
+                'HEAD', url, repeatable=_api.LIVENESS_REPEATABLE, retry=_api.LIVENESS_RETRY
+            )
+        except (ConnectError, ProtocolError, RequestTimeout):
+            return False
+        return status == 200
+
+    async def blob_exists(self, digest: str) -> bool:
+        """Whether the server holds the blob ``digest`` (``'sha256:<hex>'``) (``HEAD /api/blobs/<digest>``).
+
+        Raises ``RequestError`` for a digest not of that form and ``ResponseError`` when the server refuses.
+        """
+        url = self._config.url(_api.blob_path(_api.need_digest(digest)))
+        return _api.blob_exists_reply(*await self._ask_within('HEAD', url, repeatable=_api.BLOB_REPEATABLE))
