@@ -29,6 +29,10 @@ import run
 from relay_app import APPS
 from run import HERE, Server, _env, machine
 
+#: --before's directory: another copy of ollama_lite (an export of an older commit), run as the app ``before``.
+BEFORE: List[Path] = []
+#: The apps measured, in table order: relay_app's, and ``before`` with --before.
+COLUMNS: List[str] = list(APPS)
 #: app -> the relay_app.py option that profiles it (--profile-dir).
 PROFILE: Dict[str, List[str]] = {}
 #: A browsers process may take this long; a stuck app fails its row, not the whole run.
@@ -73,8 +77,13 @@ class App:
     """``bench/relay_app.py APP`` in a child process; it exits when we close its stdin."""
 
     def __init__(self, name: str, ollama: str) -> None:
+        env = _env('ollama_lite')
+        if name == 'before':  # ollama_lite's app, importing the package from --before's directory
+            saved, run.LITE_PATH = run.LITE_PATH, BEFORE[0]
+            env, name = _env('ollama_lite'), 'ollama_lite'
+            run.LITE_PATH = saved
         cmd = [sys.executable, str(HERE / 'relay_app.py'), name, '--base', ollama, *PROFILE.get(name, [])]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_env('ollama_lite'))
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         line: List[bytes] = []
         reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
         reader.start()
@@ -163,7 +172,8 @@ def _ratio(a: Optional[float], b: Optional[float]) -> str:
 
 def tables(rows: List[Tuple[Load, Dict[str, Dict[str, Any]]]]) -> str:
     out = []
-    head = ['workload', *APPS, 'lite/raw_json', 'lite/raw', 'official/raw_json', 'goals met']
+    extra = ['before/raw_json', 'before/raw'] if 'before' in COLUMNS else []
+    head = ['workload', *COLUMNS, 'lite/raw_json', 'lite/raw', 'official/raw_json', *extra, 'goals met']
     for key, what, fmt in (
         ('cpu_per_100k', 'app CPU seconds per 100,000 relayed tokens, median', '{:.2f} s'),
         ('kb_per_stream', 'app memory per concurrent stream (peak RSS growth / streams held), median', '{:.0f} KB'),
@@ -171,8 +181,8 @@ def tables(rows: List[Tuple[Load, Dict[str, Dict[str, Any]]]]) -> str:
     ):
         out += [f'\n{what}:', '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
         for load, results in rows:
-            m = {a: med(results[a], key) for a in APPS}
-            cells = [fmt.format(m[a]) if m[a] is not None else results[a].get('error', 'n/a') for a in APPS]
+            m = {a: med(results[a], key) for a in COLUMNS}
+            cells = [fmt.format(m[a]) if m[a] is not None else results[a].get('error', 'n/a') for a in COLUMNS]
             met = ''
             if key == 'cpu_per_100k' and m['ollama_lite'] is not None:
                 verdicts = []
@@ -188,6 +198,7 @@ def tables(rows: List[Tuple[Load, Dict[str, Dict[str, Any]]]]) -> str:
                 _ratio(m['ollama_lite'], m['raw_json']),
                 _ratio(m['ollama_lite'], m['raw']),
                 _ratio(m['official'], m['raw_json']),
+                *((_ratio(m['before'], m['raw_json']), _ratio(m['before'], m['raw'])) if extra else ()),
             ]
             out.append('| ' + ' | '.join([load.title, *cells, *ratios, met]) + ' |')
     return '\n'.join(out)
@@ -212,13 +223,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--only', help='comma-separated workload keys (burst_1, …, paced_1000, leave)')
     parser.add_argument('--leaving', type=int, default=200, help='browsers that leave at once (default 200)')
     parser.add_argument('--lite-path', help='import ollama_lite from this directory instead of the working tree')
+    parser.add_argument('--before', help='also run ollama_lite imported from this directory, as the app "before"')
     parser.add_argument('--profile-dir', help='cProfile each app process into this directory (APP-LOAD.prof)')
     args = parser.parse_args(argv)
     if args.lite_path:
         run.LITE_PATH = Path(args.lite_path).resolve()
     rounds = args.rounds or (1 if args.quick else 3)
     apps = [a for a in args.apps.split(',') if a]
-    if set(apps) - set(APPS):
+    if args.before:
+        BEFORE.append(Path(args.before).resolve())
+        COLUMNS.append('before')
+        apps.append('before')
+    if set(apps) - set(COLUMNS):
         parser.error(f'unknown app(s): {", ".join(sorted(set(apps) - set(APPS)))}')
     only = set(args.only.split(',')) if args.only else None
     info = machine()
@@ -230,7 +246,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for load in loads(args.quick):
             if only is not None and load.key not in only:
                 continue
-            results: Dict[str, Dict[str, Any]] = {a: {'runs': []} for a in APPS}
+            results: Dict[str, Dict[str, Any]] = {a: {'runs': []} for a in COLUMNS}
             for r in range(rounds):
                 # Apps take turns, a different one first each round, so a slow spell hits them all alike.
                 for a in apps[r % len(apps) :] + apps[: r % len(apps)]:
