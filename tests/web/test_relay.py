@@ -158,6 +158,18 @@ async def test_sse_keep_alive_comment_while_the_model_loads_and_pauses() -> None
     assert [(n, d) for n, d in framed if n == 'content'] == [('content', '"One"'), ('content', '" two"')]
 
 
+async def test_a_stream_the_handler_began_reading_is_relayed_from_where_it_stopped() -> None:
+    async with running_relay() as r:
+        r.emulator.reply(Reply.text('a b c d'))
+        browser = await Browser.get(r.port, '/ask?format=sse&opened=1&taken=2')
+        pieces, complete = await browser.chunks()
+        browser.leave()
+    assert complete
+    framed = events(b''.join(pieces))
+    assert [(n, d) for n, d in framed if n == 'content'] == [('content', '" c"'), ('content', '" d"')]
+    assert framed[-1][0] == 'done'
+
+
 async def test_shape_replaces_what_each_chunk_becomes() -> None:
     async with running_relay() as r:
         r.emulator.reply(Reply.text('a b'))
