@@ -7,7 +7,10 @@ Only sending, streaming and closing differ; read the two side by side.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import copy
 import dataclasses
+import functools
 import os
 import weakref
 from typing import (
@@ -25,9 +28,11 @@ from typing import (
     Optional,
     Protocol,
     Sequence,
+    Set,
     Tuple,
     TypeVar,
     Union,
+    cast,
     overload,
 )
 
@@ -35,12 +40,15 @@ import aiohttp
 
 from . import _api
 from ._api import Call, StreamDecoder
-from ._config import ClientConfig, Retry, Timeout, basic_authorization
+from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization, parse_host
 from ._connection import Connection, take_connection_kwargs
 from ._deadline import Deadline
 from ._errors import (
     ConnectError,
+    IncompleteStreamError,
     ProtocolError,
+    ReadTimeout,
+    RequestError,
     RequestTimeout,
     TotalTimeout,
     broke_off,
@@ -48,6 +56,7 @@ from ._errors import (
     connect_timed_out,
     no_reply,
     not_http,
+    plain_reason,
     read_timed_out,
     request_failed,
     tls_failed,
@@ -55,7 +64,23 @@ from ._errors import (
 )
 from ._limits import BodyLimit, Inflater
 from ._model import Model
-from ._retry import Attempts, connect_failure_kind, refused
+from ._pool import (
+    DEFAULT_PER_HOST,
+    DEFAULT_QUEUE_TIMEOUT,
+    MERGED,
+    REFRESH_TIMEOUT,
+    Failure,
+    HostLike,
+    HostStatus,
+    Pool,
+    Route,
+    Ticket,
+    configure,
+    failure_of,
+    mark,
+    model_names,
+)
+from ._retry import Attempts, connect_failure_kind, connect_reason, refused
 from ._types import (
     ChatResponse,
     EmbeddingsResponse,
@@ -135,7 +160,7 @@ def _aiohttp_kwargs(connection: Connection, kwargs: Mapping[str, Any]) -> Dict[s
 
 
 def _describe(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+    return plain_reason(str(exc)) or type(exc).__name__
 
 
 def _reply_started(exc: aiohttp.ClientConnectionError) -> bool:
@@ -214,7 +239,7 @@ def _connect_error(exc: Exception, url: str, *, repeatable: bool = False) -> Exc
             return tls_failed(url, _describe(exc))
         if _request_written(exc):
             return no_reply(url, _describe(exc), repeatable=repeatable)
-        return cannot_connect(url, _describe(exc))
+        return cannot_connect(url, connect_reason(exc, _describe(exc)), unresolved=kind == 'name')
     return request_failed(url, _describe(exc))
 
 
@@ -372,8 +397,15 @@ class AsyncStream(AsyncIterator[R]):
         url: str,
         deadline: Optional[Deadline] = None,
         inflater: Optional[Inflater] = None,
+        host: Optional[str] = None,
+        on_end: Optional[Callable[[Optional[Failure]], None]] = None,
     ) -> None:
         self._response = response
+        # With several hosts: chunks tell their host, and the slot is given back when the stream ends.
+        self._host = host
+        self._on_end = on_end
+        if host is not None:
+            mark(self, host)
         self._decoder = decoder
         self._url = url
         self._deadline = deadline
@@ -401,12 +433,15 @@ class AsyncStream(AsyncIterator[R]):
                 self._abort()
                 raise
             if chunk is not None:
+                if self._host is not None:
+                    mark(chunk, self._host)
                 return chunk
             if self._decoder.finished:
                 self._reading = False  # complete: what the server sends next is not waited for
             if not self._reading:
                 if self._decoder.finished and not self._drained:
                     await self._drain()
+                self._ended(None)
                 raise StopAsyncIteration
             self._pending = await self._more()
 
@@ -441,6 +476,8 @@ class AsyncStream(AsyncIterator[R]):
                 data = await _within(deadline, self._url, self._response.content.readany())
         except BaseException as exc:
             # Cancellation included: the connection is closed, so the server stops generating.
+            if isinstance(exc, Exception) and not isinstance(exc, TotalTimeout):
+                self._ended('timeout' if isinstance(exc, asyncio.TimeoutError) else 'lost')
             self._abort()
             if isinstance(exc, TotalTimeout):
                 raise
@@ -485,7 +522,12 @@ class AsyncStream(AsyncIterator[R]):
             pass
         self._abort()
 
+    def _ended(self, failure: Optional[Failure]) -> None:
+        if self._on_end is not None:
+            self._on_end(failure)
+
     def _abort(self) -> None:
+        self._ended(None)
         self._reading = False
         self._pending = _NOTHING
         self._watch.stop()
@@ -506,6 +548,14 @@ class AsyncStream(AsyncIterator[R]):
         if getattr(self, '_reading', False):
             self._watch.stop()
             self._response.close()
+            self._ended(None)
+
+
+def _wake(moved: List[Ticket]) -> None:
+    """Wake the callers the pool placed or refused."""
+    for ticket in moved:
+        if not ticket.waker.done():
+            ticket.waker.set_result(None)
 
 
 class AsyncClient:
@@ -532,6 +582,11 @@ class AsyncClient:
     ``TypeError`` saying what to use instead.
     ``strict_streams=True`` makes a stream whose body ends without its final line raise
     ``IncompleteStreamError`` rather than end quietly (see ``Client``).
+    ``hosts=[...]`` instead of ``host`` spreads the calls over several servers (README, "Several servers"): each
+    a host string or a mapping with its own ``headers``/``auth``; at most ``per_host`` generations at once per
+    host (default 1, Ollama's ``OLLAMA_NUM_PARALLEL`` default), more callers waiting up to ``queue_timeout``
+    seconds (``PoolTimeout``); writes go through ``client.host(url)``. Raises ``RequestError`` for a bad
+    host list, or both ``host`` and ``hosts``.
 
     One ``AsyncClient`` serves any number of concurrent tasks in one event loop: it holds no per-request
     state, and requests beyond the pool's ``limit`` wait for a free connection (that wait does not count
@@ -542,19 +597,15 @@ class AsyncClient:
     ...     print((await client.chat('llama3.2', [{'role': 'user', 'content': 'Hi'}])).message.content)
     """
 
-    def __init__(
-        self,
-        host: Optional[str] = None,
-        *,
-        headers: Optional[Mapping[str, str]] = None,
-        timeout: Any = _DEFAULT_TIMEOUT,
-        session: Optional[aiohttp.ClientSession] = None,
-        retries: Union[int, Retry] = 2,
-        follow_redirects: bool = True,
-        strict_streams: bool = False,
-        max_reply_bytes: Optional[int] = None,
-        **kwargs: Any,
-    ) -> None:
+    # The constructor, ``config`` and the public methods are generated, at the end of the class, from
+    # ``_methods.py``; what is written here is the transport they call.
+
+    def _options(
+        self, session: Optional[aiohttp.ClientSession], kwargs: Dict[str, Any]
+    ) -> Tuple[Any, Connection, Dict[str, Any]]:
+        """The constructor's ``**kwargs``: aiohttp's own, and httpx's and requests' names mapped onto them; any other,
+        or one that shapes a session next to a caller's ``session``, raises ``TypeError`` (before any value is
+        checked)."""
         kwargs = dict(kwargs)
         auth = kwargs.pop('auth', None)
         connection = take_connection_kwargs(kwargs, 'AsyncClient')
@@ -570,23 +621,44 @@ class AsyncClient:
                 f'{", ".join(sorted(_SESSION_KWARGS & set(kwargs)))} configure the session AsyncClient makes '
                 'for itself; with session= set them on your own session and its connector'
             )
-        config = ClientConfig.build(
-            host,
-            headers,
-            timeout,
-            retries,
-            follow_redirects,
-            strict_streams=strict_streams,
-            max_reply_bytes=max_reply_bytes,
-        )
+        return auth, connection, kwargs
+
+    def _spread(self, configs: Tuple[ClientConfig, ...], pool: Optional[Pool]) -> None:
+        """Several hosts: one configuration each, and the routing policy (``_pool``)."""
+        self._pool = pool
+        self._host_configs = configs
+        self._affinity: Optional[str] = None
+        self._root: Optional[AsyncClient] = None  # a view's client, whose session it uses
+        if pool is not None:
+            self._views: Dict[int, AsyncClient] = {}
+            self._asking: Optional[asyncio.Future[None]] = None  # the round of questions under way
+            self._refreshing: Set[asyncio.Future[Any]] = set()  # questions asked in the background
+
+    def _start(
+        self,
+        config: ClientConfig,
+        session: Optional[aiohttp.ClientSession],
+        options: Tuple[Any, Connection, Dict[str, Any]],
+    ) -> None:
+        """The rest of the constructor: what each request sends; the session is made on first use."""
+        auth, connection, kwargs = options
         if auth is not None:
             # A header rather than aiohttp's auth=, which refuses to sit next to an Authorization header
             # and whose BasicAuth is deprecated. Like requests' auth=, it replaces any other Authorization,
-            # and only on the configured host: ollama.com (web_search, web_fetch) keeps the API key.
-            config = dataclasses.replace(config, own_authorization=_basic_auth(auth))
+            # and only on the configured host: ollama.com (web_search, web_fetch) keeps the API key. With
+            # several hosts, on each but one given with credentials of its own.
+            own = _basic_auth(auth)
+            specs = (None,) if self._pool is None else self._pool.specs
+            self._host_configs = tuple(
+                c
+                if spec is not None and 'authorization' in spec.headers
+                else dataclasses.replace(c, own_authorization=own)
+                for c, spec in zip(self._host_configs, specs)
+            )
+            config = self._host_configs[0]
         self._config = config
         # What must never show in an error message: the API key and the auth= credentials.
-        self._secrets = config.secrets
+        self._secrets = Secrets(dict.fromkeys(s for c in self._host_configs for s in c.secrets))
         self._session = session
         self._owns_session = session is None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -617,17 +689,16 @@ class AsyncClient:
         # The streams still open, for close(); weak, so that a dropped stream is freed as before.
         self._streams: weakref.WeakSet[AsyncStream[Any]] = weakref.WeakSet()
 
-    @property
-    def config(self) -> ClientConfig:
-        """The client's configuration (host, headers, timeouts, retries)."""
-        return self._config
-
     def __repr__(self) -> str:
+        if self._pool is not None:
+            return f'AsyncClient(hosts={[c.base_url for c in self._host_configs]!r})'
         return f'AsyncClient({self._config.base_url!r})'
 
     # --- transport ---------------------------------------------------------------------------------
 
     def _current_session(self) -> aiohttp.ClientSession:
+        if self._root is not None:
+            return self._root._current_session()
         if self._closed:
             raise RuntimeError('this AsyncClient is closed; make a new one')
         session = self._session
@@ -664,14 +735,25 @@ class AsyncClient:
         repeatable: bool = False,
         deadline: Optional[Deadline] = None,
         retry: Optional[Retry] = None,
+        route: Optional[Route] = None,
     ) -> aiohttp.ClientResponse:
+        """Send a request and return the response once its headers are in, after the retries the policy
+        allows. With a ``route`` (several hosts), ``url`` is the API path and each attempt goes to the
+        host the pool picks; the slot is the caller's to give back (:meth:`_finish`)."""
         session = self._current_session()
         attempts = Attempts(retry or self._config.retry, repeatable=repeatable, deadline=deadline)
-        headers = self._config.headers_for(url, content_type)
+        path = url
+        # aiohttp adds its own User-Agent at send time: one in a caller's session headers is the caller's.
+        session_agent = not self._owns_session and 'User-Agent' in session.headers
+        headers = self._config.headers_for(url, content_type, session_agent=session_agent)
         # The client's own session reports each connection aiohttp makes (see _Sends); a caller's
         # session cannot, so its resends are inferred from the failure below.
         counted = self._owns_session
         while True:
+            if route is not None:
+                config = self._host_configs[await self._enter(route, deadline, path)]
+                url = config.url(path)
+                headers = config.headers_for(url, content_type, session_agent=session_agent)
             # A streamed body is made afresh for each attempt; aiohttp's writer consumes it, and closes it
             # when it is cancelled with the request.
             data = body() if callable(body) else body
@@ -684,6 +766,10 @@ class AsyncClient:
                     method, url, data=data, headers=headers, trace_request_ctx=sends, **kwargs
                 )
             except asyncio.TimeoutError as exc:
+                if route is not None:
+                    unsent = isinstance(exc, aiohttp.ConnectionTimeoutError)
+                    if self._failed(route, 'refused' if unsent else 'timeout', sent=not unsent, repeatable=repeatable):
+                        continue
                 raise _connect_error(exc, url) from None
             except aiohttp.TooManyRedirects:
                 raise too_many_redirects(url, f'more than {self._config.max_redirects} redirects') from None
@@ -691,6 +777,11 @@ class AsyncClient:
                 raise no_reply(url, 'the connection closed before the reply', repeatable=repeatable) from None
             except aiohttp.ClientConnectionError as exc:
                 sent = _request_written(exc)
+                if route is not None and not _reply_started(exc) and connect_failure_kind(exc) != 'not_http':
+                    # Another host instead of this one again: never sent, or safe to repeat.
+                    if self._failed(route, 'lost' if sent else 'refused', sent=sent, repeatable=repeatable):
+                        continue
+                    raise _connect_error(exc, url, repeatable=repeatable) from None
                 unseen = not counted and method in _RESENT_BY_AIOHTTP
                 if sent and unseen:
                     attempts.resent_by_transport()  # aiohttp already sent it twice
@@ -702,13 +793,292 @@ class AsyncClient:
                 continue
             except aiohttp.ClientError as exc:
                 raise _connect_error(exc, url) from None
+            if route is not None and route.answered(response.status):
+                # This host lacks the model, another has it: nothing was done here.
+                response.close()
+                _wake(route.finish())
+                continue
             if response.status >= 400:
                 delay = attempts.after_status(response.status, response.headers)
                 if delay is not None:
                     response.close()
+                    if route is not None:
+                        _wake(route.retry())
                     await self._sleep(delay)
                     continue
             return response
+
+    # --- several hosts: the transport's half of _pool (waiting, waking); the policy is there -------------
+
+    async def _enter(self, route: Route, deadline: Optional[Deadline], path: str) -> int:
+        """The host for the next attempt of ``route``: at once, or after waiting in the pool's queue."""
+        pool = self._pool
+        assert pool is not None
+        _wake(route.enter())
+        ticket = route.ticket
+        assert ticket is not None
+        if ticket.waiting:
+            ticket.waker = asyncio.get_running_loop().create_future()
+            limit = pool.queue_timeout
+            if deadline is not None:
+                limit = deadline.remaining() if limit is None else min(limit, deadline.remaining())
+            try:
+                await asyncio.wait_for(asyncio.shield(ticket.waker), limit)
+            except asyncio.TimeoutError:
+                pass
+            except BaseException:  # cancelled while waiting: leave the queue, or give the slot just got back
+                _wake(route.leave())
+                raise
+            if ticket.waiting:
+                _wake(route.leave())
+                if deadline is not None and deadline.expired():
+                    raise deadline.error(path)
+                raise pool.queue_full(limit or 0.0)
+            route.placed()
+        if ticket.host is None:
+            raise pool.no_host(route)
+        return ticket.host
+
+    def _failed(self, route: Route, failure: Failure, *, sent: bool, repeatable: bool) -> bool:
+        again, moved = route.failed(failure, sent=sent, repeatable=repeatable)
+        _wake(moved)
+        return again
+
+    def _finish(self, route: Route, failure: Optional[Failure] = None) -> None:
+        _wake(route.broke() if failure is not None else route.finish())
+
+    def _stream_ended(self, loop: asyncio.AbstractEventLoop, route: Route, failure: Optional[Failure]) -> None:
+        # On the loop's next turn: a stream collected by the garbage collector may end in the middle of a pool
+        # operation, which must not be entered again.
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is left to wait for the slot
+            loop.call_soon(self._finish, route, failure)
+
+    async def _routed(self, call: Call[R]) -> Union[R, AsyncStream[R]]:
+        """A call over the pool: to the host the policy picks, on to another only when that cannot
+        duplicate work (see ``_pool``); ``list`` and ``ps`` ask every host."""
+        pool = self._pool
+        assert pool is not None
+        name = call.endpoint.name
+        if name in MERGED:
+            return await self._merged(call)
+        route = pool.route_for(name, call.model, call.lead, self._affinity)
+        if call.model is not None:
+            await self._refresh()
+        path = call.endpoint.path
+        deadline = Deadline.start(self._config.timeout.total)
+        while True:
+            response = None
+            try:
+                opening = self._open(
+                    call.method, path, call.body, repeatable=call.repeatable, deadline=deadline, route=route
+                )
+                response = await (opening if deadline is None else _within(deadline, path, opening))
+                assert route.host is not None
+                host = self._host_configs[route.host].base_url
+                if call.stream and response.status < 400:
+                    limit = self._config.max_reply_bytes
+                    stream = AsyncStream(
+                        response,
+                        call.stream_decoder(self._secrets, self._config.strict_streams, limit),
+                        host + path,
+                        deadline,
+                        None if limit is None else Inflater(response.headers.get('Content-Encoding')),
+                        host,
+                        functools.partial(self._stream_ended, asyncio.get_running_loop(), route),
+                    )
+                    self._streams.add(stream)
+                    return stream
+                reading = self._read(response, host + path)
+                body = await (reading if deadline is None else _within(deadline, host + path, reading))
+            except (IncompleteStreamError, ReadTimeout) as exc:
+                # The body was cut, or stalled: a read or an embed goes on to another host, nothing else.
+                failure: Failure = 'timeout' if isinstance(exc, ReadTimeout) else 'lost'
+                lost = response is not None and call.repeatable
+                if lost and self._failed(route, failure, sent=True, repeatable=True):
+                    continue
+                self._finish(route)
+                raise
+            except BaseException:
+                self._finish(route)
+                raise
+            self._finish(route)
+            reply = call.reply(response.status, body, self._secrets)
+            mark(reply, host)
+            return reply
+
+    async def _routed_ask(
+        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry]
+    ) -> Tuple[int, bytes]:
+        pool = self._pool
+        assert pool is not None
+        path = url[len(self._config.base_url) :]
+        if path.startswith(_api.blob_path('')):
+            raise RequestError(
+                'blobs belong to one server; with several hosts name it: '
+                "client.host('http://...').create_blob(...) or .blob_exists(...)"
+            )
+        route = pool.route(slotted=False)
+        try:
+            response = await self._open(
+                method, path, None, repeatable=repeatable, deadline=deadline, retry=retry, route=route
+            )
+            assert route.host is not None
+            return response.status, await self._read(response, self._host_configs[route.host].url(path))
+        finally:
+            self._finish(route)
+
+    def _view(self, index: int) -> AsyncClient:
+        """The client of one host of the pool: same session, that host's configuration."""
+        view = self._views.get(index)
+        if view is None:
+            view = self._derive()
+            config = self._host_configs[index]
+            view._pool = None
+            view._config = config
+            view._host_configs = (config,)
+            self._views[index] = view
+        return view
+
+    def _derive(self) -> AsyncClient:
+        # The session is made on first use, in the root: a view asks the root for it (_current_session).
+        view = copy.copy(self)
+        view._root = self
+        view._owns_session = False
+        view._streams = weakref.WeakSet()
+        return view
+
+    async def _ask_host(self, index: int, call: Call[R]) -> R:
+        """``call`` to one host, asked once within REFRESH_TIMEOUT: the pool's own questions and merges."""
+        view = self._view(index)
+        url = view._config.url(call.endpoint.path)
+        deadline = Deadline.start(REFRESH_TIMEOUT)
+        asking = view._ask('GET', url, deadline, repeatable=True, retry=_api.LIVENESS_RETRY)
+        status, body = await (asking if deadline is None else _within(deadline, url, asking))
+        return call.reply(status, body, self._secrets)
+
+    async def _refresh(self) -> None:
+        """Ask the hosts whose knowledge of their models is stale what they have loaded and installed."""
+        pool = self._pool
+        assert pool is not None
+
+        async def one(index: int) -> None:
+            try:
+                loaded = await self._ask_host(index, _api.ps())
+                installed = await self._ask_host(index, _api.list_models())
+            except Exception as exc:
+                _wake(pool.refresh_failed(index, failure_of(exc)))
+                return
+            except BaseException:  # cancelled (the client closed): asked again next time
+                pool.refresh_failed(index, None)
+                raise
+            pool.refreshed(index, model_names(loaded.models), model_names(installed.models))
+
+        due = pool.due_refreshes()
+        first = [i for i in due if pool.never_asked(i)]
+        later = [i for i in due if i not in first]
+        if later:
+            # What the pool knows already is good enough for this request: the news comes in the background.
+            task = asyncio.ensure_future(asyncio.gather(*(one(i) for i in later)))
+            self._refreshing.add(task)
+            task.add_done_callback(self._refreshing.discard)
+        if not first:
+            answer = self._asking if pool.asking_first() else None
+            if answer is not None:
+                # Another task is asking a host for the first time: its answer, rather than a guess.
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(answer), REFRESH_TIMEOUT)
+            return
+        self._asking = asking = asyncio.get_running_loop().create_future()
+        try:
+            await asyncio.gather(*(one(i) for i in first))
+        finally:
+            if not asking.done():
+                asking.set_result(None)
+
+    async def _merged(self, call: Call[R]) -> R:
+        """``list()`` or ``ps()`` of every host that is not cooling down, each entry marked with its host."""
+        pool = self._pool
+        assert pool is not None
+        usable = pool.usable()
+        answers = await asyncio.gather(*(self._ask_host(i, call) for i in usable), return_exceptions=True)
+        replies: List[Any] = []
+        error: Optional[BaseException] = None
+        for index, reply in zip(usable, answers):
+            if isinstance(reply, BaseException):
+                if not isinstance(reply, Exception):
+                    raise reply
+                error = reply
+                _wake(pool.refresh_failed(index, failure_of(reply)))
+                continue
+            host = self._host_configs[index].base_url
+            for entry in reply.models:  # type: ignore[attr-defined]
+                mark(entry, host)
+            names = model_names(reply.models)  # type: ignore[attr-defined]
+            loaded = call.endpoint.name == 'ps'
+            pool.refreshed(index, names if loaded else None, None if loaded else names)
+            replies.append(reply)
+        if not replies:
+            raise error if error is not None else pool.no_host(pool.route())
+        return cast(R, type(replies[0])(models=[entry for reply in replies for entry in reply.models]))
+
+    # --- several hosts: what callers see ---------------------------------------------------------------
+
+    @property
+    def hosts(self) -> Tuple[HostStatus, ...]:
+        """With several hosts (``hosts=``), each host's state now: healthy or cooling down (and for how
+        long), requests in flight, models loaded and installed as last heard. Empty for one host.
+
+        >>> [(h.url, h.healthy, h.in_flight) for h in client.hosts]
+        """
+        return () if self._pool is None else self._pool.status()
+
+    @property
+    def _capacity(self) -> Optional[int]:
+        """How many requests this client runs at once: the slots of its healthy hosts, or ``None`` for a
+        single-host client (no limit of its own; the server queues)."""
+        return None if self._pool is None else self._pool.capacity()
+
+    def host(self, url: str) -> AsyncClient:
+        """This client bound to one of its hosts, for what must go to a server you name: ``pull``,
+        ``push``, ``create``, ``copy``, ``delete``, ``create_blob``, ``signout`` (a client with several
+        hosts refuses them), or to ask one server. It shares the client's connections and settings;
+        closing it closes only the streams it opened. Raises ``RequestError`` when ``url`` is not one of
+        the client's hosts.
+
+        >>> await client.host('http://gpu2:11434').pull('llama3.2')
+        """
+        if self._pool is None:
+            if parse_host(url) != self._config.base_url:
+                raise RequestError(f"{parse_host(url)} is not this client's host ({self._config.base_url})")
+            return self
+        return self._view(self._pool.index_of(url))
+
+    def affinity(self, key: str) -> AsyncClient:
+        """This client with an affinity key: with several hosts, every call through it goes to the host
+        that served ``key`` before (a conversation id), waiting for it while it is healthy, so the
+        server's prompt cache is reused. Without a key, a conversation is kept on its host while that host
+        has a free slot. Raises ``RequestError`` for an empty key.
+
+        >>> await client.affinity('conversation-42').chat('llama3.2', messages)
+        """
+        if not isinstance(key, str) or not key:
+            raise RequestError(f'an affinity key is a non-empty string, not {key!r}')
+        view = self._derive()
+        view._affinity = key
+        return view
+
+    def _each_host(self) -> List[AsyncClient]:
+        """The client of each host, in order (this client, for one host)."""
+        return [self] if self._pool is None else [self._view(i) for i in range(len(self._host_configs))]
+
+    async def _pull_each(
+        self, views: Sequence[AsyncClient], model: str, insecure: bool
+    ) -> AsyncIterator[ProgressResponse]:
+        for view in views:
+            async with await view.pull(model, insecure=insecure, stream=True) as progress:
+                async for line in progress:
+                    mark(line, view._config.base_url)
+                    yield line
 
     async def _read(self, response: aiohttp.ClientResponse, url: str) -> bytes:
         # aiohttp closes the connection itself when read() fails or is cancelled.
@@ -738,6 +1108,8 @@ class AsyncClient:
             watch.stop()
 
     async def _one(self, call: Call[R]) -> R:
+        if self._pool is not None and call.endpoint.path.startswith('/'):
+            return await self._routed(call)  # type: ignore[return-value]
         url = call.url(self._config)
         deadline = Deadline.start(self._config.timeout.total)
         if deadline is not None:
@@ -751,6 +1123,8 @@ class AsyncClient:
     async def _many(self, call: Call[R]) -> Union[R, AsyncStream[R]]:
         if not call.stream:
             return await self._one(call)
+        if self._pool is not None:
+            return await self._routed(call)
         url = call.url(self._config)
         deadline = Deadline.start(self._config.timeout.total)
         opening = self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
@@ -802,6 +1176,8 @@ class AsyncClient:
         self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry] = None
     ) -> Tuple[int, bytes]:
         """A request without a body, and its whole reply: status and body."""
+        if self._pool is not None:
+            return await self._routed_ask(method, url, deadline, repeatable=repeatable, retry=retry)
         response = await self._open(method, url, None, repeatable=repeatable, deadline=deadline, retry=retry)
         return response.status, await self._read(response, url)
 
@@ -825,6 +1201,11 @@ class AsyncClient:
         streams, self._streams = list(self._streams), weakref.WeakSet()
         for stream in streams:
             stream._abort()  # a caller's session stays open, but the streams of this client end here
+        if self._pool is not None and self._root is None:
+            for task in list(self._refreshing):
+                task.cancel()
+            for view in list(self._views.values()):
+                await view.close()  # the streams opened through client.host(url)
         session, self._session = self._session, None
         if self._owns_session and session is not None:
             await session.close()
@@ -836,6 +1217,46 @@ class AsyncClient:
         await self.close()
 
     # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
+
+    def __init__(
+        self,
+        host: Optional[str] = None,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Any = _DEFAULT_TIMEOUT,
+        session: Optional[aiohttp.ClientSession] = None,
+        retries: Union[int, Retry] = 2,
+        follow_redirects: bool = True,
+        strict_streams: bool = False,
+        max_reply_bytes: Optional[int] = None,
+        hosts: Optional[Sequence[HostLike]] = None,
+        per_host: int = DEFAULT_PER_HOST,
+        queue_timeout: Optional[float] = DEFAULT_QUEUE_TIMEOUT,
+        **kwargs: Any,
+    ) -> None:
+        # The named parameters are policy, the same for both clients: they go into the config (the class
+        # docstring of each twin describes them). ``session`` and ``**kwargs`` are the transport's; a wrong name
+        # among them is reported before any value is checked.
+        options = self._options(session, kwargs)
+        configs, pool = configure(
+            host,
+            hosts,
+            headers,
+            timeout,
+            retries,
+            follow_redirects,
+            strict_streams=strict_streams,
+            max_reply_bytes=max_reply_bytes,
+            per_host=per_host,
+            queue_timeout=queue_timeout,
+        )
+        self._spread(configs, pool)
+        self._start(configs[0], session, options)
+
+    @property
+    def config(self) -> ClientConfig:
+        """The client's configuration (host, headers, timeouts, retries)."""
+        return self._config
 
     @overload
     async def generate(
@@ -1195,6 +1616,38 @@ class AsyncClient:
         >>> async for p in await client.pull('llama3.2', stream=True): print(p.status, p.completed, p.total)
         """
         return await self._many(_api.pull(model, insecure=insecure, stream=stream))
+
+    @overload
+    async def pull_all(
+        self, model: str, *, insecure: bool = False, stream: Literal[False] = False
+    ) -> Dict[str, ProgressResponse]: ...
+    @overload
+    async def pull_all(
+        self, model: str, *, insecure: bool = False, stream: Literal[True]
+    ) -> AsyncIterator[ProgressResponse]: ...
+    @overload
+    async def pull_all(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> Union[Dict[str, ProgressResponse], AsyncIterator[ProgressResponse]]: ...
+    async def pull_all(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> Union[Dict[str, ProgressResponse], AsyncIterator[ProgressResponse]]:
+        """Pull ``model`` to every host of a client with several (``hosts=``), one after the other: a dict of
+        each host's last progress line by host URL, or with ``stream=True`` every host's progress lines in
+        turn, each telling its host (``ollama_lite.host_of(line)``). Raises as ``pull`` does, at the first host
+        that fails; the hosts before it keep the model. With one host, that host.
+
+        >>> await client.pull_all('llama3.2')
+        """
+        views = self._each_host()
+        if stream:
+            return self._pull_each(views, model, insecure)
+        done: Dict[str, ProgressResponse] = {}
+        for view in views:
+            reply = await view.pull(model, insecure=insecure)
+            mark(reply, view.config.base_url)
+            done[view.config.base_url] = reply
+        return done
 
     @overload
     async def push(self, model: str, *, insecure: bool = False, stream: Literal[False] = False) -> ProgressResponse: ...

@@ -14,11 +14,11 @@ import typing
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar, Union
 
-from ._model import JSON_NAME, Model
+from ._record import JSON_NAME, Record
 
 __all__ = ['decode', 'decoder_for', 'encode', 'parse_datetime']
 
-T = TypeVar('T', bound=Model)
+T = TypeVar('T', bound=Record)
 _Convert = Callable[[Any], Any]
 
 _DATETIME = re.compile(
@@ -57,7 +57,7 @@ def _strip_optional(tp: Any) -> Any:
 
 
 def _is_model(tp: Any) -> bool:
-    return isinstance(tp, type) and dataclasses.is_dataclass(tp) and issubclass(tp, Model)
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp) and issubclass(tp, Record)
 
 
 def _converter(tp: Any) -> Optional[_Convert]:
@@ -244,10 +244,10 @@ def encode(value: Any) -> Any:
     kind = type(value)
     if kind in _PLAIN:
         return value
-    # Known model classes are found by exact type: isinstance against Model (an ABC, through
-    # dataclasses-json) costs more than encoding a small message.
+    # Known model classes are found by exact type first: the isinstance check costs more than encoding a
+    # small message.
     names = _WIRE_NAMES.get(kind)
-    if names is None and isinstance(value, Model):
+    if names is None and isinstance(value, Record):
         names = _wire_names(kind)
     if names is not None:
         out: Dict[str, Any] = {}

@@ -17,6 +17,8 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any, Dict, Mapping, Optional, Tuple
 
+from ._record import JSON_NAME, Record
+
 __all__ = ['dump', 'dump_json']
 
 #: What ``include``/``exclude`` hold once normalised: a key maps to True (all of it) or to a nested spec.
@@ -71,8 +73,6 @@ def _default(f: dataclasses.Field) -> Any:  # type: ignore[type-arg]
 
 
 def _model(obj: Any, include: _Spec, exclude: _Spec, opts: _Options) -> Dict[str, Any]:
-    from ._model import JSON_NAME
-
     nulls = obj._nulls or ()
     out: Dict[str, Any] = {}
     for f in dataclasses.fields(obj):
@@ -93,9 +93,7 @@ def _model(obj: Any, include: _Spec, exclude: _Spec, opts: _Options) -> Dict[str
 
 
 def _value(value: Any, include: _Spec, exclude: _Spec, opts: _Options) -> Any:
-    from ._model import Model
-
-    if isinstance(value, Model):
+    if isinstance(value, Record):
         return _model(value, include, exclude, opts)
     if isinstance(value, (list, tuple)):
         out = []

@@ -23,12 +23,14 @@ from typing import Callable, Iterator, Literal, Mapping, Optional, Set
 
 from ._config import Retry
 from ._deadline import Deadline
+from ._errors import plain_reason
 
 __all__ = [
     'Attempts',
     'FailureKind',
     'causes',
     'connect_failure_kind',
+    'connect_reason',
     'parse_retry_after',
     'refused',
     'retriable_connect_failure',
@@ -93,6 +95,28 @@ def connect_failure_kind(exc: BaseException) -> FailureKind:
         if isinstance(cause, http.client.BadStatusLine) and not isinstance(cause, http.client.RemoteDisconnected):
             return 'not_http'
     return 'connection'
+
+
+def connect_reason(exc: BaseException, fallback: str) -> str:
+    """Why a connection could not be made, in words (``the connection was refused``), read from the
+    operating system's error in the chain; ``fallback`` (the transport's own text) when there is none.
+
+    The transports' own messages hold object reprs (``<..._HTTPConnection object at 0x...>``) and
+    their internals' wording; the errno is what the user can act on.
+    """
+    found = list(causes(exc))
+    for cause in found:
+        if isinstance(cause, socket.gaierror):
+            return f'the host name does not resolve ({cause.strerror or cause})'
+    for cause in found:
+        if isinstance(cause, ConnectionRefusedError) or (
+            isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED
+        ):
+            return 'the connection was refused'
+    for cause in found:
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror[0].lower() + cause.strerror[1:]
+    return plain_reason(fallback)
 
 
 def refused(exc: BaseException) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
 import os
 import socket
 import threading
@@ -33,28 +35,49 @@ import urllib3
 
 from . import _api
 from ._api import Call, StreamDecoder
-from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization
-from ._connection import apply_to_requests, take_connection_kwargs
+from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization, parse_host
+from ._connection import Connection, apply_to_requests, take_connection_kwargs
 from ._deadline import Deadline
 from ._errors import (
     ConnectError,
+    IncompleteStreamError,
     ProtocolError,
+    ReadTimeout,
+    RequestError,
     RequestTimeout,
     broke_off,
     cannot_connect,
     connect_timed_out,
     no_reply,
     not_http,
+    plain_reason,
     read_timed_out,
     request_failed,
     tls_failed,
     too_many_redirects,
 )
-from ._informational import InformationalSkippingAdapter
+from ._informational import HeadCutOff, InformationalSkippingAdapter
 from ._limits import BodyLimit, Inflater
 from ._model import Model
-from ._retry import Attempts, connect_failure_kind, refused
+from ._pool import (
+    DEFAULT_PER_HOST,
+    DEFAULT_QUEUE_TIMEOUT,
+    MERGED,
+    REFRESH_TIMEOUT,
+    Failure,
+    HostLike,
+    HostStatus,
+    Pool,
+    Route,
+    Ticket,
+    configure,
+    failure_of,
+    mark,
+    model_names,
+)
+from ._retry import Attempts, connect_failure_kind, connect_reason, refused
 from ._retry import causes as _causes
+from ._session_retry import gave_up, mounted_retry, retries_error, retries_status
 from ._types import (
     ChatResponse,
     EmbeddingsResponse,
@@ -93,6 +116,7 @@ _READ_SIZE = 1 << 16
 #: How many (method, URL, content type) a client keeps prepared; see Client._request.
 _PREPARED_MAX = 64
 _DEFAULT_TIMEOUT = Timeout()
+_REQUESTS_AGENT = requests.utils.default_user_agent()
 
 
 def _describe(exc: BaseException) -> str:
@@ -100,7 +124,7 @@ def _describe(exc: BaseException) -> str:
     while exc.args and isinstance(exc.args[0], BaseException):
         exc = exc.args[0]
     reason = getattr(exc, 'reason', None)
-    return str(reason if reason is not None else exc)
+    return plain_reason(str(reason if reason is not None else exc))
 
 
 def _request_written(exc: BaseException) -> bool:
@@ -122,10 +146,11 @@ def _connect_error(exc: requests.RequestException, url: str, *, repeatable: bool
         if kind == 'tls':
             return tls_failed(url, _describe(exc))
         if kind == 'not_http':
-            return not_http(url, _describe(exc))
+            cut = next((c for c in _causes(exc) if isinstance(c, HeadCutOff)), None)
+            return not_http(url, str(cut) if cut is not None else _describe(exc))
         if _request_written(exc):
             return no_reply(url, _describe(exc), repeatable=repeatable)
-        return cannot_connect(url, _describe(exc))
+        return cannot_connect(url, connect_reason(exc, _describe(exc)), unresolved=kind == 'name')
     return request_failed(url, str(exc))
 
 
@@ -204,10 +229,13 @@ def _iterate(
     url: str,
     deadline: Optional[Deadline],
     inflater: Optional[Inflater] = None,
+    host: Optional[str] = None,
+    on_end: Optional[Callable[[Optional[Failure]], None]] = None,
 ) -> Generator[R, None, None]:
     # A plain function, not a method: the generator must not hold the Stream, so that dropping the
     # Stream frees it at once and closes the connection.
     watchdog = _Watchdog(response, deadline)
+    failure: Optional[Failure] = None
     try:
         chunks = _raw_chunks(response, inflater)
         while True:
@@ -218,12 +246,19 @@ def _iterate(
             except Exception as exc:
                 # Whatever reading the body raises is the transport's failure, builtins included:
                 # urllib3 lets a chunk size of 2**64 or a negative one out as OverflowError or ValueError.
-                raise _read_error(exc, url, deadline) from None
+                error = _read_error(exc, url, deadline)
+                failure = 'timeout' if isinstance(error, ReadTimeout) else 'lost'
+                raise error from None
             if not data:
                 break
             if deadline is not None and deadline.expired():
                 raise deadline.error(url)
-            yield from decoder.feed(data)
+            if host is None:
+                yield from decoder.feed(data)
+            else:
+                for chunk in decoder.feed(data):
+                    mark(chunk, host)
+                    yield chunk
             if decoder.finished:
                 _drain(response, chunks)
                 return
@@ -231,6 +266,8 @@ def _iterate(
     finally:
         watchdog.cancel()
         response.close()
+        if on_end is not None:
+            on_end(failure)
 
 
 def _drain(response: requests.Response, chunks: Iterator[bytes]) -> None:
@@ -276,9 +313,15 @@ class Stream(Iterator[R]):
         url: str,
         deadline: Optional[Deadline] = None,
         inflater: Optional[Inflater] = None,
+        host: Optional[str] = None,
+        on_end: Optional[Callable[[Optional[Failure]], None]] = None,
     ) -> None:
         self._response = response
-        self._chunks = _iterate(response, decoder, url, deadline, inflater)
+        # With several hosts: the slot it holds is given back when it ends, however it ends.
+        self._on_end = on_end
+        self._chunks = _iterate(response, decoder, url, deadline, inflater, host, on_end)
+        if host is not None:
+            mark(self, host)
 
     @property
     def status_code(self) -> int:
@@ -294,6 +337,12 @@ class Stream(Iterator[R]):
         """Close the connection now; the server stops generating. Closing twice is harmless."""
         self._chunks.close()
         self._response.close()
+        self._ended()
+
+    def _ended(self) -> None:
+        # A generator closed before its first chunk never runs its finally: the slot is given back here.
+        if self._on_end is not None:
+            self._on_end(None)
 
     def _abort(self) -> None:
         # Client.close(), perhaps while another thread is blocked reading this stream: shutting the socket
@@ -305,6 +354,7 @@ class Stream(Iterator[R]):
         with contextlib.suppress(ValueError):  # "generator already executing": that thread ends it
             self._chunks.close()
         self._response.close()
+        self._ended()
 
     def __enter__(self) -> Stream[R]:
         return self
@@ -316,6 +366,30 @@ class Stream(Iterator[R]):
         response = getattr(self, '_response', None)
         if response is not None:
             response.close()
+            self._ended()
+
+
+class _PoolLock:
+    """The lock of a client's pool, knowing which thread holds it: a stream collected by the garbage
+    collector while that thread is inside the pool gives its slot back from another thread, not by
+    waiting on a lock its own thread holds."""
+
+    __slots__ = ('_lock', '_owner')
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: Optional[int] = None
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        self._owner = threading.get_ident()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._owner = None
+        self._lock.release()
+
+    def held_here(self) -> bool:
+        return self._owner == threading.get_ident()
 
 
 class Client:
@@ -328,7 +402,9 @@ class Client:
     safe to repeat, connections closed before any reply (README, "Errors and retries").
     ``max_reply_bytes`` (default no limit) caps a non-streamed reply after decompression and one stream
     line: past it ``ReplyTooLargeError`` is raised. ``session`` is a ``requests.Session`` of yours,
-    used as it is and never closed here. ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests;
+    used as it is and never closed here: a User-Agent set on it is kept (unless ``headers`` names one), and
+    a urllib3 ``Retry`` mounted on it governs the failures it retries itself, without ``retries`` on top.
+    ``verify``, ``cert``, ``proxies`` and ``auth`` reach requests;
     the official client's (httpx's) ``proxy``, ``trust_env``, ``limits`` (``max_keepalive_connections`` or
     ``max_connections``: connections kept per host) and a ``timeout`` with ``connect``/``read`` attributes
     (``httpx.Timeout``) are mapped onto it, and httpx options requests has no use for (``transport``,
@@ -337,6 +413,11 @@ class Client:
     ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``, ``~/.netrc``) is read once per URL, on its first use.
     A stream whose body ends cleanly without its final ``done``/``success`` line ends quietly, as with the
     official client; ``strict_streams=True`` makes it raise ``IncompleteStreamError`` instead.
+    ``hosts=[...]`` instead of ``host`` spreads the calls over several servers (README, "Several servers"): each
+    a host string or a mapping with its own ``headers``/``auth``; at most ``per_host`` generations at once per
+    host (default 1, Ollama's ``OLLAMA_NUM_PARALLEL`` default), more callers waiting up to ``queue_timeout``
+    seconds (``PoolTimeout``); writes go through ``client.host(url)``. Raises ``RequestError`` for a bad
+    host list, or both ``host`` and ``hosts``.
 
     One ``Client`` may be shared by threads: it holds no per-request state, and requests' connection
     pool is thread-safe. A caller-owned ``session`` is shared on the same terms as requests gives.
@@ -344,19 +425,14 @@ class Client:
     >>> Client('http://localhost:11434').chat('llama3.2', [{'role': 'user', 'content': 'Hi'}]).message.content
     """
 
-    def __init__(
-        self,
-        host: Optional[str] = None,
-        *,
-        headers: Optional[Mapping[str, str]] = None,
-        timeout: Any = _DEFAULT_TIMEOUT,
-        session: Optional[requests.Session] = None,
-        retries: Union[int, Retry] = 2,
-        follow_redirects: bool = True,
-        strict_streams: bool = False,
-        max_reply_bytes: Optional[int] = None,
-        **kwargs: Any,
-    ) -> None:
+    # The constructor, ``config`` and the public methods are generated, at the end of the class, from
+    # ``_methods.py``; what is written here is the transport they call.
+
+    def _options(
+        self, session: Optional[requests.Session], kwargs: Dict[str, Any]
+    ) -> Tuple[Connection, Dict[str, Any]]:
+        """The constructor's ``**kwargs``: requests' own, and httpx's names mapped onto them; any other raises
+        ``TypeError`` (before any value is checked)."""
         kwargs = dict(kwargs)
         connection = take_connection_kwargs(kwargs, 'Client')
         unknown = set(kwargs) - {'auth'}
@@ -365,15 +441,25 @@ class Client:
                 f'Client() got unexpected keyword argument(s) {", ".join(sorted(unknown))}; '
                 f'accepted besides the named ones: {_ACCEPTED}'
             )
-        self._config = ClientConfig.build(
-            host,
-            headers,
-            timeout,
-            retries,
-            follow_redirects,
-            strict_streams=strict_streams,
-            max_reply_bytes=max_reply_bytes,
-        )
+        return connection, kwargs
+
+    def _spread(self, configs: Tuple[ClientConfig, ...], pool: Optional[Pool]) -> None:
+        """Several hosts: one configuration each, and the routing policy (``_pool``) with its lock."""
+        self._pool = pool
+        self._host_configs = configs
+        self._affinity: Optional[str] = None
+        self._root: Optional[Client] = None  # a view's client, whose session it uses
+        if pool is not None:
+            self._pool_lock = _PoolLock()
+            self._views: Dict[int, Client] = {}
+            self._asking = threading.Event()  # set when the round of questions under way is answered
+
+    def _start(
+        self, config: ClientConfig, session: Optional[requests.Session], options: Tuple[Connection, Dict[str, Any]]
+    ) -> None:
+        """The rest of the constructor: the session, and what each request sends."""
+        connection, kwargs = options
+        self._config = config
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
         if self._owns_session:
@@ -389,7 +475,12 @@ class Client:
         # The caller's auth= is for their Ollama host; ollama.com (web_search, web_fetch) gets the API key only.
         self._foreign_kwargs = {k: v for k, v in kwargs.items() if k != 'auth'}
         # What must never show in an error message: the API key, and Basic credentials requests will send.
-        self._secrets = self._config.secrets
+        self._secrets = Secrets(dict.fromkeys(s for c in self._host_configs for s in c.secrets))
+        # The hosts requests' auth= goes to: all of them, but for a host given with its own credentials.
+        specs = (None,) if self._pool is None else self._pool.specs
+        self._auth_configs = tuple(
+            c for c, spec in zip(self._host_configs, specs) if spec is None or 'authorization' not in spec.headers
+        )
         auth = kwargs.get('auth')
         if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(x, str) for x in auth):
             self._secrets = Secrets((*self._secrets, basic_authorization(auth[0], auth[1]).split(' ', 1)[1]))
@@ -406,12 +497,9 @@ class Client:
         self._streams: weakref.WeakSet[Stream[Any]] = weakref.WeakSet()
         self._streams_lock = threading.Lock()
 
-    @property
-    def config(self) -> ClientConfig:
-        """The client's configuration (host, headers, timeouts, retries)."""
-        return self._config
-
     def __repr__(self) -> str:
+        if self._pool is not None:
+            return f'Client(hosts={[c.base_url for c in self._host_configs]!r})'
         return f'Client({self._config.base_url!r})'
 
     # --- transport ---------------------------------------------------------------------------------
@@ -426,10 +514,23 @@ class Client:
         repeatable: bool = False,
         deadline: Optional[Deadline] = None,
         retry: Optional[Retry] = None,
+        route: Optional[Route] = None,
     ) -> requests.Response:
+        """Send a request and return the response once its headers are in, after the retries the policy
+        allows. With a ``route`` (several hosts), ``url`` is the API path and each attempt goes to the
+        host the pool picks; the slot is the caller's to give back (:meth:`_finish`)."""
         attempts = Attempts(retry or self._config.retry, repeatable=repeatable, deadline=deadline)
-        headers = self._config.headers_for(url, content_type)
+        path = url
+        agent = self._session_agent()
+        headers = self._config.headers_for(url, content_type, session_agent=agent)
+        # A Retry mounted on a caller's session governs the failures it retries itself (_session_retry).
+        mounted = None if self._owns_session else mounted_retry(self._session, url)
         while True:
+            if route is not None:
+                config = self._host_configs[self._enter(route, deadline, path)]
+                url = config.url(path)
+                headers = config.headers_for(url, content_type, session_agent=agent)
+                mounted = None if self._owns_session else mounted_retry(self._session, url)
             timeout = self._timeout
             if deadline is not None:
                 if deadline.expired():
@@ -441,25 +542,349 @@ class Client:
             except (requests.ConnectTimeout, requests.ReadTimeout, requests.TooManyRedirects) as exc:
                 if deadline is not None and deadline.expired():
                     raise deadline.error(url) from None
+                if route is not None and not isinstance(exc, requests.TooManyRedirects):
+                    unsent = isinstance(exc, requests.ConnectTimeout)
+                    if self._failed(route, 'refused' if unsent else 'timeout', sent=not unsent, repeatable=repeatable):
+                        continue
                 raise _connect_error(exc, url) from None
             except requests.ConnectionError as exc:
-                delay = attempts.after_connect_error(exc, sent=_request_written(exc))
+                sent = _request_written(exc)
+                if route is not None and connect_failure_kind(exc) != 'not_http':
+                    # Another host instead of this one again: never sent, or safe to repeat.
+                    if self._failed(route, 'lost' if sent else 'refused', sent=sent, repeatable=repeatable):
+                        continue
+                    raise _connect_error(exc, url, repeatable=repeatable) from None
+                if mounted is not None and retries_error(mounted, method, url, sent=sent):
+                    delay = None
+                else:
+                    delay = attempts.after_connect_error(exc, sent=sent)
                 if delay is None:
                     raise _connect_error(exc, url, repeatable=repeatable) from None
                 self._sleep(delay)
                 continue
+            except requests.exceptions.RetryError as exc:
+                raise (gave_up(exc) or _connect_error(exc, url)) from None
             except requests.RequestException as exc:
                 raise _connect_error(exc, url) from None
             finally:
                 if data is not None and not isinstance(data, bytes):
                     data.close()
+            if route is not None:
+                with self._pool_lock:
+                    elsewhere = route.answered(response.status_code)
+                if elsewhere:  # this host lacks the model, another has it: nothing was done here
+                    response.close()
+                    self._wake(route.finish)
+                    continue
             if response.status_code >= 400:
-                delay = attempts.after_status(response.status_code, response.headers)
+                status, retry_after = response.status_code, bool(response.headers.get('retry-after'))
+                if mounted is not None and retries_status(mounted, method, status, retry_after):
+                    return response  # the adapter has retried it already, as its owner asked
+                delay = attempts.after_status(status, response.headers)
                 if delay is not None:
                     response.close()
+                    if route is not None:
+                        self._wake(route.retry)
                     self._sleep(delay)
                     continue
             return response
+
+    # --- several hosts: the transport's half of _pool (waiting, waking); the policy is there -------------
+
+    def _wake(self, change: Callable[[], List[Ticket]]) -> None:
+        """Apply ``change`` to the pool under its lock, then wake the callers it placed or refused."""
+        with self._pool_lock:
+            moved = change()
+        for ticket in moved:
+            ticket.waker.set()
+
+    def _enter(self, route: Route, deadline: Optional[Deadline], path: str) -> int:
+        """The host for the next attempt of ``route``: at once, or after waiting in the pool's queue."""
+        pool = self._pool
+        assert pool is not None
+        with self._pool_lock:
+            moved = route.enter()
+            ticket = route.ticket
+            assert ticket is not None
+            if ticket.waiting:
+                ticket.waker = threading.Event()
+        for other in moved:
+            other.waker.set()
+        if ticket.waiting:
+            limit = pool.queue_timeout
+            if deadline is not None:
+                limit = deadline.remaining() if limit is None else min(limit, deadline.remaining())
+            ticket.waker.wait(limit)
+            with self._pool_lock:
+                gave_up = ticket.waiting
+                moved = route.leave() if gave_up else []
+                if not gave_up:
+                    route.placed()
+            for other in moved:
+                other.waker.set()
+            if gave_up:
+                if deadline is not None and deadline.expired():
+                    raise deadline.error(path)
+                raise pool.queue_full(limit or 0.0)
+        if ticket.host is None:
+            raise pool.no_host(route)
+        return ticket.host
+
+    def _failed(self, route: Route, failure: Failure, *, sent: bool, repeatable: bool) -> bool:
+        with self._pool_lock:
+            again, moved = route.failed(failure, sent=sent, repeatable=repeatable)
+        for ticket in moved:
+            ticket.waker.set()
+        return again
+
+    def _finish(self, route: Route, failure: Optional[Failure] = None) -> None:
+        self._wake(route.broke if failure is not None else route.finish)
+
+    def _stream_ended(self, route: Route, failure: Optional[Failure]) -> None:
+        if self._pool_lock.held_here():
+            # Collected by the garbage collector in the middle of a pool operation of this thread.
+            threading.Thread(target=self._finish, args=(route, failure), daemon=True).start()
+        else:
+            self._finish(route, failure)
+
+    def _routed(self, call: Call[R]) -> Union[R, Stream[R]]:
+        """A call over the pool: to the host the policy picks, on to another only when that cannot
+        duplicate work (see ``_pool``); ``list`` and ``ps`` ask every host."""
+        pool = self._pool
+        assert pool is not None
+        name = call.endpoint.name
+        if name in MERGED:
+            return self._merged(call)
+        route = pool.route_for(name, call.model, call.lead, self._affinity)
+        if call.model is not None:
+            self._refresh()
+        path = call.endpoint.path
+        deadline = Deadline.start(self._config.timeout.total)
+        while True:
+            response = None
+            try:
+                response = self._open(
+                    call.method, path, call.body, repeatable=call.repeatable, deadline=deadline, route=route
+                )
+                assert route.host is not None
+                host = self._host_configs[route.host].base_url
+                if call.stream and response.status_code < 400:
+                    limit = self._config.max_reply_bytes
+                    stream = Stream(
+                        response,
+                        call.stream_decoder(self._secrets, self._config.strict_streams, limit),
+                        host + path,
+                        deadline,
+                        None if limit is None else Inflater(response.headers.get('content-encoding')),
+                        host,
+                        lambda failure: self._stream_ended(route, failure),
+                    )
+                    with self._streams_lock:
+                        self._streams.add(stream)
+                    return stream
+                body = self._read(response, host + path, deadline)
+            except (IncompleteStreamError, ReadTimeout) as exc:
+                # The body was cut, or stalled: a read or an embed goes on to another host, nothing else.
+                failure: Failure = 'timeout' if isinstance(exc, ReadTimeout) else 'lost'
+                if (
+                    response is not None
+                    and call.repeatable
+                    and self._failed(route, failure, sent=True, repeatable=True)
+                ):
+                    continue
+                self._finish(route)
+                raise
+            except BaseException:
+                self._finish(route)
+                raise
+            self._finish(route)
+            reply = call.reply(response.status_code, body, self._secrets)
+            mark(reply, host)
+            return reply
+
+    def _routed_ask(
+        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry]
+    ) -> Tuple[int, bytes]:
+        pool = self._pool
+        assert pool is not None
+        path = url[len(self._config.base_url) :]
+        if path.startswith(_api.blob_path('')):
+            raise RequestError(
+                'blobs belong to one server; with several hosts name it: '
+                "client.host('http://...').create_blob(...) or .blob_exists(...)"
+            )
+        route = pool.route(slotted=False)
+        try:
+            response = self._open(
+                method, path, None, repeatable=repeatable, deadline=deadline, retry=retry, route=route
+            )
+            assert route.host is not None
+            return response.status_code, self._read(response, self._host_configs[route.host].url(path), deadline)
+        finally:
+            self._finish(route)
+
+    def _view(self, index: int) -> Client:
+        """The client of one host of the pool: same session, that host's configuration."""
+        view = self._views.get(index)
+        if view is None:
+            view = self._derive()
+            config = self._host_configs[index]
+            view._pool = None
+            view._config = config
+            view._host_configs = (config,)
+            view._auth_configs = tuple(c for c in self._auth_configs if c is config)
+            view._prepared = {}
+            self._views[index] = view
+        return view
+
+    def _derive(self) -> Client:
+        view = copy.copy(self)
+        view._root = self  # the session is the root's: it must outlive the view
+        view._owns_session = False
+        view._streams = weakref.WeakSet()
+        view._streams_lock = threading.Lock()
+        return view
+
+    def _ask_host(self, index: int, call: Call[R]) -> R:
+        """``call`` to one host, asked once within REFRESH_TIMEOUT: the pool's own questions and merges."""
+        view = self._view(index)
+        deadline = Deadline.start(REFRESH_TIMEOUT)
+        status, body = view._ask(
+            call.method, view._config.url(call.endpoint.path), deadline, repeatable=True, retry=_api.LIVENESS_RETRY
+        )
+        return call.reply(status, body, self._secrets)
+
+    def _refresh(self) -> None:
+        """Ask the hosts whose knowledge of their models is stale what they have loaded and installed."""
+        pool = self._pool
+        assert pool is not None
+        with self._pool_lock:
+            due = pool.due_refreshes()
+            first = [i for i in due if pool.never_asked(i)]
+            if first:
+                self._asking = threading.Event()
+            answer = self._asking if not first and pool.asking_first() else None
+        later = [i for i in due if i not in first]
+        if later:
+            # What the pool knows already is good enough for this request: the news comes in the background.
+            threading.Thread(target=self._ask_due, args=(pool, later), name='ollama-lite-models', daemon=True).start()
+        if answer is not None:
+            answer.wait(REFRESH_TIMEOUT)  # another caller is asking a host for the first time: its answer
+        if first:
+            try:
+                self._ask_due(pool, first)
+            finally:
+                self._asking.set()
+
+    def _ask_due(self, pool: Pool, due: List[int]) -> None:
+        for index in due:
+            try:
+                loaded = self._ask_host(index, _api.ps())
+                installed = self._ask_host(index, _api.list_models())
+            except Exception as exc:
+                self._wake(functools.partial(pool.refresh_failed, index, failure_of(exc)))
+                continue
+            with self._pool_lock:
+                pool.refreshed(index, model_names(loaded.models), model_names(installed.models))
+
+    def _merged(self, call: Call[R]) -> R:
+        """``list()`` or ``ps()`` of every host that is not cooling down, each entry marked with its host."""
+        pool = self._pool
+        assert pool is not None
+        with self._pool_lock:
+            usable = pool.usable()
+        replies: List[Any] = []
+        error: Optional[Exception] = None
+        for index in usable:
+            try:
+                reply: Any = self._ask_host(index, call)
+            except Exception as exc:
+                error = exc
+                self._wake(functools.partial(pool.refresh_failed, index, failure_of(exc)))
+                continue
+            host = self._host_configs[index].base_url
+            for entry in reply.models:
+                mark(entry, host)
+            names = model_names(reply.models)
+            with self._pool_lock:
+                pool.refreshed(
+                    index,
+                    names if call.endpoint.name == 'ps' else None,
+                    names if call.endpoint.name == 'list' else None,
+                )
+            replies.append(reply)
+        if not replies:
+            raise error if error is not None else pool.no_host(pool.route())
+        merged = type(replies[0])(models=[entry for reply in replies for entry in reply.models])
+        return cast(R, merged)
+
+    # --- several hosts: what callers see ---------------------------------------------------------------
+
+    @property
+    def hosts(self) -> Tuple[HostStatus, ...]:
+        """With several hosts (``hosts=``), each host's state now: healthy or cooling down (and for how
+        long), requests in flight, models loaded and installed as last heard. Empty for one host.
+
+        >>> [(h.url, h.healthy, h.in_flight) for h in client.hosts]
+        """
+        if self._pool is None:
+            return ()
+        with self._pool_lock:
+            return self._pool.status()
+
+    @property
+    def _capacity(self) -> Optional[int]:
+        """How many requests this client runs at once: the slots of its healthy hosts, or ``None`` for a
+        single-host client (no limit of its own; the server queues)."""
+        if self._pool is None:
+            return None
+        with self._pool_lock:
+            return self._pool.capacity()
+
+    def host(self, url: str) -> Client:
+        """This client bound to one of its hosts, for what must go to a server you name: ``pull``,
+        ``push``, ``create``, ``copy``, ``delete``, ``create_blob``, ``signout`` (a client with several
+        hosts refuses them), or to ask one server. It shares the client's connections and settings;
+        closing it closes only the streams it opened. Raises ``RequestError`` when ``url`` is not one of
+        the client's hosts.
+
+        >>> client.host('http://gpu2:11434').pull('llama3.2')
+        """
+        if self._pool is None:
+            if parse_host(url) != self._config.base_url:
+                raise RequestError(f"{parse_host(url)} is not this client's host ({self._config.base_url})")
+            return self
+        return self._view(self._pool.index_of(url))
+
+    def affinity(self, key: str) -> Client:
+        """This client with an affinity key: with several hosts, every call through it goes to the host
+        that served ``key`` before (a conversation id), waiting for it while it is healthy, so the
+        server's prompt cache is reused. Without a key, a conversation is kept on its host while that host
+        has a free slot. Raises ``RequestError`` for an empty key.
+
+        >>> client.affinity('conversation-42').chat('llama3.2', messages)
+        """
+        if not isinstance(key, str) or not key:
+            raise RequestError(f'an affinity key is a non-empty string, not {key!r}')
+        view = self._derive()
+        view._affinity = key
+        return view
+
+    def _each_host(self) -> List[Client]:
+        """The client of each host, in order (this client, for one host)."""
+        return [self] if self._pool is None else [self._view(i) for i in range(len(self._host_configs))]
+
+    def _pull_each(self, views: Sequence[Client], model: str, insecure: bool) -> Iterator[ProgressResponse]:
+        for view in views:
+            with view.pull(model, insecure=insecure, stream=True) as progress:
+                for line in progress:
+                    mark(line, view._config.base_url)
+                    yield line
+
+    def _session_agent(self) -> bool:
+        # requests gives every session its own "python-requests/x"; any other value the caller set.
+        agent = None if self._owns_session else self._session.headers.get('User-Agent')
+        return agent is not None and agent != _REQUESTS_AGENT
 
     def _request(
         self, method: str, url: str, data: Any, headers: Mapping[str, str], timeout: Tuple[Any, Any]
@@ -492,7 +917,7 @@ class Client:
             timeout=timeout,
             stream=True,
             allow_redirects=self._config.follow_redirects,
-            **(self._send_kwargs if self._config.is_own(url) else self._foreign_kwargs),
+            **(self._send_kwargs if any(c.is_own(url) for c in self._auth_configs) else self._foreign_kwargs),
         )
 
     def _prepare(
@@ -541,6 +966,8 @@ class Client:
         return body
 
     def _one(self, call: Call[R]) -> R:
+        if self._pool is not None and call.endpoint.path.startswith('/'):
+            return self._routed(call)  # type: ignore[return-value]
         url = call.url(self._config)
         deadline = Deadline.start(self._config.timeout.total)
         response = self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
@@ -550,6 +977,8 @@ class Client:
         self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry] = None
     ) -> Tuple[int, bytes]:
         """A request without a body, and its whole reply: status and body."""
+        if self._pool is not None:
+            return self._routed_ask(method, url, deadline, repeatable=repeatable, retry=retry)
         response = self._open(method, url, None, repeatable=repeatable, deadline=deadline, retry=retry)
         return response.status_code, self._read(response, url, deadline)
 
@@ -582,6 +1011,8 @@ class Client:
     def _many(self, call: Call[R]) -> Union[R, Stream[R]]:
         if not call.stream:
             return self._one(call)
+        if self._pool is not None:
+            return self._routed(call)
         url = call.url(self._config)
         deadline = Deadline.start(self._config.timeout.total)
         response = self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
@@ -606,6 +1037,9 @@ class Client:
             streams, self._streams = list(self._streams), weakref.WeakSet()
         for stream in streams:
             stream._abort()
+        if self._pool is not None and self._root is None:
+            for view in list(self._views.values()):
+                view.close()  # the streams opened through client.host(url)
         if self._owns_session:
             self._session.close()
 
@@ -616,6 +1050,46 @@ class Client:
         self.close()
 
     # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
+
+    def __init__(
+        self,
+        host: Optional[str] = None,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Any = _DEFAULT_TIMEOUT,
+        session: Optional[requests.Session] = None,
+        retries: Union[int, Retry] = 2,
+        follow_redirects: bool = True,
+        strict_streams: bool = False,
+        max_reply_bytes: Optional[int] = None,
+        hosts: Optional[Sequence[HostLike]] = None,
+        per_host: int = DEFAULT_PER_HOST,
+        queue_timeout: Optional[float] = DEFAULT_QUEUE_TIMEOUT,
+        **kwargs: Any,
+    ) -> None:
+        # The named parameters are policy, the same for both clients: they go into the config (the class
+        # docstring of each twin describes them). ``session`` and ``**kwargs`` are the transport's; a wrong name
+        # among them is reported before any value is checked.
+        options = self._options(session, kwargs)
+        configs, pool = configure(
+            host,
+            hosts,
+            headers,
+            timeout,
+            retries,
+            follow_redirects,
+            strict_streams=strict_streams,
+            max_reply_bytes=max_reply_bytes,
+            per_host=per_host,
+            queue_timeout=queue_timeout,
+        )
+        self._spread(configs, pool)
+        self._start(configs[0], session, options)
+
+    @property
+    def config(self) -> ClientConfig:
+        """The client's configuration (host, headers, timeouts, retries)."""
+        return self._config
 
     @overload
     def generate(
@@ -973,6 +1447,36 @@ class Client:
         >>> for p in client.pull('llama3.2', stream=True): print(p.status, p.completed, p.total)
         """
         return self._many(_api.pull(model, insecure=insecure, stream=stream))
+
+    @overload
+    def pull_all(
+        self, model: str, *, insecure: bool = False, stream: Literal[False] = False
+    ) -> Dict[str, ProgressResponse]: ...
+    @overload
+    def pull_all(self, model: str, *, insecure: bool = False, stream: Literal[True]) -> Iterator[ProgressResponse]: ...
+    @overload
+    def pull_all(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> Union[Dict[str, ProgressResponse], Iterator[ProgressResponse]]: ...
+    def pull_all(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> Union[Dict[str, ProgressResponse], Iterator[ProgressResponse]]:
+        """Pull ``model`` to every host of a client with several (``hosts=``), one after the other: a dict of
+        each host's last progress line by host URL, or with ``stream=True`` every host's progress lines in
+        turn, each telling its host (``ollama_lite.host_of(line)``). Raises as ``pull`` does, at the first host
+        that fails; the hosts before it keep the model. With one host, that host.
+
+        >>> client.pull_all('llama3.2')
+        """
+        views = self._each_host()
+        if stream:
+            return self._pull_each(views, model, insecure)
+        done: Dict[str, ProgressResponse] = {}
+        for view in views:
+            reply = view.pull(model, insecure=insecure)
+            mark(reply, view.config.base_url)
+            done[view.config.base_url] = reply
+        return done
 
     @overload
     def push(self, model: str, *, insecure: bool = False, stream: Literal[False] = False) -> ProgressResponse: ...

@@ -38,7 +38,12 @@ from typing import (
     Union,
 )
 
-from aiohttp import web
+from ._extras import aiohttp_missing
+
+try:
+    from aiohttp import web
+except ModuleNotFoundError as exc:  # the async extra is not installed
+    raise aiohttp_missing(exc, 'ollama_lite.web') from None
 
 from . import _speedups
 from ._async import AsyncClient, AsyncStream

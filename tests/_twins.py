@@ -66,7 +66,7 @@ import subprocess
 import sys
 import tokenize
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 _HERE = Path(__file__).resolve().parents[1] / 'ollama_lite'
 SOURCE = _HERE / '_methods.py'
@@ -92,10 +92,15 @@ _SYNC_NAMES = {
     '__aexit__': '__exit__',
     'aclose': 'close',
 }
+#: Qualified names the sync twin spells otherwise (the session types).
+_SYNC_DOTTED = {'aiohttp.ClientSession': 'requests.Session'}
 #: The names docstring prose swaps (with their article): the types a method returns.
 _PROSE_NAMES = ('AsyncToolRunStream', 'AsyncStream')
 
 _Span = Tuple[int, int, str]  # start and end offsets in a text, and what replaces them
+
+
+_Func = Union[ast.AsyncFunctionDef, ast.FunctionDef]
 
 
 class _Text:
@@ -135,7 +140,7 @@ class GeneratorError(Exception):
     """The source asks for something the generator cannot make; the message says where."""
 
 
-def _forwarded(func: ast.AsyncFunctionDef) -> str:
+def _forwarded(func: _Func) -> str:
     """The method's parameters as a call passes them on, each as it was declared."""
     args = func.args
     parts = [a.arg for a in (*args.posonlyargs, *args.args)][1:]  # without self
@@ -147,13 +152,13 @@ def _forwarded(func: ast.AsyncFunctionDef) -> str:
     return ', '.join(parts)
 
 
-def _header_end(src: _Text, func: ast.AsyncFunctionDef) -> int:
+def _header_end(src: _Text, func: _Func) -> int:
     """Where the ``def`` line(s) end: just after the colon before the body."""
     body_start = src.line_start(func.body[0].lineno)
     return src.text.rindex(':', src.start(func), body_start) + 1
 
 
-def _overloads(src: _Text, func: ast.AsyncFunctionDef, indent: str) -> str:
+def _overloads(src: _Text, func: _Func, indent: str) -> str:
     """The three ``stream`` overloads of ``func``, or nothing for a method without ``stream``."""
     stream = next((a for a in func.args.kwonlyargs if a.arg == 'stream'), None)
     if stream is None:
@@ -201,7 +206,7 @@ def _is_ellipsis(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value is Ellipsis
 
 
-def _method(src: _Text, func: ast.AsyncFunctionDef, indent: str) -> str:
+def _method(src: _Text, func: _Func, indent: str) -> str:
     """The method as the async twin has it: overloads, then itself with its ``...`` calls filled in."""
     spans = []
     for node in ast.walk(func):
@@ -214,6 +219,12 @@ def _method(src: _Text, func: ast.AsyncFunctionDef, indent: str) -> str:
     end = src.end(func)
     body = _replace(src.text[start:end], [(a - start, b - start, new) for a, b, new in spans])
     return _overloads(src, func, indent) + body + '\n'
+
+
+def _sync_in_both(func: ast.FunctionDef) -> bool:
+    # What is no coroutine in AsyncClient either: the constructor and the other dunders, properties.
+    properties = [d for d in func.decorator_list if isinstance(d, ast.Name) and d.id == 'property']
+    return (func.name.startswith('__') and func.name.endswith('__')) or bool(properties)
 
 
 def async_methods(source: str) -> str:
@@ -230,11 +241,11 @@ def async_methods(source: str) -> str:
         first = node.decorator_list[0] if getattr(node, 'decorator_list', None) else node  # type: ignore[attr-defined]
         node_start = src.line_start(first.lineno)
         pieces.append(src.text[position:node_start])  # comments and blank lines between methods
-        if isinstance(node, ast.AsyncFunctionDef):
+        if isinstance(node, ast.FunctionDef) and not _sync_in_both(node):
+            raise GeneratorError(f'{node.name}: write the method as async def (the sync twin is derived)')
+        if isinstance(node, (ast.AsyncFunctionDef, ast.FunctionDef)):
             indent = src.text[node_start : src.start(first)]
             pieces.append(_method(src, node, indent))
-        elif isinstance(node, ast.FunctionDef):
-            raise GeneratorError(f'{node.name}: write the method as async def (the sync twin is derived)')
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             pass  # the class docstring describes the source, not the clients
         else:
@@ -292,6 +303,11 @@ def unasync(code: str) -> str:
             if tok.string == 'async' and following.string not in ('def', 'for', 'with'):
                 continue
             spans.append((start, src.line_start(following.start[0]) + following.start[1], ''))
+        elif tok.type == tokenize.NAME and i + 2 < len(tokens) and tokens[i + 1].string == '.':
+            dotted = f'{tok.string}.{tokens[i + 2].string}'
+            if dotted in _SYNC_DOTTED:
+                last = tokens[i + 2]
+                spans.append((start, src.line_start(last.end[0]) + last.end[1], _SYNC_DOTTED[dotted]))
         elif tok.type == tokenize.NAME and tok.string in _SYNC_NAMES:
             spans.append((start, end, _SYNC_NAMES[tok.string]))
         elif tok.type == tokenize.STRING and tok.string.endswith(('"""', "'''")):

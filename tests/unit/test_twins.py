@@ -171,6 +171,24 @@ def test_a_streaming_method_must_say_both_of_its_return_types() -> None:
         async_methods(source)
 
 
+def test_the_constructor_and_properties_stay_plain_functions_in_both_twins() -> None:
+    source = (
+        'class AsyncClient:\n'
+        '    def __init__(self, *, session: Optional[aiohttp.ClientSession] = None) -> None:\n'
+        '        self._start(session)\n'
+        '\n'
+        '    @property\n'
+        '    def config(self) -> ClientConfig:\n'
+        '        return self._config\n'
+    )
+    layer = async_methods(source)
+    assert layer.count('    def ') == 2
+    assert 'async def' not in layer
+    sync = unasync(layer)
+    assert 'session: Optional[requests.Session] = None' in sync
+    assert '@property\n    def config(self) -> ClientConfig:' in sync
+
+
 def test_a_sync_method_in_the_source_is_refused() -> None:
     with pytest.raises(GeneratorError, match='write the method as async def'):
         async_methods('class AsyncClient:\n    def f(self) -> int:\n        return 1\n')
