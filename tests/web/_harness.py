@@ -87,8 +87,8 @@ async def _handler(request: web.Request) -> web.StreamResponse:
     """``/ask``: relay a chat (``endpoint=generate``: a generate) of ``model`` (default qwen3) in ``format``.
 
     ``client`` picks ``down`` or ``impatient`` instead of the app's client; ``opened`` hands relay the opened
-    stream instead of the call, after the handler took ``taken`` chunks from it; ``count`` passes a shape that records each chunk; ``sndbuf`` shrinks the send
-    buffer towards the browser; ``keepalive`` is relay's.
+    stream instead of the call, after the handler took ``taken`` chunks from it; ``count`` passes a shape that
+    records each chunk; ``sndbuf`` shrinks the send buffer towards the browser; ``keepalive`` is relay's.
     """
     client = request.app[_CLIENTS[request.query.get('client', '')]]
     query = request.query
