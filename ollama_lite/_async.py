@@ -262,6 +262,10 @@ async def _in_thread(func: Callable[..., _T], *args: Any) -> _T:
 _STALL_CHECK = 0.25
 
 
+#: An iterator that is always exhausted: the pending chunks of a stream with none.
+_NOTHING: Iterator[Any] = iter(())
+
+
 class _StallWatch:
     """Ends a read that waits on a connection that is already gone.
 
@@ -415,9 +419,9 @@ class AsyncStream(AsyncIterator[R]):
         self._url = url
         self._deadline = deadline
         self._inflater = inflater
-        # The chunks decoded from the last read and not yet handed out; decoded one at a time, so the
-        # chunks before a bad line are delivered before it raises.
-        self._pending: Iterator[R] = iter(())
+        # The chunks of the last read not yet handed out, each decoded as it is taken (the read-ahead is
+        # one read: what aiohttp had buffered), so the chunks before a bad line are delivered before it raises.
+        self._pending: Iterator[R] = _NOTHING
         self._reading = True
         self._drained = False
         self._watch = _StallWatch(response)
@@ -441,12 +445,32 @@ class AsyncStream(AsyncIterator[R]):
                 if self._host is not None:
                     mark(chunk, self._host)
                 return chunk
+            if self._decoder.finished:
+                self._reading = False  # complete: what the server sends next is not waited for
             if not self._reading:
                 if self._decoder.finished and not self._drained:
                     await self._drain()
                 self._ended(None)
                 raise StopAsyncIteration
             self._pending = await self._more()
+
+    async def _read_batch(self) -> Optional[Iterator[R]]:
+        """The chunks of the next read, decoded as they are taken; ``None`` once the stream is over.
+
+        For ``ollama_lite.web.relay``, which takes a stream's chunks read by read rather than through a
+        coroutine per chunk. A chunk that fails to decode raises while the batch is iterated; the caller
+        then closes the stream (``async with``), as ``__anext__`` would.
+        """
+        pending, self._pending = self._pending, _NOTHING
+        if pending is not _NOTHING:
+            return pending  # what __anext__ left of the last read: a stream handed over half-read
+        if self._decoder.finished:
+            self._reading = False
+        if not self._reading:
+            if self._decoder.finished and not self._drained:
+                await self._drain()
+            return None
+        return await self._more()
 
     async def _more(self) -> Iterator[R]:
         # Raw reads, never aiohttp's line reader: its line length limits must not apply, and each read
@@ -476,10 +500,7 @@ class AsyncStream(AsyncIterator[R]):
         if data:
             inflater = self._inflater
             # With a size limit, piece by piece: a bomb of a line stops at the limit, never expanded whole.
-            chunks = self._decoder.feed(data) if inflater is None else self._decoder.feed_pieces(inflater.pieces(data))
-            if self._decoder.finished:
-                self._reading = False  # complete: what the server sends next is not waited for
-            return chunks
+            return self._decoder.feed(data) if inflater is None else self._decoder.feed_pieces(inflater.pieces(data))
         # The end of the body: aiohttp has already given the connection back to the pool.
         self._reading = False
         watch.stop()
@@ -517,7 +538,7 @@ class AsyncStream(AsyncIterator[R]):
     def _abort(self) -> None:
         self._ended(None)
         self._reading = False
-        self._pending = iter(())
+        self._pending = _NOTHING
         self._watch.stop()
         self._response.close()
 

@@ -74,3 +74,17 @@ async def no_leaks() -> AsyncIterator[None]:
         gc.unfreeze()
         loop.set_exception_handler(previous)
     assert not reports, f'the event loop reported: {[r.get("message") for r in reports]}'
+
+
+@pytest.fixture(params=['json', 'orjson'])
+def json_library(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test twice: with the standard library's json alone, as without the ``speedups`` extra, and with
+    orjson where ollama_lite uses it; results must be the same."""
+    from ollama_lite import _speedups
+
+    if request.param == 'json':
+        monkeypatch.setattr(_speedups, 'loads', None)
+        monkeypatch.setattr(_speedups, 'dumps_str', None)
+    elif _speedups.loads is None:
+        pytest.skip('orjson is not installed (pip install "ollama-lite[speedups]")')
+    return str(request.param)
