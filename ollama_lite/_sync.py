@@ -1195,7 +1195,8 @@ class Client:
         self._arguments = _travel.arguments(
             session, host=configs[0].base_url if hosts is None else host, hosts=hosts, headers=headers,
             timeout=timeout, retries=retries, follow_redirects=follow_redirects, strict_streams=strict_streams,
-            max_reply_bytes=max_reply_bytes, per_host=per_host, queue_timeout=queue_timeout, **kwargs,
+            max_reply_bytes=max_reply_bytes, per_host=per_host, queue_timeout=queue_timeout, options=options,
+            keep_alive=keep_alive, think=think, format=format, event_hooks=event_hooks, **kwargs,
         )  # fmt: skip
         self._spread(configs, pool)
         self._start(configs[0], session, transport)

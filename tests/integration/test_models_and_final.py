@@ -276,3 +276,18 @@ def test_defaults_and_final_with_several_hosts() -> None:
         assert final.done is True and final.message.content == text and text
         sent = [r.body for e in (a, b) for r in e.emulator.requests if r.path == '/api/chat']
         assert [body['options'] for body in sent] == [{'num_ctx': 8192}]
+
+
+def _heard(view: Any) -> None:
+    """A hook a pickled client can carry (a module-level function)."""
+
+
+def test_a_pickled_client_keeps_its_defaults_and_hooks() -> None:
+    import pickle
+
+    for make in (Client, AsyncClient):
+        copy = pickle.loads(
+            pickle.dumps(make(options={'num_ctx': 8192}, keep_alive='1h', event_hooks={'request': [_heard]}))
+        )
+        assert (dict(copy.config.defaults.options), copy.config.defaults.keep_alive) == ({'num_ctx': 8192}, '1h')
+        assert copy._observer.begin('chat', 'POST', 'http://h/api/chat', b'{}', False).request_hooks == (_heard,)
