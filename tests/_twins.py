@@ -1,17 +1,19 @@
-"""Generates ollama_lite's committed generated parts: the method layer of ``Client`` and ``AsyncClient`` from its
-one source, ``ollama_lite/_methods.py``, and ``__init__.py``'s imports and ``__all__`` from its list of names.
+"""Generates ollama_lite's committed generated parts: the method layer of ``Client`` and ``AsyncClient`` (their
+constructor, ``config`` and public methods) from its one source, ``ollama_lite/_methods.py``; the tool runner's
+sync driver from its async one; ``__init__.py``'s imports and ``__all__`` from its list of names.
 
-Run ``python -m tests._twins`` after editing ``ollama_lite/_methods.py`` or the list of public names in
-``ollama_lite/__init__.py``; ``python -m tests._twins --check`` (tox env ``lint``, and ``tests/unit/test_twins.py``)
-fails while a generated part is not what this makes. It is a tool for changing the library, not part of it: it
-lives with the tests, is not installed, and imports nothing of ollama_lite, so that it runs on a tree whose
-package does not import (in the middle of a merge, say).
+Run ``python -m tests._twins`` after editing ``ollama_lite/_methods.py``, the driver in
+``ollama_lite/_tool_runner_async.py`` or the list of public names in ``ollama_lite/__init__.py``;
+``python -m tests._twins --check`` (tox env ``lint``, and ``tests/unit/test_twins.py``) fails while a generated
+part is not what this makes. It is a tool for changing the library, not part of it: it lives with the tests, is
+not installed, and imports nothing of ollama_lite, so that it runs on a tree whose package does not import (in
+the middle of a merge, say).
 
 Why this shape
 --------------
 The two clients differ in how they move bytes (requests or aiohttp: ``_sync.py``/``_async.py`` above their
-marker lines, written by hand) and in nothing else. Their public methods -- signatures, the three ``stream``
-overloads, docstrings, the call into ``_api`` -- are written once, in ``_methods.py``, as the coroutines of
+marker lines, written by hand) and in nothing else. Their constructor and public methods -- signatures, the three
+``stream`` overloads, docstrings, the call into ``_api`` -- are written once, in ``_methods.py``, as the coroutines of
 ``AsyncClient``, the form that says the most (what is awaited). From it this module writes:
 
 - the async twin: each method as written, plus, for a method with ``stream: bool = False`` and a return of
@@ -28,6 +30,9 @@ The generated text replaces what stands between the marker lines of each twin, a
 formatted by ruff, so it reads as the rest does. A table of endpoints (openai-python, boto3) would repeat what a
 signature says in a second notation, and cannot hold a method whose body is logic; a hand-written async source
 holds both, is type-hinted Python an editor understands, and its docstrings are the ones users read.
+
+The tool runner's driver (``run_tools``: send, run the calls, send again) is written once too, as the coroutine
+in ``_tool_runner_async.py`` between its marker lines, and its sync twin generated into ``_tool_runner.py``.
 
 ``__init__.py`` names each public name once, in ``_NAMES`` (module, and whether it is imported with the package,
 on first use, or is a module-level function); its ``__getattr__`` reads the lazy names and the functions from
@@ -53,8 +58,10 @@ How to add an endpoint or a parameter
 5. Test both twins (``tests/unit``), and the official client's signature if it has the method
    (``tests/compat/test_dropin.py``).
 
-Constructor parameters are not generated: policy belongs in ``ClientConfig.build`` (one place), and each twin's
-``__init__`` passes it on.
+A constructor parameter is one of ``__init__``'s in ``_methods.py``: policy (``keep_alive=``, ``hosts=``, ...) is
+passed to ``ClientConfig.build`` there and kept in ``ClientConfig`` (``_config.py``), which both transports read;
+a parameter only one transport can use has no place in the shared signature (it is one of ``**kwargs``, checked
+by each twin's ``_options``). Describe it in both class docstrings, which are the twins' own.
 """
 
 from __future__ import annotations
@@ -79,6 +86,17 @@ BEGIN = '    # --- the API: generated from _methods.py by `python -m tests._twin
 END = '    # --- end of the generated API ---'
 INIT_BEGIN = '# --- public names: generated from _NAMES below by `python -m tests._twins`; edit _NAMES, not here ---'
 INIT_END = '# --- end of the generated names ---'
+#: The tool runner's driver is written once, as a coroutine, in _tool_runner_async.py; its sync twin is made here.
+DRIVER_SOURCE = _HERE / '_tool_runner_async.py'
+DRIVER_TARGET = _HERE / '_tool_runner.py'
+DRIVER_SOURCE_MARKERS = (
+    '# --- The driver, written once: `python -m tests._twins` writes its sync twin into _tool_runner.py ---',
+    '# --- end of the driver ---',
+)
+DRIVER_MARKERS = (
+    '# --- The sync driver: generated from _tool_runner_async.py by `python -m tests._twins`; edit it there ---',
+    '# --- end of the generated driver ---',
+)
 
 #: Names the sync twin spells otherwise (token by token; strings and comments are left alone).
 _SYNC_NAMES = {
@@ -315,6 +333,12 @@ def unasync(code: str) -> str:
     return _replace(code, spans)
 
 
+def region(text: str, markers: Tuple[str, str]) -> str:
+    """What stands between two marker lines of ``text``."""
+    lines = text.split('\n')
+    return '\n'.join(lines[lines.index(markers[0]) + 1 : lines.index(markers[1])])
+
+
 def _with_region(target: str, code: str, path: Path, markers: Tuple[str, str] = (BEGIN, END), gap: bool = True) -> str:
     lines = target.split('\n')
     try:
@@ -395,6 +419,9 @@ def generated(source: Optional[str] = None) -> Dict[Path, Tuple[str, str]]:
     for path, layer in layers.items():
         text = _with_region(path.read_text(encoding='utf-8'), layer, path)
         out[path] = (layer, _ruff_format(text, path))
+    driver = unasync(region(DRIVER_SOURCE.read_text(encoding='utf-8'), DRIVER_SOURCE_MARKERS).strip('\n') + '\n')
+    text = _with_region(DRIVER_TARGET.read_text(encoding='utf-8'), '\n' + driver + '\n', DRIVER_TARGET, DRIVER_MARKERS)
+    out[DRIVER_TARGET] = (driver, _ruff_format(text, DRIVER_TARGET))
     init = INIT_TARGET.read_text(encoding='utf-8')
     names = public_names(init)
     text = _with_region(init, names, INIT_TARGET, (INIT_BEGIN, INIT_END), gap=False)

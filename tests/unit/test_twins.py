@@ -33,6 +33,13 @@ def _shape(class_body: str) -> str:
     return ast.dump(ast.parse('class _:\n' + class_body))
 
 
+def test_the_sync_tool_runner_driver_means_what_the_async_one_makes() -> None:
+    source = _twins.region(_twins.DRIVER_SOURCE.read_text(encoding='utf-8'), _twins.DRIVER_SOURCE_MARKERS)
+    committed = _twins.region(_twins.DRIVER_TARGET.read_text(encoding='utf-8'), _twins.DRIVER_MARKERS)
+    assert 'async def run_tools' in source
+    assert ast.dump(ast.parse(committed)) == ast.dump(ast.parse(unasync(source))), 'run  python -m tests._twins'
+
+
 def test_the_generated_public_names_mean_what_the_list_makes() -> None:
     init = _twins.INIT_TARGET.read_text(encoding='utf-8')
     committed = _region(_twins.INIT_TARGET, INIT_BEGIN, INIT_END)
