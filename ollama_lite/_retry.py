@@ -23,11 +23,13 @@ from typing import Callable, Iterator, Literal, Mapping, Optional, Set
 
 from ._config import Retry
 from ._deadline import Deadline
+from ._errors import cannot_connect, no_reply, not_http, tls_failed
 
 __all__ = [
     'Attempts',
     'FailureKind',
     'causes',
+    'connect_error',
     'connect_failure_kind',
     'parse_retry_after',
     'refused',
@@ -93,6 +95,19 @@ def connect_failure_kind(exc: BaseException) -> FailureKind:
         if isinstance(cause, http.client.BadStatusLine) and not isinstance(cause, http.client.RemoteDisconnected):
             return 'not_http'
     return 'connection'
+
+
+def connect_error(url: str, exc: BaseException, text: str, *, written: bool, repeatable: bool) -> Exception:
+    """The error for a connection that failed before any of the reply came (``exc``, which the transport
+    describes as ``text``): by its kind, and by whether the request may have been ``written`` already."""
+    kind = connect_failure_kind(exc)
+    if kind == 'tls':
+        return tls_failed(url, text)
+    if kind == 'not_http':
+        return not_http(url, text)
+    if written:
+        return no_reply(url, text, repeatable=repeatable)
+    return cannot_connect(url, text)
 
 
 def refused(exc: BaseException) -> bool:

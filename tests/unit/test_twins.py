@@ -40,6 +40,21 @@ def test_the_sync_tool_runner_driver_means_what_the_async_one_makes() -> None:
     assert ast.dump(ast.parse(committed)) == ast.dump(ast.parse(unasync(source))), 'run  python -m tests._twins'
 
 
+@pytest.mark.parametrize('target', [_twins.ASYNC_TARGET, _twins.SYNC_TARGET], ids=['async', 'sync'])
+def test_each_twin_imports_from_types_exactly_the_names_it_uses(target: Path) -> None:
+    text = target.read_text(encoding='utf-8')
+    committed = _twins.region(text, _twins.IMPORT_MARKERS)
+    expected = _twins.types_import(text, _twins.TYPES.read_text(encoding='utf-8'))
+    assert ast.dump(ast.parse(committed)) == ast.dump(ast.parse(expected)), 'run  python -m tests._twins'
+
+
+def test_a_type_a_signature_starts_to_use_is_imported_and_one_it_stops_using_is_not() -> None:
+    begin, end = _twins.IMPORT_MARKERS
+    module = f'{begin}\nfrom ._types import Old\n{end}\n\ndef f(x: New, y: Optional[Other]) -> Old2: ...\n'
+    types = 'class New: ...\nclass Old: ...\nclass Old2: ...\nOther = int\n__all__ = []\nclass Unused: ...\n'
+    assert _twins.types_import(module, types) == 'from ._types import (New, Old2, Other)\n'
+
+
 def test_the_generated_public_names_mean_what_the_list_makes() -> None:
     init = _twins.INIT_TARGET.read_text(encoding='utf-8')
     committed = _region(_twins.INIT_TARGET, INIT_BEGIN, INIT_END)
