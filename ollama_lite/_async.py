@@ -727,14 +727,8 @@ class AsyncClient:
             reading = self._read(response, url)
             body = await (reading if deadline is None else _within(deadline, url, reading))
             return call.reply(response.status, body, self._secrets)
-        limit = self._config.max_reply_bytes
-        stream = AsyncStream(
-            response,
-            call.stream_decoder(self._secrets, self._config.strict_streams, limit),
-            url,
-            deadline,
-            None if limit is None else Inflater(response.headers.get('Content-Encoding')),
-        )
+        decoder, inflater = call.stream_reader(self._config, self._secrets, response.headers.get('Content-Encoding'))
+        stream = AsyncStream(response, decoder, url, deadline, inflater)
         self._streams.add(stream)
         return stream
 

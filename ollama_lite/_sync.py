@@ -569,14 +569,8 @@ class Client:
         response = self._open(call.method, url, call.body, repeatable=call.repeatable, deadline=deadline)
         if response.status_code >= 400:
             return call.reply(response.status_code, self._read(response, url, deadline), self._secrets)
-        limit = self._config.max_reply_bytes
-        stream = Stream(
-            response,
-            call.stream_decoder(self._secrets, self._config.strict_streams, limit),
-            url,
-            deadline,
-            None if limit is None else Inflater(response.headers.get('content-encoding')),
-        )
+        decoder, inflater = call.stream_reader(self._config, self._secrets, response.headers.get('content-encoding'))
+        stream = Stream(response, decoder, url, deadline, inflater)
         with self._streams_lock:
             self._streams.add(stream)
         return stream
