@@ -22,7 +22,6 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
-    TypeVar,
     Union,
     cast,
     overload,
@@ -32,7 +31,7 @@ import requests
 import urllib3
 
 from . import _api
-from ._api import Call, StreamDecoder
+from ._api import Call, R, StreamDecoder
 from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization
 from ._connection import Connection, apply_to_requests, take_connection_kwargs
 from ._deadline import Deadline
@@ -48,7 +47,6 @@ from ._errors import (
 )
 from ._informational import InformationalSkippingAdapter
 from ._limits import BodyLimit, Inflater
-from ._model import Model
 from ._retry import Attempts, connect_error, refused
 from ._retry import causes as _causes
 
@@ -85,7 +83,6 @@ if TYPE_CHECKING:
 
 __all__ = ['Client', 'Stream']
 
-R = TypeVar('R', bound=Model)
 
 #: What the constructor takes besides its named parameters (see ``_connection`` for all but auth).
 _ACCEPTED = 'auth, cert, limits, proxies, proxy, trust_env, verify'
