@@ -1,6 +1,7 @@
 """Generates ollama_lite's committed generated parts: the method layer of ``Client`` and ``AsyncClient`` (their
-constructor, ``config`` and public methods) from its one source, ``ollama_lite/_methods.py``; the tool runner's
-sync driver from its async one; ``__init__.py``'s imports and ``__all__`` from its list of names.
+constructor, ``config`` and public methods) from its one source, ``ollama_lite/_methods.py``, with the twins'
+imports of the names they use; the tool runner's sync driver from its async one; ``__init__.py``'s imports and
+``__all__`` from its list of names.
 
 Run ``python -m tests._twins`` after editing ``ollama_lite/_methods.py``, the driver in
 ``ollama_lite/_tool_runner_async.py`` or the list of public names in ``ollama_lite/__init__.py``;
@@ -30,6 +31,9 @@ The generated text replaces what stands between the marker lines of each twin, a
 formatted by ruff, so it reads as the rest does. A table of endpoints (openai-python, boto3) would repeat what a
 signature says in a second notation, and cannot hold a method whose body is logic; a hand-written async source
 holds both, is type-hinted Python an editor understands, and its docstrings are the ones users read.
+
+Each twin's imports from ``_types`` and ``_errors`` are generated from the names the twin uses, so a signature
+or a method body that starts to use one needs no import by hand, and the two twins keep no list in step.
 
 The tool runner's driver (``run_tools``: send, run the calls, send again) is written once too, as the coroutine
 in ``_tool_runner_async.py`` between its marker lines, and its sync twin generated into ``_tool_runner.py``.
