@@ -116,6 +116,8 @@ class AsyncClient:
     ) -> Union[TalkResponse, AsyncStream[TalkResponse]]:
         """Talk; with ``stream=True`` an ``AsyncStream`` of replies. ``async def`` hooks are awaited.
 
+        ``tone``: how the model should sound.
+
         >>> (await client.talk('m')).text
         >>> async for r in await client.talk('m', stream=True): print(r.text)
         """
@@ -140,6 +142,7 @@ def test_a_parameter_written_once_reaches_every_overload_and_the_call_of_both_tw
     layer = async_methods(SOURCE)
     for code in (layer, unasync(layer)):
         assert code.count('tone: Optional[str] = None') == 4  # three overloads and the method itself
+        assert code.count('``tone``: how the model should sound.') == 1  # the method's docstring
         assert 'tone=tone' in code
         assert code.count('@overload') == 3
 
