@@ -1,7 +1,8 @@
 """Ollama's own OpenAPI description (``shared/ollama-openapi.yaml``, beside the repository) as a test oracle.
 
 The file is read as it is, never copied or edited; where it is wrong about what the server accepts or sends,
-``SPEC_EXCEPTIONS`` names each place once with the reason, taken from the server's ``api/types.go``.
+``SPEC_EXCEPTIONS`` names each place once with the reason, taken from the server's ``api/types.go``. Its objects
+are then closed to the server's field names (``_contract``): an unknown key fails, naming its path.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
+
+from . import _contract
 
 yaml = pytest.importorskip('yaml', reason='PyYAML reads the OpenAPI file: pip install -e ".[test]"')
 jsonschema = pytest.importorskip('jsonschema', reason='jsonschema validates against it: pip install -e ".[test]"')
@@ -69,6 +72,19 @@ SPEC_EXCEPTIONS: Tuple[Tuple[str, str, str, str], ...] = (
         'any string',
         'a _debug_render_only reply carries an empty api.Message, role ""',
     ),
+    (
+        'ToolCall',
+        '/properties/function/properties/description',
+        'delete',
+        'api.ToolCallFunction has index, name and arguments only: a tool call carries no description',
+    ),
+    (
+        'ModelOptions',
+        '/additionalProperties',
+        'close',
+        'Options.FromMap reads only the fields of api.Options and api.Runner; any other key is logged as "invalid '
+        'option provided" and ignored, so a misspelt option is a mistake the server swallows',
+    ),
 )
 
 
@@ -123,8 +139,13 @@ def corrected_spec() -> Dict[str, Any]:
             parent[key] = {'anyOf': [parent[key], {'type': 'number'}]}
         elif change == 'any string':
             parent[key] = {'type': 'string'}
+        elif change == 'delete':
+            del parent[key]
+        elif change == 'close':  # to the server's fields, as _contract.close does with every object
+            parent[key] = False
         else:
             raise AssertionError(f'unknown change {change!r}')
+    _contract.close(spec)
     return spec
 
 
@@ -141,8 +162,19 @@ def validator(pointer: str) -> Any:
 
 def check(pointer: str, instance: Any) -> None:
     """Fail naming every place where ``instance`` breaks the schema at ``pointer``."""
-    errors = sorted(validator(pointer).iter_errors(instance), key=lambda e: list(e.absolute_path))
-    problems = [f'{"/".join(map(str, e.absolute_path)) or "<root>"}: {e.message}' for e in errors]
+    errors = sorted(validator(pointer).iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    problems: List[str] = []
+    for error in errors:
+        where = '/'.join(map(str, error.absolute_path))
+        if error.validator == 'additionalProperties' and isinstance(error.instance, dict):
+            known = error.schema.get('properties') or {}
+            for key in error.instance:
+                if key not in known:  # the key's own path, and what the server has instead
+                    problems.append(
+                        f'{where + "/" if where else ""}{key}: not a field the server has (it has: {", ".join(known)})'
+                    )
+        else:
+            problems.append(f'{where or "<root>"}: {error.message}')
     assert not problems, f'{pointer} rejects {instance!r}:\n' + '\n'.join(problems)
 
 

@@ -53,6 +53,15 @@ MESSAGES: List[Any] = [
         {'role': 'tool', 'content': '21 degrees', 'tool_name': 'get_weather', 'tool_call_id': 'call_1'},
     ],
     [{'role': 'assistant', 'content': '', 'thinking': 'Hmm.'}, {'role': 'user', 'content': 'Go on'}],
+    [  # the client's own Message objects: their fields' wire names are the client's, not the caller's
+        ollama.Message(role='user', content='Weather in Paris?'),
+        ollama.Message(
+            role='assistant',
+            thinking='Look it up.',
+            tool_calls=[ollama.Message.ToolCall(function=ollama.Message.ToolCall.Function(name='f', arguments={}))],
+        ),
+        ollama.Message(role='tool', content='21 degrees', tool_name='f', tool_call_id='call_1'),
+    ],
 ]
 TOOLS: List[Any] = [
     [get_weather],
