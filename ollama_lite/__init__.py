@@ -16,6 +16,7 @@ from ._errors import (
     ConnectTimeout,
     IncompleteStreamError,
     InvalidResponseError,
+    PoolTimeout,
     ProtocolError,
     ReadTimeout,
     ReplyTooLargeError,
@@ -24,6 +25,7 @@ from ._errors import (
     ResponseError,
     TotalTimeout,
 )
+from ._pool import HostStatus, host_of
 from ._schema import json_schema
 from ._structured import StructuredOutputError, parse
 from ._sync import Client, Stream
@@ -113,6 +115,7 @@ __all__ = [
     'EmbedResponse',
     'EmbeddingsResponse',
     'GenerateResponse',
+    'HostStatus',
     'Image',
     'IncompleteStreamError',
     'InvalidResponseError',
@@ -127,6 +130,7 @@ __all__ = [
     'ModelfileCommand',
     'ModelfileError',
     'Options',
+    'PoolTimeout',
     'ProcessResponse',
     'ProgressResponse',
     'ProtocolError',
@@ -168,6 +172,7 @@ __all__ = [
     'embeddings',
     'generate',
     'heartbeat',
+    'host_of',
     'is_running',
     'json_schema',
     'list',
@@ -198,9 +203,10 @@ _NAMES: Dict[str, Any] = {
     'eager': {
         '_config': 'ClientConfig Retry Timeout',
         '_errors': (
-            'ConnectError ConnectTimeout IncompleteStreamError InvalidResponseError ProtocolError ReadTimeout '
-            'ReplyTooLargeError RequestError RequestTimeout ResponseError TotalTimeout'
+            'ConnectError ConnectTimeout IncompleteStreamError InvalidResponseError PoolTimeout ProtocolError '
+            'ReadTimeout ReplyTooLargeError RequestError RequestTimeout ResponseError TotalTimeout'
         ),
+        '_pool': 'HostStatus host_of',
         '_schema': 'json_schema',
         '_structured': 'StructuredOutputError parse',
         '_sync': 'Client Stream',
@@ -242,10 +248,8 @@ def __getattr__(name: str) -> Any:
             module = importlib.import_module(f'.{_LAZY[name]}', __name__)
         except ModuleNotFoundError as exc:
             # aiohttp is the "async" extra: imported only when the async client is first touched.
-            if exc.name != 'aiohttp':
-                raise
-            raise ImportError(
-                f'ollama_lite.{name} needs aiohttp: install it with  pip install "ollama-lite[async]"'
-            ) from None
+            from ._extras import aiohttp_missing
+
+            raise aiohttp_missing(exc, f'ollama_lite.{name}') from None
         return getattr(module, name)
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

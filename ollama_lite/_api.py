@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import (
@@ -23,6 +24,7 @@ from typing import (
     Iterator,
     List,
     Mapping,
+    Match,
     Optional,
     Sequence,
     Tuple,
@@ -254,6 +256,10 @@ class Call(Generic[R]):
     endpoint: Endpoint[R]
     body: Optional[bytes]
     stream: bool = False
+    #: For routing over several hosts (``_pool``): the model the call needs, and what its default
+    #: affinity key is hashed from (a chat's messages, a generation's system prompt and prompt).
+    model: Optional[str] = None
+    lead: Any = None
 
     @property
     def method(self) -> str:
@@ -318,19 +324,27 @@ _dumps = json.JSONEncoder(separators=(',', ':'), ensure_ascii=False, allow_nan=F
 
 
 def _body(request: Model) -> bytes:
-    """The JSON body of ``request``; raises ``RequestError`` for what JSON over UTF-8 cannot carry."""
+    """The JSON body of ``request``; raises ``RequestError`` for what JSON cannot carry (NaN, infinity)."""
     try:
-        return _dumps(encode(request)).encode()
-    except UnicodeEncodeError as exc:
-        bad = exc.object[exc.start : exc.end]
-        raise RequestError(
-            f'the request contains {bad!r}, a lone surrogate that UTF-8 cannot encode (text decoded with '
-            "errors='surrogateescape' or cut between the two halves of a character); fix or drop it"
-        ) from None
+        text = _dumps(encode(request))
     except ValueError as exc:  # only allow_nan's error: "Out of range float values are not JSON compliant"
         raise RequestError(f'the request contains NaN or infinity, which JSON cannot carry ({exc})') from None
     except RecursionError:
         raise RequestError('the request is nested too deeply to encode as JSON') from None
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        # A lone surrogate (text read with errors='surrogateescape', or cut between the halves of a pair) has no
+        # UTF-8 form, but JSON carries it as an escape: written as json.dumps writes it by default (and so the
+        # official client on httpx before 0.28), "\udce9". Ollama's decoder reads it as U+FFFD.
+        return _SURROGATE.sub(_escape_surrogate, text).encode()
+
+
+_SURROGATE = re.compile('[\ud800-\udfff]')
+
+
+def _escape_surrogate(found: Match[str]) -> str:
+    return f'\\u{ord(found.group()):04x}'
 
 
 def _need_model(model: Any, what: str = 'model') -> str:
@@ -478,7 +492,7 @@ def generate(
         steps=steps,
         debug_render_only=_debug_render_only,
     )
-    return Call(GENERATE, _body(request), bool(stream))
+    return Call(GENERATE, _body(request), bool(stream), request.model, (system, prompt))
 
 
 def chat(
@@ -513,7 +527,7 @@ def chat(
         top_logprobs=_top_logprobs(top_logprobs),
         debug_render_only=_debug_render_only,
     )
-    return Call(CHAT, _body(request), bool(stream))
+    return Call(CHAT, _body(request), bool(stream), request.model, request.messages)
 
 
 def embed(
@@ -538,7 +552,7 @@ def embed(
         options=_options(options),
         keep_alive=_keep_alive(keep_alive),
     )
-    return Call(EMBED, _body(request))
+    return Call(EMBED, _body(request), model=request.model)
 
 
 def embeddings(
@@ -550,7 +564,7 @@ def embeddings(
     request = EmbeddingsRequest(
         model=_need_model(model), prompt=prompt, options=_options(options), keep_alive=_keep_alive(keep_alive)
     )
-    return Call(EMBEDDINGS, _body(request))
+    return Call(EMBEDDINGS, _body(request), model=request.model)
 
 
 def pull(model: str, *, insecure: bool = False, stream: bool = False) -> Call[ProgressResponse]:
@@ -620,7 +634,7 @@ def show(
     model: str, verbose: Optional[bool] = None, system: Optional[str] = None, options: Any = None
 ) -> Call[ShowResponse]:
     request = ShowRequest(model=_need_model(model), verbose=verbose or None, system=system, options=_options(options))
-    return Call(SHOW, _body(request))
+    return Call(SHOW, _body(request), model=request.model)
 
 
 def list_models() -> Call[ListResponse]:

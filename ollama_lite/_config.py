@@ -246,6 +246,8 @@ class ClientConfig:
     key_from_env: bool = False
     #: The most bytes a non-streamed reply (after decompression) or one stream line may have; None: no limit.
     max_reply_bytes: Optional[int] = None
+    #: Whether the caller's ``headers`` named a User-Agent (it then beats the one of a caller's session).
+    user_agent_given: bool = False
 
     @classmethod
     def build(
@@ -263,6 +265,7 @@ class ClientConfig:
         merged = {k.lower(): v for k, v in (headers or {}).items() if v is not None}
         merged['content-type'] = 'application/json'
         merged['accept'] = 'application/json'
+        user_agent_given = 'user-agent' in merged
         merged.setdefault('user-agent', _user_agent())
         _check_headers(merged, 'headers=')
         max_reply_bytes = check_limit(max_reply_bytes)
@@ -283,6 +286,7 @@ class ClientConfig:
             strict_streams=bool(strict_streams),
             key_from_env=key_from_env,
             max_reply_bytes=max_reply_bytes,
+            user_agent_given=user_agent_given,
         )
 
     def url(self, path: str) -> str:
@@ -294,13 +298,19 @@ class ClientConfig:
         caller's own credentials, such as requests' ``auth=``."""
         return url.startswith(self.base_url + '/')
 
-    def headers_for(self, url: str, content_type: Optional[str] = None) -> Mapping[str, str]:
+    def headers_for(
+        self, url: str, content_type: Optional[str] = None, *, session_agent: bool = False
+    ) -> Mapping[str, str]:
         """Headers for a request to ``url``: the API key goes only to the configured host and ollama.com, and
         not to the server's web search relay (:data:`KEYLESS_PATHS`), which does not need it.
 
         ``content_type`` replaces the JSON content type, for bodies that are not JSON (blob uploads).
+        ``session_agent`` says the caller's session has a User-Agent of its own: it is left to the session
+        (which is used as it is), unless ``headers=`` named one.
         """
         headers = self.headers
+        if session_agent and not self.user_agent_given:
+            headers = {k: v for k, v in headers.items() if k != 'user-agent'}
         own = self.is_own(url)
         if own and self.own_authorization is not None:
             headers = {**headers, 'authorization': self.own_authorization}

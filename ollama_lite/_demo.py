@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import List, Optional, TextIO
 
 from ._cli._progress import ProgressPrinter
+from ._extras import require_aiohttp
 from ._structured import parse
 from ._sync import Client
 
@@ -119,18 +120,14 @@ def run(host: Optional[str] = None, out: Optional[TextIO] = None) -> None:
     """
     import sys
 
+    # Also with a host: the tour ends with a burst of AsyncClient chats.
+    require_aiohttp('the demo (the bundled emulator and AsyncClient)')
     stream = out or sys.stdout
     if host is not None:
         _tour(host, stream)
         return
-    try:
-        from .testing import emulator
-    except ModuleNotFoundError as exc:
-        if exc.name != 'aiohttp':
-            raise
-        raise ImportError(
-            'the demo runs the bundled emulator, which needs aiohttp: pip install "ollama-lite[async]"'
-        ) from None
+    from .testing import emulator
+
     with emulator(token_delay=0.01) as url:
         stream.write(f'Started the bundled Ollama emulator at {url} (no GPU, no download)\n')
         _tour(url, stream)

@@ -14,7 +14,8 @@
     ├── RequestTimeout (TimeoutError)      a timeout ran out
     │   ├── ConnectTimeout
     │   ├── ReadTimeout                    no byte of the reply for the read timeout
-    │   └── TotalTimeout                   the call's total deadline (Timeout(total=...)) passed
+    │   ├── TotalTimeout                   the call's total deadline (Timeout(total=...)) passed
+    │   └── PoolTimeout                    hosts=: no host had a free slot within queue_timeout
     └── ProtocolError                      the reply does not follow the Ollama protocol
         ├── InvalidResponseError (ValueError)       a line or body that is not the JSON expected
         ├── IncompleteStreamError (ConnectionError) the body ended before the reply was complete
@@ -27,13 +28,16 @@ Code written for the official client catches ``ResponseError``, ``RequestError``
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Optional, Sequence, TypeVar
+from urllib.parse import urlsplit
 
 __all__ = [
     'ConnectError',
     'ConnectTimeout',
     'IncompleteStreamError',
     'InvalidResponseError',
+    'PoolTimeout',
     'ProtocolError',
     'ReadTimeout',
     'ReplyTooLargeError',
@@ -47,6 +51,7 @@ __all__ = [
     'error_from_reply',
     'no_reply',
     'not_http',
+    'plain_reason',
     'read_timed_out',
     'request_failed',
     'tls_failed',
@@ -120,6 +125,11 @@ class TotalTimeout(RequestTimeout):
     waits between them all count, and for a stream the time until its last chunk."""
 
 
+class PoolTimeout(RequestTimeout):
+    """A client with several hosts (``hosts=``) waited ``queue_timeout`` seconds for a free slot
+    (``per_host``) on a host that can serve the model, and got none; nothing was sent."""
+
+
 class ProtocolError(Exception):
     """The server's reply does not follow the Ollama protocol."""
 
@@ -174,12 +184,47 @@ def error_from_reply(
 # --- both clients say the same thing for the same failure.
 
 
-def cannot_connect(url: str, reason: str) -> ConnectError:
-    """The host refused or could not be reached; the message says how to fix it."""
-    return ConnectError(
-        f'could not connect to Ollama at {url}: {reason}. Is Ollama running (`ollama serve`)? '
-        'Set OLLAMA_HOST or pass host= to reach another address.'
-    )
+#: What the transports' messages carry that means nothing to a user: object reprs (``<... object at 0x...>``,
+#: ``<HTTPConnection(host=..., port=...) at 0x...>``) and the ``_HTTPConnection(host=..., port=...)`` prefix
+#: urllib3 2 puts first (the message names the host and port anyway).
+_REPR = re.compile(r'<[^<>]* at 0x[0-9a-fA-F]+>[:,]?\s*|\b_?\w*HTTPS?Connection(Pool)?\([^()]*\):?\s*')
+#: What is left of urllib3's ``(connection, 'message')`` argument tuple once the connection is gone.
+_TUPLE = re.compile(r"^\(\s*'(.*)'\s*\)$")
+
+
+def plain_reason(text: str) -> str:
+    """A transport's error text without the object reprs it holds."""
+    plain = _REPR.sub('', text).strip(' :,')
+    found = _TUPLE.match(plain)
+    return (found.group(1) if found else plain) or text
+
+
+#: Hosts that are this machine: there, ``ollama serve`` is the fix for a refused connection.
+_LOCAL_HOSTS = frozenset({'localhost', '127.0.0.1', '::1', '0.0.0.0', '::', ''})
+
+
+def cannot_connect(url: str, reason: str, *, unresolved: bool = False) -> ConnectError:
+    """The host refused or could not be reached; the message names the host and port tried, says
+    ``reason`` in words, and gives the hint that fits: ``ollama serve`` for this machine, the remote
+    host's own setup for another, the spelling for a name that does not resolve (``unresolved``)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ''
+    try:
+        port = parts.port or (443 if parts.scheme == 'https' else 80)
+    except ValueError:  # a port that is not a number: the URL is reported as it is
+        port = None
+    where = f'host {host}, port {port}' if port is not None else f'host {host}'
+    if unresolved:
+        hint = 'Check the host name in host= or OLLAMA_HOST.'
+    elif host in _LOCAL_HOSTS or host.startswith('127.'):
+        hint = 'Is Ollama running (`ollama serve`)? Set OLLAMA_HOST or pass host= to reach another address.'
+    else:
+        hint = (
+            f'Check that Ollama runs on {host} and listens on outside addresses (started there with '
+            f'OLLAMA_HOST=0.0.0.0), and that no firewall blocks port {port}; or set OLLAMA_HOST or pass host= '
+            'to reach another address.'
+        )
+    return ConnectError(f'could not connect to Ollama at {url} ({where}): {reason}. {hint}')
 
 
 def tls_failed(url: str, reason: str) -> ConnectError:

@@ -11,11 +11,12 @@ transports, written by hand in each.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from . import _api
 from ._config import ClientConfig, Retry
 from ._errors import ConnectError, ProtocolError, RequestTimeout
+from ._pool import DEFAULT_PER_HOST, DEFAULT_QUEUE_TIMEOUT, HostLike, configure, mark
 
 if TYPE_CHECKING:
     import aiohttp
@@ -61,22 +62,29 @@ class AsyncClient:
         follow_redirects: bool = True,
         strict_streams: bool = False,
         max_reply_bytes: Optional[int] = None,
+        hosts: Optional[Sequence[HostLike]] = None,
+        per_host: int = DEFAULT_PER_HOST,
+        queue_timeout: Optional[float] = DEFAULT_QUEUE_TIMEOUT,
         **kwargs: Any,
     ) -> None:
         # The named parameters are policy, the same for both clients: they go into the config (the class
         # docstring of each twin describes them). ``session`` and ``**kwargs`` are the transport's; a wrong name
         # among them is reported before any value is checked.
         options = self._options(session, kwargs)
-        config = ClientConfig.build(
+        configs, pool = configure(
             host,
+            hosts,
             headers,
             timeout,
             retries,
             follow_redirects,
             strict_streams=strict_streams,
             max_reply_bytes=max_reply_bytes,
+            per_host=per_host,
+            queue_timeout=queue_timeout,
         )
-        self._start(config, session, options)
+        self._spread(configs, pool)
+        self._start(configs[0], session, options)
 
     @property
     def config(self) -> ClientConfig:
@@ -210,6 +218,26 @@ class AsyncClient:
         >>> async for p in await client.pull('llama3.2', stream=True): print(p.status, p.completed, p.total)
         """
         return await self._many(_api.pull(...))
+
+    async def pull_all(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> Union[Dict[str, ProgressResponse], AsyncIterator[ProgressResponse]]:
+        """Pull ``model`` to every host of a client with several (``hosts=``), one after the other: a dict of
+        each host's last progress line by host URL, or with ``stream=True`` every host's progress lines in
+        turn, each telling its host (``ollama_lite.host_of(line)``). Raises as ``pull`` does, at the first host
+        that fails; the hosts before it keep the model. With one host, that host.
+
+        >>> await client.pull_all('llama3.2')
+        """
+        views = self._each_host()
+        if stream:
+            return self._pull_each(views, model, insecure)
+        done: Dict[str, ProgressResponse] = {}
+        for view in views:
+            reply = await view.pull(model, insecure=insecure)
+            mark(reply, view.config.base_url)
+            done[view.config.base_url] = reply
+        return done
 
     async def push(
         self, model: str, *, insecure: bool = False, stream: bool = False

@@ -23,7 +23,7 @@ from typing import Callable, Iterator, Literal, Mapping, Optional, Set
 
 from ._config import Retry
 from ._deadline import Deadline
-from ._errors import cannot_connect, no_reply, not_http, tls_failed
+from ._errors import cannot_connect, no_reply, not_http, plain_reason, tls_failed
 
 __all__ = [
     'Attempts',
@@ -31,6 +31,7 @@ __all__ = [
     'causes',
     'connect_error',
     'connect_failure_kind',
+    'connect_reason',
     'parse_retry_after',
     'refused',
     'retriable_connect_failure',
@@ -97,17 +98,42 @@ def connect_failure_kind(exc: BaseException) -> FailureKind:
     return 'connection'
 
 
-def connect_error(url: str, exc: BaseException, text: str, *, written: bool, repeatable: bool) -> Exception:
+def connect_error(
+    url: str, exc: BaseException, text: str, *, written: bool, repeatable: bool, head: Optional[str] = None
+) -> Exception:
     """The error for a connection that failed before any of the reply came (``exc``, which the transport
-    describes as ``text``): by its kind, and by whether the request may have been ``written`` already."""
+    describes as ``text``): by its kind, and by whether the request may have been ``written`` already;
+    ``head`` is what the transport says of a reply head that was not HTTP, when it says more than ``text``."""
     kind = connect_failure_kind(exc)
     if kind == 'tls':
         return tls_failed(url, text)
     if kind == 'not_http':
-        return not_http(url, text)
+        return not_http(url, head or text)
     if written:
         return no_reply(url, text, repeatable=repeatable)
-    return cannot_connect(url, text)
+    return cannot_connect(url, connect_reason(exc, text), unresolved=kind == 'name')
+
+
+def connect_reason(exc: BaseException, fallback: str) -> str:
+    """Why a connection could not be made, in words (``the connection was refused``), read from the
+    operating system's error in the chain; ``fallback`` (the transport's own text) when there is none.
+
+    The transports' own messages hold object reprs (``<..._HTTPConnection object at 0x...>``) and
+    their internals' wording; the errno is what the user can act on.
+    """
+    found = list(causes(exc))
+    for cause in found:
+        if isinstance(cause, socket.gaierror):
+            return f'the host name does not resolve ({cause.strerror or cause})'
+    for cause in found:
+        if isinstance(cause, ConnectionRefusedError) or (
+            isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED
+        ):
+            return 'the connection was refused'
+    for cause in found:
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror[0].lower() + cause.strerror[1:]
+    return plain_reason(fallback)
 
 
 def refused(exc: BaseException) -> bool:

@@ -37,7 +37,12 @@ from typing import (
     Union,
 )
 
-from aiohttp import web
+from ._extras import aiohttp_missing
+
+try:
+    from aiohttp import web
+except ModuleNotFoundError as exc:  # the async extra is not installed
+    raise aiohttp_missing(exc, 'ollama_lite.web') from None
 
 from ._async import AsyncClient, AsyncStream
 from ._errors import ConnectError, ProtocolError, RequestError, RequestTimeout, ResponseError

@@ -358,7 +358,10 @@ FAULTS: Sequence[Fault] = [
         target='refused',
         raises=ollama.ConnectError,
         also=(ConnectionError,),
-        match=r'could not connect to Ollama at http://127\.0\.0\.1:\d+/api/chat.*ollama serve',
+        # The host and port in words, the reason as the system gives it, the hint for this machine, and no
+        # object reprs (urllib3's `<..._HTTPConnection object at 0x...>`).
+        match=r'^could not connect to Ollama at http://127\.0\.0\.1:(\d+)/api/chat \(host 127\.0\.0\.1, port \1\): '
+        r'the connection was refused\. Is Ollama running \(`ollama serve`\)\?(?!.*(object at|Connection\())',
         attempts=0,
         waits=(BACKOFF, BACKOFF),
     ),
@@ -388,7 +391,10 @@ FAULTS: Sequence[Fault] = [
         target='dns',
         raises=ollama.ConnectError,
         also=(ConnectionError,),
-        match='ollama-lite-test.invalid',
+        # The name in words, a hint about the name (not `ollama serve`, which cannot fix it), no reprs.
+        match=r'^could not connect to Ollama at http://ollama-lite-test\.invalid:11434/api/chat \(host '
+        r'ollama-lite-test\.invalid, port 11434\): the host name does not resolve \([^)]+\)\. Check the host name '
+        r'in host= or OLLAMA_HOST\.$',
         attempts=0,
     ),
     Fault(
@@ -405,6 +411,25 @@ FAULTS: Sequence[Fault] = [
         'chat',
         ((Send(b'HTTP/1.1 200 OK\r\nContent-Type: appl'), Close()),),
         raises=ollama.ProtocolError,
+    ),
+    # Cut after a whole header line, before the empty line ending the head: http.client took the end of
+    # the stream for the end of the headers, so the sync client returned an empty, successful stream.
+    *(
+        Fault(
+            f'cut-between-header-lines-{call}',
+            call,
+            ((Send(b'HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n'), Close()),),
+            raises=ollama.ProtocolError,
+            match='closed in the middle of the status line and headers',
+        )
+        for call in ('chat_stream', 'chat')
+    ),
+    Fault(
+        'cut-after-status-line',
+        'chat_stream',
+        ((Send(b'HTTP/1.1 200 OK\r\n'), Close()),),
+        raises=ollama.ProtocolError,
+        match='closed in the middle of the status line and headers',
     ),
     # --- never retried: the reply had started ---
     Fault(

@@ -1,6 +1,8 @@
 """The ``ollama-lite`` command line (also ``python -m ollama_lite``): the ``ollama`` CLI's client-side verbs.
 
-Every command talks to ``--host`` (default ``OLLAMA_HOST``) through the sync ``Client``. Options go anywhere on
+Every command talks to ``--host`` (default ``OLLAMA_HOST``) through the sync ``Client``, or to several servers
+with ``--hosts a,b,...`` (default ``OLLAMA_HOSTS``; ``--host`` wins, ``OLLAMA_HOST`` stays one host, as the
+official tools read it); ``ls`` and ``ps`` then show each model's host. Options go anywhere on
 the line. Failures print ``Error: <message>`` on stderr, with no traceback, and exit 1; a usage error exits 2,
 Ctrl-C 130, and a closed pipe (``ollama-lite --json pull m | head -1``) ends quietly with 141, as a program
 killed by SIGPIPE does. ``--json`` prints replies as JSON (one object per line for streams) for scripts.
@@ -14,23 +16,24 @@ import sys
 from typing import List, Optional, Sequence, TextIO, Tuple
 
 from .._errors import ConnectError, ProtocolError, RequestTimeout, ResponseError
-from .._version import __version__
 from ._commands import Verb, verbs
 from ._progress import ProgressPrinter
 
 __all__ = ['ProgressPrinter', 'main']
 
 _EXIT_FAILURE = 1
-_EXIT_USAGE = 2
 _EXIT_INTERRUPTED = 130
 _EXIT_BROKEN_PIPE = 128 + 13
 _THINK_VALUES = ('true', 'false', 'low', 'medium', 'high', 'max')
 _HOST_HELP = 'Ollama host (default: $OLLAMA_HOST or 127.0.0.1:11434)'
+_HOSTS_HELP = 'several Ollama hosts, comma-separated, one client over all (default: $OLLAMA_HOSTS)'
+_VERSION_FLAGS = ('-v', '--version')
 
 
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument('--host', default=None, help=_HOST_HELP)
+    common.add_argument('--hosts', default=None, help=_HOSTS_HELP)
     common.add_argument('--json', action='store_true', help='print replies as JSON, one object per line')
     return common
 
@@ -42,8 +45,11 @@ def _overview() -> argparse.ArgumentParser:
         epilog='Options go before or after the command. Run "ollama-lite COMMAND --help" for its options.',
     )
     parser.add_argument('--host', help=_HOST_HELP)
+    parser.add_argument('--hosts', help=_HOSTS_HELP)
     parser.add_argument('--json', action='store_true', help='print replies as JSON, one object per line')
-    parser.add_argument('--version', action='version', version=f'ollama-lite version is {__version__}')
+    parser.add_argument(
+        '-v', '--version', action='store_true', help="show ollama-lite's version, and the server's when reachable"
+    )
     sub = parser.add_subparsers(dest='command', metavar='COMMAND')
     for verb in verbs():
         sub.add_parser(verb.name, aliases=list(verb.aliases), help=verb.help)
@@ -58,11 +64,11 @@ def _verb_parser(verb: Verb) -> argparse.ArgumentParser:
 
 
 def _split(argv: Sequence[str]) -> Tuple[List[str], Optional[str], List[str]]:
-    """Find the command: the first word that is neither an option nor the value of ``--host``."""
+    """Find the command: the first word that is neither an option nor the value of ``--host``/``--hosts``."""
     index = 0
     while index < len(argv):
         token = argv[index]
-        if token == '--host':
+        if token in ('--host', '--hosts'):
             index += 2
         elif token.startswith('-'):
             index += 1
@@ -86,15 +92,17 @@ def _bare_think(argv: List[str]) -> List[str]:
 def _parse(argv: Sequence[str]) -> Tuple[Verb, argparse.Namespace]:
     before, word, after = _split(argv)
     overview = _overview()
-    if word is None:
-        overview.parse_args(before)  # --help and --version exit here
-        overview.print_help(sys.stderr)
-        raise SystemExit(_EXIT_USAGE)
+    version = [token for token in before if token in _VERSION_FLAGS]
+    if version:
+        # As ``ollama -v``: the version, whatever else is on the line (--host and --json still apply).
+        word, before, after = 'version', [t for t in before if t not in _VERSION_FLAGS], []
+    elif word is None:
+        overview.parse_args(before)  # --help exits here, a bad option with a usage error
+        overview.print_help(sys.stdout)  # no command: the help, as `ollama` with nothing else on the line
+        raise SystemExit(0)
     verb = next((v for v in verbs() if word == v.name or word in v.aliases), None)
     if verb is None:
         overview.error(f"unknown command '{word}' (choose from {', '.join(v.name for v in verbs())})")
-    if '--version' in before:
-        overview.parse_args(['--version'])
     args = _verb_parser(verb).parse_intermixed_args(_bare_think(before + after))
     args.command = verb.name
     return verb, args
@@ -103,6 +111,9 @@ def _parse(argv: Sequence[str]) -> Tuple[Verb, argparse.Namespace]:
 def _message(exc: BaseException) -> str:
     """The error as a command-line user reads it: options, not keyword arguments."""
     text = exc.error if isinstance(exc, ResponseError) else str(exc)
+    several = text.find('; with several hosts name it')
+    if several >= 0:
+        text = text[:several] + '; with several hosts name one with --host'
     return text.replace('pass host=', 'pass --host')
 
 

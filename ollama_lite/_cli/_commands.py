@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
+import os
+import sys
 from dataclasses import dataclass
-from typing import Callable, Optional, TextIO, Tuple
+from typing import Any, Callable, List, Optional, TextIO, Tuple
 
-from .._errors import RequestError, ResponseError
+from .._errors import ConnectError, RequestError, RequestTimeout, ResponseError
+from .._extras import require_aiohttp
+from .._pool import host_of
 from .._sync import Client
 from ._answer import generate_parts, show_answer
 from ._arguments import answer_arguments, format_value, think_value
@@ -31,10 +36,28 @@ class Verb:
 
 def _client_verb(handler: Handler) -> Callable[[argparse.Namespace, TextIO], None]:
     def run(args: argparse.Namespace, out: TextIO) -> None:
-        with Client(args.host) as client:
+        with _client(args) as client:
             handler(client, args, out)
 
     return run
+
+
+def _client(args: argparse.Namespace) -> Client:
+    """``--host`` (one server), else ``--hosts`` or ``OLLAMA_HOSTS`` (several), else ``OLLAMA_HOST``."""
+    listed = getattr(args, 'hosts', None) or os.environ.get('OLLAMA_HOSTS') or ''
+    hosts = [h.strip() for h in listed.split(',') if h.strip()]
+    if getattr(args, 'host', None) is not None or not hosts:
+        return Client(getattr(args, 'host', None))
+    return Client(hosts=hosts)
+
+
+def _hosts_column(client: Client, rows: List[List[str]], entries: List[Any], header: List[str]) -> List[str]:
+    """With several hosts, each row ends with the host that has the model."""
+    if not client.hosts:
+        return header
+    for row, entry in zip(rows, entries):
+        row.append(host_of(entry) or '')
+    return [*header, 'HOST']
 
 
 def _no_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,13 +80,14 @@ def _list(client: Client, args: argparse.Namespace, out: TextIO) -> None:
     if args.json:
         print_json(reply, out)
         return
-    rows = []
+    rows, shown = [], []
     for m in reply.models:
         name = m.name or m.model or ''
         if _matches(name, args.prefix):
             size = '-' if m.remote_model else human_bytes(m.size or 0)
             rows.append([name, (m.digest or '')[:12], size, human_time(m.modified_at, 'Never')])
-    table(rows, out, ['NAME', 'ID', 'SIZE', 'MODIFIED'])
+            shown.append(m)
+    table(rows, out, _hosts_column(client, rows, shown, ['NAME', 'ID', 'SIZE', 'MODIFIED']))
 
 
 def _until(expires_at: Optional[datetime.datetime]) -> str:
@@ -79,7 +103,7 @@ def _ps(client: Client, args: argparse.Namespace, out: TextIO) -> None:
     if args.json:
         print_json(reply, out)
         return
-    rows = []
+    rows, shown = [], []
     for m in reply.models:
         name = m.name or m.model or ''
         if _matches(name, args.prefix):
@@ -88,7 +112,9 @@ def _ps(client: Client, args: argparse.Namespace, out: TextIO) -> None:
                 [name, (m.digest or '')[:12], human_bytes(size), processor(size, m.size_vram or 0),
                  str(m.context_length or 0), _until(m.expires_at)]
             )  # fmt: skip
-    table(rows, out, ['NAME', 'ID', 'SIZE', 'PROCESSOR', 'CONTEXT', 'UNTIL'])
+            shown.append(m)
+    header = ['NAME', 'ID', 'SIZE', 'PROCESSOR', 'CONTEXT', 'UNTIL']
+    table(rows, out, _hosts_column(client, rows, shown, header))
 
 
 def _show_arguments(parser: argparse.ArgumentParser) -> None:
@@ -240,14 +266,21 @@ def _embed(client: Client, args: argparse.Namespace, out: TextIO) -> None:
         out.write(f'{text!r}: [{shown}{", …" if len(vector) > 4 else ""}] ({len(vector)} dimensions)\n')
 
 
-def _version(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+def _version(args: argparse.Namespace, out: TextIO) -> None:
+    """``ollama -v``'s lines: this client's version, then the server's, or a warning when it cannot be reached."""
     from .._version import __version__
 
-    server = client.version().version
+    server: Optional[str] = None
+    # Asked once, as ollama asks: a version check does not wait through retries for a server that is not there.
+    with Client(args.host, retries=0) as client, contextlib.suppress(ConnectError, RequestTimeout):
+        server = client.version().version
     if args.json:
         print_json({'client': __version__, 'server': server}, out)
-    else:
-        out.write(f'ollama-lite {__version__}\nserver {server}\n')
+        return
+    out.write(f'ollama-lite version is {__version__}\n')
+    out.write(
+        f'ollama version is {server}\n' if server else 'Warning: could not connect to a running Ollama instance\n'
+    )
 
 
 # --- serve-emulator, demo ------------------------------------------------------------------------------------
@@ -258,13 +291,25 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--port', type=int, default=11434)
     parser.add_argument('--models', help='comma-separated models to preload')
     parser.add_argument('--token-delay', type=float, default=0.0, help='seconds between streamed tokens')
+    parser.add_argument(
+        '--log',
+        action='store_true',
+        help='print a line per request on stderr: method, path, model, status, seconds, whether the client left early',
+    )
 
 
 def _serve_emulator(args: argparse.Namespace, out: TextIO) -> None:
+    require_aiohttp('ollama-lite serve-emulator')
     from ..testing import serve
 
     models = [m.strip() for m in args.models.split(',') if m.strip()] if args.models else None
-    serve(host=args.bind, port=args.port, models=models, token_delay=args.token_delay)
+    serve(
+        host=args.bind,
+        port=args.port,
+        models=models,
+        token_delay=args.token_delay,
+        log=sys.stderr if args.log else None,
+    )
 
 
 def _demo(args: argparse.Namespace, out: TextIO) -> None:
@@ -294,7 +339,7 @@ def verbs() -> Tuple[Verb, ...]:
         Verb('cp', 'copy a model', _cp_arguments, _client_verb(_cp)),
         Verb('rm', 'remove models', _rm_arguments, _client_verb(_rm)),
         Verb('embed', 'embed texts', _embed_arguments, _client_verb(_embed)),
-        Verb('version', 'client and server versions', _no_arguments, _client_verb(_version)),
+        Verb('version', "ollama-lite's version, and the server's when reachable", _no_arguments, _version),
         Verb('serve-emulator', 'run the bundled Ollama emulator', _serve_arguments, _serve_emulator),
         Verb('demo', 'tour ollama_lite against the emulator (or --host)', _no_arguments, _demo),
     )

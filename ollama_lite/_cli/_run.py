@@ -24,8 +24,8 @@ from ._output import not_found, print_json, progress
 
 def run_arguments(parser: argparse.ArgumentParser) -> None:
     """``run``'s options, those of ``ollama run``."""
-    parser.add_argument('model')
-    parser.add_argument('prompt', nargs='*')
+    parser.add_argument('model', metavar='MODEL')
+    parser.add_argument('prompt', nargs='*', metavar='PROMPT', help='answered once; without it, a conversation starts')
     answer_arguments(parser)
     parser.add_argument('--insecure', action='store_true', help='use an insecure registry when pulling')
     parser.add_argument('--dimensions', type=int, help='embedding models: truncate the vector to this size')
@@ -33,8 +33,8 @@ def run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def chat_arguments(parser: argparse.ArgumentParser) -> None:
     """``chat``'s options: ``run``'s, and ``--system``."""
-    parser.add_argument('model')
-    parser.add_argument('prompt', nargs='*')
+    parser.add_argument('model', metavar='MODEL')
+    parser.add_argument('prompt', nargs='*', metavar='PROMPT', help='answered once; without it, a conversation starts')
     answer_arguments(parser)
     parser.add_argument('--system', help='a system message to start with')
 

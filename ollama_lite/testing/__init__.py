@@ -15,7 +15,12 @@ application; the pytest plugin ``ollama_lite.testing.pytest_plugin`` offers the 
 from ollama_lite.
 """
 
-from ._emulator import EMULATED_VERSION, Emulator, EmulatorURL, async_emulator, emulator, serve
+from .._extras import aiohttp_missing
+
+try:
+    from ._emulator import EMULATED_VERSION, Emulator, EmulatorURL, async_emulator, emulator, serve
+except ModuleNotFoundError as exc:  # the async extra is not installed
+    raise aiohttp_missing(exc, 'ollama_lite.testing (the Ollama emulator)') from None
 from ._registry import DEFAULT_MODELS, ModelSpec
 from ._script import RecordedRequest, Reply
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator, Callable, Iterator, List, Optional, Sequence, Union
+from typing import AsyncIterator, Callable, Iterator, List, Optional, Sequence, TextIO, Union
 
 from aiohttp import web
 
+from ._access_log import add_access_log
 from ._app import build_app, catalog_key, signed_in_user
 from ._clock import now_ns
 from ._http import MAX_BODY, State
@@ -237,13 +238,18 @@ def serve(
     token_delay: float = 0.0,
     *,
     ready: Optional[Callable[[str], None]] = None,
+    log: Optional[TextIO] = None,
 ) -> None:
     """Serve an emulator in the foreground until Ctrl-C or SIGTERM (for ``ollama-lite serve-emulator``).
 
-    ``ready`` is called with the base URL once listening (default: print it). Raises ``OSError`` when the port
-    is taken, ``ValueError`` for an invalid model name. Example: ``serve(port=11434, models=['qwen3'])``
+    ``ready`` is called with the base URL once listening (default: print it). ``log`` gets a line per request
+    when its reply ends: time, method, path, model, status, seconds, and ``client left early`` when the client
+    went away before a streamed or delayed reply was over. Raises ``OSError`` when the port is taken,
+    ``ValueError`` for an invalid model name. Example: ``serve(port=11434, models=['qwen3'], log=sys.stderr)``
     """
     app = Emulator(models, token_delay).make_app()
+    if log is not None:
+        add_access_log(app, log)
     serve_forever(app, host, port, ready or _announce)
 
 

@@ -268,6 +268,7 @@ async def embeddings(request: web.Request) -> web.StreamResponse:
         if error.status == 404:
             raise ApiError(404, f'model "{name}" not found, try pulling it first') from None
         raise
+    check_options(body.get('options'))  # scheduling the model checks them here too
     emu.registry.load(model, _keep_alive(body), _context_length(model, body))
     prompt = body.get('prompt') or ''
     if not prompt:

@@ -214,5 +214,5 @@ def test_demo_without_aiohttp_says_which_extra(
     monkeypatch.setitem(sys.modules, 'aiohttp', None)
     assert main(['demo'], out=io.StringIO()) == 1
     err = capsys.readouterr().err
-    assert err.startswith('Error: the demo runs the bundled emulator, which needs aiohttp')
+    assert err.startswith('Error: the demo (the bundled emulator and AsyncClient) needs aiohttp')
     assert 'ollama-lite[async]' in err

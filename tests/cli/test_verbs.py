@@ -155,7 +155,7 @@ def test_options_anywhere_on_the_line(url: EmulatorURL) -> None:
 def test_version_flag_and_usage_errors(url: EmulatorURL) -> None:
     code, text, _ = cli(url, '--version')
     assert code == 0
-    assert re.fullmatch(r'ollama-lite version is \S+\n', text)
+    assert re.fullmatch(r'ollama-lite version is \S+\nollama version is \S+\n', text)
     code, _, err = cli(url, 'frobnicate')
     assert code == 2
     assert "unknown command 'frobnicate'" in err

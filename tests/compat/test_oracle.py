@@ -138,6 +138,13 @@ DIFFERENCES: List[Difference] = [
         'have run is run twice; a hostile or broken server cannot hold a call or fill memory',
     ),
     Difference(
+        'text holding a lone surrogate (read with `errors=\'surrogateescape\'`, or half of a UTF-16 pair)',
+        'sent as a `\\udce9` escape on httpx before 0.28; `UnicodeEncodeError` from httpx 0.28 on',
+        'sent as a `\\udce9` escape (the rest of the body stays UTF-8), by both clients',
+        'JSON carries what UTF-8 cannot; Ollama reads it as U+FFFD, as it reads any invalid text',
+        ('*/lone-surrogate*',),
+    ),
+    Difference(
         'bad arguments', 'pydantic `ValidationError` for some', '`RequestError` (also a `ValueError`)',
         'one exception type for bad arguments, with a message naming the argument',
     ),
@@ -180,9 +187,10 @@ DIFFERENCES: List[Difference] = [
         'routes (`status()`, `whoami()`, `signout()`, `server_web_search()`/`server_web_fetch()`, '
         '`model_recommendations()`, `heartbeat()`, '
         '`is_running()`, `blob_exists()`); `run_tools()`, the tool-call loop; `ollama_lite.web.relay` for aiohttp '
-        'apps; reply fields the official types lack '
-        '(`remote_model`, `ListResponse.Model.name`, `ShowResponse.tensors`, …) in attributes, `dict(r)` and '
-        '`model_dump()`',
+        'apps; several servers behind one client (`hosts=`, `per_host=`, `queue_timeout=`, `client.hosts`, '
+        '`client.host(url)`, `client.affinity(key)`, `pull_all()`, `host_of(reply)`); reply fields the official '
+        'types lack (`remote_model`, `ListResponse.Model.name`, `ShowResponse.tensors`, …) in attributes, '
+        '`dict(r)` and `model_dump()`',
         'every field the server speaks', ('*/extra-*', 'version*'),
     ),
     Difference(
@@ -372,6 +380,7 @@ REQUESTS: List[Case] = [
     ('generate/model', 'generate', ('m',), {}),
     ('generate/prompt', 'generate', ('m', 'Why is the sky blue?'), {}),
     ('generate/prompt-empty', 'generate', ('m', ''), {}),
+    ('generate/lone-surrogate', 'generate', ('m', 'caf\udce9'), {}),
     ('generate/suffix', 'generate', ('m', 'def f(', '    return 1'), {}),
     ('generate/system', 'generate', ('m', 'hi'), {'system': 'Be brief.'}),
     ('generate/system-empty', 'generate', ('m', 'hi'), {'system': ''}),
@@ -429,6 +438,7 @@ REQUESTS: List[Case] = [
     ('chat/multi-turn', 'chat', ('m', [USER, {'role': 'assistant', 'content': 'Rayleigh.'}, USER]), {}),
     ('chat/content-empty', 'chat', ('m', [{'role': 'assistant', 'content': ''}, USER]), {}),
     ('chat/content-absent', 'chat', ('m', [{'role': 'user'}]), {}),
+    ('chat/lone-surrogate', 'chat', ('m', [{'role': 'user', 'content': '\ud83d'}]), {}),
     ('chat/content-none', 'chat', ('m', [{'role': 'user', 'content': None}]), {}),
     ('chat/thinking-sent-back', 'chat', ('m', [USER, {'role': 'assistant', 'content': 'x', 'thinking': 'hm'}]), {}),
     ('chat/message-unknown-key', 'chat', ('m', [{**USER, 'name': 'bob'}]), {}),

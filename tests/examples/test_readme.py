@@ -69,3 +69,36 @@ def test_structured_output_example_runs(tmp_path: Path) -> None:
     done = _run(program, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith('Country(name=')
+
+
+def test_several_servers_example_runs(tmp_path: Path) -> None:
+    # The example's three hosts stand for three emulators; the block runs as written otherwise.
+    from ollama_lite.testing import Emulator
+
+    (block,) = _python_blocks_of('## Several servers')
+    named = ['http://127.0.0.1:11434', 'http://127.0.0.1:11435', 'http://127.0.0.1:11436']
+    emulators = [Emulator(['llama3.2']) for _ in named]
+    with emulators[0].running() as a, emulators[1].running() as b, emulators[2].running() as c:
+        for name, url in zip(named, (a, b, c)):
+            assert name in block
+            block = block.replace(name, url)
+        program = tmp_path / 'several.py'
+        program.write_text(block, encoding='utf-8')
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        done = subprocess.run(
+            [sys.executable, str(program)], capture_output=True, text=True, timeout=60, env=env, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert lines[0].split(' ', 1)[0] in (a, b, c)
+        assert [line.split()[0] for line in lines[1:4]] == [a, b, c] and all(' up ' in line for line in lines[1:4])
+        assert [line for line in lines if line.endswith(' success')] == [f'{u} success' for u in (a, b, c)]
+        assert any(r.path == '/api/pull' for r in emulators[1].requests)
+
+
+def test_sync_session_example_runs(tmp_path: Path) -> None:
+    program = tmp_path / 'session.py'
+    program.write_text(_python_block_after('## A requests session of yours'), encoding='utf-8')
+    done = _run(program, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith('[')

@@ -1,4 +1,5 @@
-"""Caller mistakes are ``RequestError`` (a ``ValueError``), raised before anything is sent, by both clients.
+"""Caller mistakes are ``RequestError`` (a ``ValueError``), raised before anything is sent, by both clients;
+and what looks like one but is not (a lone surrogate in text) is sent.
 
 Never a ``ConnectionError``, which code that retries on ``ConnectionError`` would repeat forever, nor a raw
 ``UnicodeEncodeError`` from deep inside a transport. Each case points a client at the misbehaving server of
@@ -54,12 +55,6 @@ MISTAKES = [
         'OLLAMA_API_KEY contains characters outside Latin-1',
         api_key=f'{KEY}\u20ac',
         hidden=(KEY,),
-    ),
-    Mistake('lone-surrogate-in-a-prompt', 'lone surrogate', call=lambda c: c.generate('m', 'caf\udce9')),
-    Mistake(
-        'lone-surrogate-in-a-message',
-        'lone surrogate',
-        call=lambda c: c.chat('m', [{'role': 'user', 'content': '\ud83d'}]),
     ),
     Mistake(
         'nan-in-options',
@@ -127,3 +122,36 @@ def test_async(
     except Exception as exc:
         error = exc
     _check(mistake, error, server)
+
+
+# --- Not a mistake: text with a lone surrogate is sent, as JSON can carry it ---------------------------------
+
+#: Text read with errors='surrogateescape' (byte 0xE9 of Latin-1 "café"), and half of an emoji's UTF-16 pair.
+SURROGATE_CALLS = {
+    'prompt': (lambda c: c.generate('m', 'caf\udce9 \u2013 ok'), b'"prompt":"caf\\udce9 \xe2\x80\x93 ok"'),
+    'message': (lambda c: c.chat('m', [{'role': 'user', 'content': '\ud83d'}]), b'"content":"\\ud83d"'),
+}
+
+
+@pytest.mark.parametrize('twin', ['sync', 'async'])
+@pytest.mark.parametrize('where', sorted(SURROGATE_CALLS))
+def test_a_lone_surrogate_is_sent_as_a_json_escape(
+    fault_servers: Tuple[FaultServer, FaultServer], where: str, twin: str
+) -> None:
+    server, _ = fault_servers
+    server.script(then=json_reply({**chat_line('ok', done=True), 'response': 'ok'}))
+    call, expected = SURROGATE_CALLS[where]
+    if twin == 'sync':
+        with ollama.Client(server.url) as client:
+            call(client)
+    else:
+
+        async def run() -> None:
+            async with ollama.AsyncClient(server.url) as client:
+                await call(client)
+
+        run_async(run())
+    [request] = server.requests
+    # The surrogate as a \uXXXX escape, the rest of the text as UTF-8: the body is valid UTF-8 JSON.
+    assert expected in request.body, request.body
+    request.body.decode('utf-8')

@@ -102,9 +102,20 @@ def test_library_models_pull_with_any_tag(ollama_emulator: EmulatorURL) -> None:
         assert reply.json() == {'status': 'success'}
 
 
+#: A body for each endpoint that schedules a model, and so reads its options with Options.FromMap.
+_SCHEDULING = {
+    '/api/chat': CHAT,
+    '/api/generate': {'model': 'llama3.2', 'prompt': 'hi', 'stream': False},
+    '/api/embed': {'model': 'nomic-embed-text', 'input': 'hi'},
+    '/api/embeddings': {'model': 'nomic-embed-text', 'prompt': 'hi'},
+}
+
+
+@pytest.mark.parametrize('path', sorted(_SCHEDULING))
 @pytest.mark.parametrize(
     ('options', 'error'),
     [
+        ({'num_predict': 'ten'}, 'option "num_predict" must be of type integer'),
         ({'temperature': 'hot'}, 'option "temperature" must be of type float32'),
         ({'num_ctx': '4k'}, 'option "num_ctx" must be of type integer'),
         ({'use_mmap': 1}, 'option "use_mmap" must be of type boolean'),
@@ -113,10 +124,11 @@ def test_library_models_pull_with_any_tag(ollama_emulator: EmulatorURL) -> None:
     ],
 )
 def test_bad_option_types_answer_as_ollama_does(
-    ollama_emulator: EmulatorURL, options: Dict[str, Any], error: str
+    ollama_emulator: EmulatorURL, options: Dict[str, Any], error: str, path: str
 ) -> None:
-    # Ollama finds these while scheduling the model and answers them with a 500 (handleScheduleError).
-    reply = requests.post(f'{ollama_emulator}/api/chat', json={**CHAT, 'options': options})
+    # Ollama finds these while scheduling the model (scheduleRunner, in server/routes.go) and answers them with
+    # handleScheduleError's default: a 500 carrying Options.FromMap's message (api/types.go), not a 400.
+    reply = requests.post(f'{ollama_emulator}{path}', json={**_SCHEDULING[path], 'options': options})
     assert (reply.status_code, reply.json()) == (500, {'error': error})
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Tuple
 
 from typing_extensions import assert_type
 
@@ -82,3 +82,22 @@ def mapping_access(r: ollama.ChatResponse) -> None:
     assert_type('x' in r, bool)
     assert_type(r.to_dict(), Dict[str, Any])
     del value
+
+
+def several_hosts(client: ollama.Client, aclient: ollama.AsyncClient) -> None:
+    pooled = ollama.Client(hosts=['a', {'host': 'b', 'headers': {'X': '1'}, 'auth': ('u', 'p')}], per_host=2)
+    assert_type(pooled.chat('m', stream=True), ollama.Stream[ollama.ChatResponse])
+    assert_type(client.host('a'), ollama.Client)
+    assert_type(client.affinity('k').chat('m'), ollama.ChatResponse)
+    assert_type(client.hosts, Tuple[ollama.HostStatus, ...])
+    assert_type(client.pull_all('m'), Dict[str, ollama.ProgressResponse])
+    assert_type(client.pull_all('m', stream=True), Iterator[ollama.ProgressResponse])
+    assert_type(ollama.host_of(client.list().models[0]), Optional[str])
+    assert_type(aclient.host('a'), ollama.AsyncClient)
+    assert_type(aclient.affinity('k'), ollama.AsyncClient)
+    assert_type(ollama.AsyncClient(hosts=['a', 'b'], queue_timeout=None).hosts, Tuple[ollama.HostStatus, ...])
+
+
+async def several_hosts_async(client: ollama.AsyncClient) -> None:
+    assert_type(await client.pull_all('m'), Dict[str, ollama.ProgressResponse])
+    assert_type(await client.pull_all('m', stream=True), AsyncIterator[ollama.ProgressResponse])

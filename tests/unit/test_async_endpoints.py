@@ -224,13 +224,21 @@ def test_same_surface_as_the_sync_client() -> None:
         return sorted(n for n in vars(cls) if not n.startswith('_'))
 
     assert public(ollama.AsyncClient) == public(ollama.Client)
+    # Views of the client (several hosts): no I/O, so plain methods on both twins, each returning its own kind.
+    views = {'host', 'affinity'}
     for name in public(ollama.Client):
         sync, coro = getattr(ollama.Client, name), getattr(ollama.AsyncClient, name)
         if isinstance(sync, property):
             continue
+        if name in views:
+            assert not inspect.iscoroutinefunction(coro), name
+            assert str(inspect.signature(coro)) == str(inspect.signature(sync)).replace('Client', 'AsyncClient')
+            assert coro.__doc__, name
+            continue
         assert inspect.iscoroutinefunction(coro), name
         expected = str(inspect.signature(sync)).replace('Stream[', 'AsyncStream[')
         expected = expected.replace('ToolRunStream', 'AsyncToolRunStream')  # run_tools(stream=True)
+        expected = expected.replace('Iterator[ProgressResponse]', 'AsyncIterator[ProgressResponse]')  # pull_all
         assert str(inspect.signature(coro)) == expected, name
         assert coro.__doc__, name
 
@@ -495,7 +503,11 @@ async def test_connection_error_after_retries_names_url(mock: aioresponses) -> N
     mock.get(HOST + '/api/tags', exception=aiohttp.ClientOSError(111, 'Connection refused'), repeat=True)
     c, slept = _recording_client(retries=1)
     async with c:
-        with pytest.raises(ConnectionError, match=r'127\.0\.0\.1:11434/api/tags.*Connection refused.*OLLAMA_HOST') as e:
+        with pytest.raises(
+            ConnectionError,
+            match=r'127\.0\.0\.1:11434/api/tags \(host 127\.0\.0\.1, port 11434\): '
+            r'the connection was refused.*OLLAMA_HOST',
+        ) as e:
             await c.list()
     assert isinstance(e.value, ollama.ConnectError)
     assert len(slept) == 1
