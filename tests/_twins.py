@@ -32,8 +32,9 @@ formatted by ruff, so it reads as the rest does. A table of endpoints (openai-py
 signature says in a second notation, and cannot hold a method whose body is logic; a hand-written async source
 holds both, is type-hinted Python an editor understands, and its docstrings are the ones users read.
 
-Each twin's imports from ``_types`` and ``_errors`` are generated from the names the twin uses, so a signature
-or a method body that starts to use one needs no import by hand, and the two twins keep no list in step.
+Each twin's imports from ``_types``, ``_errors`` and ``_pool`` are generated from the names the twin uses, so a
+signature or a method body that starts to use one needs no import by hand, and the two twins keep no list in
+step.
 
 The tool runner's driver (``run_tools``: send, run the calls, send again) is written once too, as the coroutine
 in ``_tool_runner_async.py`` between its marker lines, and its sync twin generated into ``_tool_runner.py``.
@@ -55,8 +56,9 @@ How to add an endpoint or a parameter
    the twins must really differ (threads or tasks, reading files), it calls a private method each twin
    writes by hand above its marker lines, as ``create_blob`` calls ``_create_blob``. A name the sync side
    spells otherwise goes in ``_SYNC_NAMES``.
-3. Run ``python -m tests._twins``. It imports into each twin the names of ``_types.py`` and ``_errors.py`` the
-   twin uses; a name from elsewhere that is new to the twins is imported by hand in both (ruff names it).
+3. Run ``python -m tests._twins``. It imports into each twin the names of ``_types.py``, ``_errors.py`` and
+   ``_pool.py`` (``IMPORTED``) the twin uses; a name from elsewhere that is new to the twins is imported by hand
+   in both (ruff names it).
 4. For a module-level function (``ollama_lite.name``, the method of a default client), add the name to
    ``_NAMES['functions']`` in ``__init__.py`` (a new public type: to ``_NAMES['eager']``), and run step 3 again:
    the imports, ``__all__`` and the names type checkers see are generated from that one list.
@@ -92,7 +94,7 @@ END = '    # --- end of the generated API ---'
 INIT_BEGIN = '# --- public names: generated from _NAMES below by `python -m tests._twins`; edit _NAMES, not here ---'
 INIT_END = '# --- end of the generated names ---'
 #: The modules each twin imports names from as it uses them: its imports of them are generated from that use.
-IMPORTED = ('_errors', '_types')
+IMPORTED = ('_errors', '_pool', '_types')
 
 
 def import_markers(module: str) -> Tuple[str, str]:
