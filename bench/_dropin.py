@@ -19,6 +19,10 @@ def use(package: str, name: str) -> None:
     global NAME, _package
     _package = importlib.import_module(package)
     NAME = name
+    if name == 'ollama_lite_json':
+        # As without the speedups extra installed: the standard library's json alone.
+        speedups = importlib.import_module('ollama_lite._speedups')
+        speedups.loads = speedups.dumps_str = None
 
 
 def open_sync(base: str) -> Any:

@@ -9,6 +9,10 @@ ordinary API:
 - ``POST /api/chat`` with ``stream`` false: one small chat reply.
 - ``POST /api/chat`` with ``stream`` true and model ``chunks-<n>``: ``n`` NDJSON lines, the last one
   ``done``, each line its own HTTP chunk (chunked encoding), as Ollama flushes each token.
+- ``POST /api/chat`` with model ``chunks-<n>:<ms>ms``: the same stream paced, one line every ``ms``
+  milliseconds (one timer for all paced streams, so a thousand of them cost the server little); when the
+  client leaves, the time it was noticed (``time.monotonic()``, comparable across processes) is recorded.
+- ``GET /bench/closed``: those times, as a JSON list, emptied by the read.
 - ``POST /api/embed`` with model ``embed-<dim>``: one vector of ``dim`` floats per input.
 """
 
@@ -18,8 +22,9 @@ import asyncio
 import json
 import random
 import sys
+import time
 from functools import lru_cache
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from aiohttp import web
 
@@ -95,6 +100,63 @@ def _size(model: str, prefix: str, default: int) -> int:
     return default
 
 
+def _pace(model: str) -> Optional[float]:
+    """The seconds between lines that ``chunks-<n>:<ms>ms`` asks for; ``None`` for a burst."""
+    tag = model.partition(':')[2]
+    return int(tag[:-2]) / 1000 if tag.endswith('ms') and tag[:-2].isdigit() else None
+
+
+class _Ticker:
+    """One timer per pace: every paced stream awaits the same future, resolved once a period."""
+
+    def __init__(self, period: float) -> None:
+        self.period = period
+        self._next: Optional[asyncio.Future[None]] = None
+
+    def tick(self) -> asyncio.Future[None]:
+        if self._next is None:
+            loop = asyncio.get_running_loop()
+            self._next = loop.create_future()
+            loop.call_later(self.period, self._fire)
+        return self._next
+
+    def _fire(self) -> None:
+        fired, self._next = self._next, None
+        if fired is not None:
+            fired.set_result(None)
+
+
+_TICKERS: Dict[float, _Ticker] = {}
+#: When each paced stream saw its client gone (see ``GET /bench/closed``).
+_CLOSED: List[float] = []
+
+
+async def _paced(
+    request: web.Request, response: web.StreamResponse, lines: List[bytes], count: int, pace: float
+) -> bool:
+    """Write ``count`` lines one per tick; False when the client left first (its time recorded)."""
+    ticker = _TICKERS.setdefault(pace, _Ticker(pace))
+    k = len(lines)
+    for i in range(count):
+        await ticker.tick()
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            _CLOSED.append(time.monotonic())
+            return False
+        try:
+            await response.write(lines[i % k])
+        except ConnectionError:
+            _CLOSED.append(time.monotonic())
+            return False
+    return True
+
+
+async def closed(_: web.Request) -> web.Response:
+    times = list(_CLOSED)
+    _CLOSED.clear()
+    return web.json_response(times)
+
+
 async def chat(request: web.Request) -> web.StreamResponse:
     body = await request.json()
     model = body.get('model', 'bench')
@@ -105,6 +167,12 @@ async def chat(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers={'Content-Type': 'application/x-ndjson'})
     response.enable_chunked_encoding()
     await response.prepare(request)
+    pace = _pace(model)
+    if pace is not None:
+        if await _paced(request, response, lines, count - 1, pace):
+            await response.write(_dumps(_final(model, '')))
+            await response.write_eof()
+        return response
     k = len(lines)
     for i in range(count - 1):
         # Each write is one HTTP chunk; aiohttp only really waits when its buffer is full.
@@ -134,13 +202,14 @@ def make_app() -> web.Application:
     app.router.add_post('/api/chat', chat)
     app.router.add_post('/api/embed', embed)
     app.router.add_get('/api/version', version)
+    app.router.add_get('/bench/closed', closed)
     return app
 
 
 async def _serve() -> None:
     runner = web.AppRunner(make_app(), access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, '127.0.0.1', 0, backlog=1024)
+    site = web.TCPSite(runner, '127.0.0.1', 0, backlog=4096)
     await site.start()
     port = runner.addresses[0][1]
     print(f'PORT {port}', flush=True)

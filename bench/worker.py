@@ -2,7 +2,7 @@
 
     python bench/worker.py CLIENT WORKLOAD --base URL --size N [--size2 M] [--repeat R]
 
-CLIENT is ``ollama_lite``, ``official`` or ``raw``. The last line on stdout is one JSON object:
+CLIENT is one of ``ADAPTERS``. The last line on stdout is one JSON object:
 ``{"seconds": [...]}`` for timed workloads (after an untimed warm-up), ``{"memory": {...}}`` for the
 memory ones, or ``{"na": "why"}`` when the client cannot run the workload (no async client yet).
 """
@@ -23,7 +23,15 @@ from typing import Any, Callable, Dict, List, Optional
 from _shared import embed_inputs, embed_model, stream_model
 
 # client -> (adapter module, package it drives): the two drop-in clients share one adapter.
-ADAPTERS = {'ollama_lite': ('_dropin', 'ollama_lite'), 'official': ('_dropin', 'ollama'), 'raw': ('_raw', '')}
+ADAPTERS = {
+    'ollama_lite': ('_dropin', 'ollama_lite'),
+    'official': ('_dropin', 'ollama'),
+    'raw': ('_raw', ''),
+    # For bench/streams.py: ollama_lite without the speedups extra's orjson, and the line floors.
+    'ollama_lite_json': ('_dropin', 'ollama_lite'),
+    'raw_lines': ('_raw_lines', 'json'),
+    'raw_orjson': ('_raw_lines', 'orjson'),
+}
 _PAGE = os.sysconf('SC_PAGE_SIZE')
 _MB = 1 << 20
 

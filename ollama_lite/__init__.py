@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
 # --- public names: generated from _NAMES below by `python -m tests._twins`; edit _NAMES, not here ---
+from ._batch import BatchItemError, EmbedManyResponse
 from ._config import ClientConfig, Retry, Timeout
 from ._errors import (
     ConnectError,
@@ -100,11 +101,18 @@ if TYPE_CHECKING:
     is_running = _client.is_running
     blob_exists = _client.blob_exists
     run_tools = _client.run_tools
+    embed_many = _client.embed_many
+    iter_embed_many = _client.iter_embed_many
+    chat_many = _client.chat_many
+    iter_chat_many = _client.iter_chat_many
+    generate_many = _client.generate_many
+    iter_generate_many = _client.iter_generate_many
 
 __all__ = [
     'AsyncClient',
     'AsyncStream',
     'AsyncToolRunStream',
+    'BatchItemError',
     'ChatResponse',
     'Client',
     'ClientConfig',
@@ -112,6 +120,7 @@ __all__ = [
     'ConnectError',
     'ConnectTimeout',
     'DebugInfo',
+    'EmbedManyResponse',
     'EmbedResponse',
     'EmbeddingsResponse',
     'GenerateResponse',
@@ -165,15 +174,21 @@ __all__ = [
     '__version__',
     'blob_exists',
     'chat',
+    'chat_many',
     'copy',
     'create',
     'delete',
     'embed',
+    'embed_many',
     'embeddings',
     'generate',
+    'generate_many',
     'heartbeat',
     'host_of',
     'is_running',
+    'iter_chat_many',
+    'iter_embed_many',
+    'iter_generate_many',
     'json_schema',
     'list',
     'model_recommendations',
@@ -201,6 +216,7 @@ __all__ = [
 #: so that importing never reads OLLAMA_HOST too early nor opens anything.
 _NAMES: Dict[str, Any] = {
     'eager': {
+        '_batch': 'BatchItemError EmbedManyResponse',
         '_config': 'ClientConfig Retry Timeout',
         '_errors': (
             'ConnectError ConnectTimeout IncompleteStreamError InvalidResponseError PoolTimeout ProtocolError '
@@ -229,7 +245,8 @@ _NAMES: Dict[str, Any] = {
     },
     'functions': (
         'generate chat embed embeddings pull push create delete list copy show ps web_search web_fetch status whoami '
-        'signout server_web_search server_web_fetch model_recommendations heartbeat is_running blob_exists run_tools'
+        'signout server_web_search server_web_fetch model_recommendations heartbeat is_running blob_exists run_tools '
+        'embed_many iter_embed_many chat_many iter_chat_many generate_many iter_generate_many'
     ),
 }
 _FUNCTIONS = frozenset(_NAMES['functions'].split())

@@ -191,36 +191,36 @@ class StreamDecoder(Generic[R]):
         self._final = endpoint.final
         self._finished = False
 
-    def feed(self, data: bytes) -> Iterator[R]:
-        """The chunks completed by ``data``, in order. A bad line raises only once the chunks before it
-        have been taken, so they are never lost: ``ResponseError`` for an error line,
-        ``InvalidResponseError`` for a line that is not JSON."""
+    def feed(self, data: bytes) -> StreamDecoder[R]:
+        """Take one read; returns the decoder itself as the iterator of the chunks ``data`` completes, each
+        decoded as it is taken, so a read of a thousand lines never holds a thousand decoded chunks (take
+        them all before the next ``feed``). A bad line raises when its turn comes, after the chunks before
+        it: ``ResponseError`` for an error line, ``InvalidResponseError`` for a line that is not JSON."""
+        self._lines.feed(data)
+        return self
+
+    def __iter__(self) -> StreamDecoder[R]:
+        return self
+
+    def __next__(self) -> R:
         lines = self._lines
-        decode_line = lines.decode
-        decode_one = self._decode
-        final = self._final
-        out: List[R] = []
         try:
-            for line in lines.feed(data):
-                obj = decode_line(line)
-                if final is not None and final(obj):
-                    self._finished = True
-                out.append(decode_one(obj))
-        except Exception as exc:  # raised again after the good chunks, by _then_raise
-            return _then_raise(out, redact(exc, self._secrets))
-        # Decoded eagerly into a list: a list iterator costs far less per chunk than a generator.
-        return iter(out)
+            obj = lines.decode(next(lines))
+        except StopIteration:
+            raise
+        except Exception as exc:
+            lines.discard()  # nothing after a bad line is delivered
+            raise redact(exc, self._secrets) from None
+        final = self._final
+        if final is not None and final(obj):
+            self._finished = True
+        return self._decode(obj)
 
     def feed_pieces(self, pieces: Iterable[bytes]) -> Iterator[R]:
-        """:meth:`feed` of each piece in turn, stopping at the first failure, which (a bad line, or an
-        error making the pieces) raises once the chunks before it have been taken."""
-        out: List[R] = []
-        try:
-            for piece in pieces:
-                out.extend(self.feed(piece))
-        except Exception as exc:
-            return _then_raise(out, exc)
-        return iter(out)
+        """:meth:`feed` of each piece in turn, lazily; a bad line, or an error making the pieces, raises
+        once the chunks before it have been taken."""
+        for piece in pieces:
+            yield from self.feed(piece)
 
     @property
     def finished(self) -> bool:
@@ -242,11 +242,6 @@ class StreamDecoder(Generic[R]):
         if self._strict and not self._finished and self._final is not None:
             raise incomplete(self._endpoint.name, self._lines.lines_seen, why)
         return out
-
-
-def _then_raise(chunks: List[R], exc: Exception) -> Iterator[R]:
-    yield from chunks
-    raise exc
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import (
     Awaitable,
     Callable,
     Dict,
+    Iterable,
     Iterator,
     List,
     Literal,
@@ -38,8 +39,10 @@ from typing import (
 
 import aiohttp
 
-from . import _api
+from . import _api, _travel
 from ._api import Call, R, StreamDecoder
+from ._batch import DEFAULT_BATCH_SIZE, AsyncBatchResults, EmbedManyResponse, Progress
+from ._batch import OnError as BatchOnError
 from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization, parse_host
 from ._connection import Connection, take_connection_kwargs
 from ._deadline import Deadline
@@ -262,6 +265,10 @@ async def _in_thread(func: Callable[..., _T], *args: Any) -> _T:
 _STALL_CHECK = 0.25
 
 
+#: An iterator that is always exhausted: the pending chunks of a stream with none.
+_NOTHING: Iterator[Any] = iter(())
+
+
 class _StallWatch:
     """Ends a read that waits on a connection that is already gone.
 
@@ -355,6 +362,12 @@ def _release(session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop) ->
         steps.close()
 
 
+def _finished(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether ``loop`` will run no more of a session's work: closed, or stopped (``run_until_complete``
+    returned and nothing runs it now)."""
+    return loop.is_closed() or not loop.is_running()
+
+
 def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
     try:
         return asyncio.get_running_loop() is loop
@@ -409,9 +422,9 @@ class AsyncStream(AsyncIterator[R]):
         self._url = url
         self._deadline = deadline
         self._inflater = inflater
-        # The chunks decoded from the last read and not yet handed out; decoded one at a time, so the
-        # chunks before a bad line are delivered before it raises.
-        self._pending: Iterator[R] = iter(())
+        # The chunks of the last read not yet handed out, each decoded as it is taken (the read-ahead is
+        # one read: what aiohttp had buffered), so the chunks before a bad line are delivered before it raises.
+        self._pending: Iterator[R] = _NOTHING
         self._reading = True
         self._drained = False
         self._watch = _StallWatch(response)
@@ -435,12 +448,32 @@ class AsyncStream(AsyncIterator[R]):
                 if self._host is not None:
                     mark(chunk, self._host)
                 return chunk
+            if self._decoder.finished:
+                self._reading = False  # complete: what the server sends next is not waited for
             if not self._reading:
                 if self._decoder.finished and not self._drained:
                     await self._drain()
                 self._ended(None)
                 raise StopAsyncIteration
             self._pending = await self._more()
+
+    async def _read_batch(self) -> Optional[Iterator[R]]:
+        """The chunks of the next read, decoded as they are taken; ``None`` once the stream is over.
+
+        For ``ollama_lite.web.relay``, which takes a stream's chunks read by read rather than through a
+        coroutine per chunk. A chunk that fails to decode raises while the batch is iterated; the caller
+        then closes the stream (``async with``), as ``__anext__`` would.
+        """
+        pending, self._pending = self._pending, _NOTHING
+        if pending is not _NOTHING:
+            return pending  # what __anext__ left of the last read: a stream handed over half-read
+        if self._decoder.finished:
+            self._reading = False
+        if not self._reading:
+            if self._decoder.finished and not self._drained:
+                await self._drain()
+            return None
+        return await self._more()
 
     async def _more(self) -> Iterator[R]:
         # Raw reads, never aiohttp's line reader: its line length limits must not apply, and each read
@@ -470,10 +503,7 @@ class AsyncStream(AsyncIterator[R]):
         if data:
             inflater = self._inflater
             # With a size limit, piece by piece: a bomb of a line stops at the limit, never expanded whole.
-            chunks = self._decoder.feed(data) if inflater is None else self._decoder.feed_pieces(inflater.pieces(data))
-            if self._decoder.finished:
-                self._reading = False  # complete: what the server sends next is not waited for
-            return chunks
+            return self._decoder.feed(data) if inflater is None else self._decoder.feed_pieces(inflater.pieces(data))
         # The end of the body: aiohttp has already given the connection back to the pool.
         self._reading = False
         watch.stop()
@@ -511,7 +541,7 @@ class AsyncStream(AsyncIterator[R]):
     def _abort(self) -> None:
         self._ended(None)
         self._reading = False
-        self._pending = iter(())
+        self._pending = _NOTHING
         self._watch.stop()
         self._response.close()
 
@@ -572,8 +602,9 @@ class AsyncClient:
 
     One ``AsyncClient`` serves any number of concurrent tasks in one event loop: it holds no per-request
     state, and requests beyond the pool's ``limit`` wait for a free connection (that wait does not count
-    against the connect timeout). Its own session belongs to the loop it was made in. Close it with
-    ``await client.close()`` or ``async with``.
+    against the connect timeout). Its own session belongs to the loop it was made in; once that loop has ended
+    (the next ``asyncio.run()``), the client opens a new one in the new loop. It pickles as its configuration
+    (not with a caller's ``session``). Close it with ``await client.close()`` or ``async with``.
 
     >>> async with AsyncClient() as client:
     ...     print((await client.chat('llama3.2', [{'role': 'user', 'content': 'Hi'}])).message.content)
@@ -685,6 +716,21 @@ class AsyncClient:
             raise RuntimeError('this AsyncClient is closed; make a new one')
         session = self._session
         loop = asyncio.get_running_loop()
+        if self._loop is not None and self._loop is not loop:
+            if not self._owns_session:
+                raise RuntimeError(
+                    'the session= of this AsyncClient was first used in another event loop, and an aiohttp '
+                    'session cannot move between loops; make the session and the client in the loop that uses them'
+                )
+            if not _finished(self._loop):
+                raise RuntimeError(
+                    'this AsyncClient is in use in another event loop, still running, and its connections belong '
+                    'to it; make one AsyncClient per event loop'
+                )
+            # Its own session, from a loop that has ended (an asyncio.run() before this one): the connections
+            # ended with that loop. Let it go and open another here.
+            self._drop_session()
+            session = None
         if session is None:
             # Made here, not in __init__: a session belongs to the running loop, and there may be none then.
             connector = aiohttp.TCPConnector(
@@ -697,15 +743,20 @@ class AsyncClient:
                 trace_configs=[_send_counter()],
             )
             self._session = session
-            self._loop = loop
             # Closes the session quietly if the client is collected, or alive at exit, without close().
             self._finalizer = weakref.finalize(self, _release, session, loop)
-        elif self._loop is not None and self._loop is not loop:
-            raise RuntimeError(
-                'this AsyncClient was first used in another event loop and its connections belong to it; '
-                'make one AsyncClient per event loop'
-            )
+        self._loop = loop
         return session
+
+    def _drop_session(self) -> None:
+        """Release the own session of an ended loop, as a collected client would (see ``_release``)."""
+        session, loop, finalizer = self._session, self._loop, self._finalizer
+        self._session, self._loop, self._finalizer = None, None, None
+        self._streams = weakref.WeakSet()  # they belonged to the old session
+        if finalizer is not None:
+            finalizer.detach()
+        if session is not None and loop is not None:
+            _release(session, loop)
 
     async def _open(
         self,
@@ -1193,6 +1244,11 @@ class AsyncClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    def _parallelism(self) -> int:
+        """How many servers this client spreads its requests over: the batch runners (``embed_many`` and the
+        others) keep ``PER_HOST`` requests in flight for each by default, and the pool routes them."""
+        return len(self._host_configs)
+
     # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
 
     def __init__(
@@ -1227,8 +1283,23 @@ class AsyncClient:
             per_host=per_host,
             queue_timeout=queue_timeout,
         )
+        # What a pickled copy is made from (see _travel): the configuration (the host as it resolved), never the
+        # session.
+        self._arguments = _travel.arguments(
+            session, host=configs[0].base_url if hosts is None else host, hosts=hosts, headers=headers,
+            timeout=timeout, retries=retries, follow_redirects=follow_redirects, strict_streams=strict_streams,
+            max_reply_bytes=max_reply_bytes, per_host=per_host, queue_timeout=queue_timeout, **kwargs,
+        )  # fmt: skip
         self._spread(configs, pool)
         self._start(configs[0], session, options)
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Pickled as its configuration; the copy opens its own session. TypeError for a caller's session.
+        return _travel.reduce(self, self._arguments)
+
+    def __copy__(self) -> AsyncClient:
+        # copy.copy stays the shallow copy it was before __reduce__ (the pool's per-host views share the session).
+        return _travel.shallow_copy(self)
 
     @property
     def config(self) -> ClientConfig:
@@ -1574,6 +1645,333 @@ class AsyncClient:
     ) -> EmbeddingsResponse:
         """The legacy single-text embedding (``POST /api/embeddings``); prefer :meth:`embed`."""
         return await self._one(_api.embeddings(model, prompt, options, keep_alive))
+
+    # --- work over many inputs: the batch runners (_batch_sync, _batch_async) sit above the client ---
+
+    async def embed_many(
+        self,
+        model: str,
+        inputs: Iterable[str],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        truncate: Optional[bool] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        dimensions: Optional[int] = None,
+    ) -> EmbedManyResponse:
+        """Embed many texts: ``r.embeddings[i]`` is ``inputs[i]``'s vector, the counters summed over the requests.
+
+        ``inputs`` go ``batch_size`` to a request, at most ``concurrency`` requests at once (default: 2 per
+        server), on a bounded thread pool (``Client``) or as tasks (``AsyncClient``) sharing this client's
+        connections; an iterator is read as the work goes, never listed. A batch refused for one input (longer
+        than the context with ``truncate=False``) is split until that input is alone, and only it fails:
+        ``on_error='raise'`` raises ``BatchItemError`` naming its index, ``'return'`` puts the exception in its
+        slot. ``progress(done, total)`` hears of each batch. Busy replies (503) are retried by the client's
+        policy and then halve the requests in flight. Raises ``RequestError`` for bad arguments, and what
+        :meth:`embed` raises.
+
+        >>> (await client.embed_many('all-minilm', (line for line in open('corpus.txt')))).embeddings[0]
+        """
+        from ._batch_async import embed_many
+
+        return await embed_many(
+            self,
+            model,
+            inputs,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            truncate=truncate,
+            options=options,
+            keep_alive=keep_alive,
+            dimensions=dimensions,
+        )
+
+    async def iter_embed_many(
+        self,
+        model: str,
+        inputs: Iterable[str],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        truncate: Optional[bool] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        dimensions: Optional[int] = None,
+    ) -> AsyncBatchResults[Union[List[float], BaseException]]:
+        """:meth:`embed_many`, one embedding at a time in input order as the batches come back: for writing out
+        as you go (``AsyncClient``: await it for the async iterator). At most ``concurrency * batch_size`` inputs
+        are held at once. Closing the iterator early (``close()``, ``aclose()``) sends no more: ``Client`` waits
+        for the requests in flight, ``AsyncClient`` cancels them.
+
+        >>> async for vector in await client.iter_embed_many('all-minilm', texts): store(vector)
+        """
+        from ._batch_async import iter_embed_many
+
+        return iter_embed_many(
+            self,
+            model,
+            inputs,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            truncate=truncate,
+            options=options,
+            keep_alive=keep_alive,
+            dimensions=dimensions,
+        )
+
+    @overload
+    async def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **chat_options: Any,
+    ) -> List[ChatResponse]: ...
+    @overload
+    async def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **chat_options: Any,
+    ) -> List[Union[ChatResponse, BaseException]]: ...
+    @overload
+    async def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> List[Union[ChatResponse, BaseException]]: ...
+    async def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> Union[List[ChatResponse], List[Union[ChatResponse, BaseException]]]:
+        """One :meth:`chat` per conversation, at most ``concurrency`` at once; the replies in input order.
+
+        ``chat_options`` are :meth:`chat`'s (``tools``, ``format``, ``think``, ``options`` ...), sent with every
+        conversation. Errors, progress and busy servers as in :meth:`embed_many`. Raises ``TypeError`` for an
+        unknown option, ``RequestError`` for bad arguments, and what :meth:`chat` raises.
+
+        >>> replies = await client.chat_many('llama3.2', [[{'role': 'user', 'content': q}] for q in questions])
+        """
+        from ._batch_async import collect, iter_many
+
+        return await collect(
+            iter_many(
+                self,
+                'chat',
+                model,
+                conversations,
+                concurrency=concurrency,
+                progress=progress,
+                on_error=on_error,
+                **chat_options,
+            )
+        )
+
+    @overload
+    async def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **chat_options: Any,
+    ) -> AsyncBatchResults[ChatResponse]: ...
+    @overload
+    async def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **chat_options: Any,
+    ) -> AsyncBatchResults[Union[ChatResponse, BaseException]]: ...
+    @overload
+    async def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> AsyncBatchResults[Union[ChatResponse, BaseException]]: ...
+    async def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> AsyncBatchResults[Union[ChatResponse, BaseException]]:
+        """:meth:`chat_many`, one reply at a time in input order, as they come."""
+        from ._batch_async import iter_many
+
+        return iter_many(
+            self,
+            'chat',
+            model,
+            conversations,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            **chat_options,
+        )
+
+    @overload
+    async def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **generate_options: Any,
+    ) -> List[GenerateResponse]: ...
+    @overload
+    async def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **generate_options: Any,
+    ) -> List[Union[GenerateResponse, BaseException]]: ...
+    @overload
+    async def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> List[Union[GenerateResponse, BaseException]]: ...
+    async def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> Union[List[GenerateResponse], List[Union[GenerateResponse, BaseException]]]:
+        """One :meth:`generate` per prompt, at most ``concurrency`` at once; the replies in input order.
+
+        ``generate_options`` are :meth:`generate`'s (``system``, ``format``, ``think``, ``options`` ...). Errors,
+        progress and busy servers as in :meth:`embed_many`; raises as :meth:`chat_many` does.
+
+        >>> [r.response for r in await client.generate_many('llama3.2', ['Why is the sky blue?', 'Why?'])]
+        """
+        from ._batch_async import collect, iter_many
+
+        return await collect(
+            iter_many(
+                self,
+                'generate',
+                model,
+                prompts,
+                concurrency=concurrency,
+                progress=progress,
+                on_error=on_error,
+                **generate_options,
+            )
+        )
+
+    @overload
+    async def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **generate_options: Any,
+    ) -> AsyncBatchResults[GenerateResponse]: ...
+    @overload
+    async def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **generate_options: Any,
+    ) -> AsyncBatchResults[Union[GenerateResponse, BaseException]]: ...
+    @overload
+    async def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> AsyncBatchResults[Union[GenerateResponse, BaseException]]: ...
+    async def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> AsyncBatchResults[Union[GenerateResponse, BaseException]]:
+        """:meth:`generate_many`, one reply at a time in input order, as they come."""
+        from ._batch_async import iter_many
+
+        return iter_many(
+            self,
+            'generate',
+            model,
+            prompts,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            **generate_options,
+        )
 
     @overload
     async def pull(self, model: str, *, insecure: bool = False, stream: Literal[False] = False) -> ProgressResponse: ...

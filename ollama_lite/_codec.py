@@ -116,9 +116,9 @@ def decoder_for(cls: Type[T]) -> Callable[[Any], T]:
             factories.append((f.name, f.default_factory))
         else:
             template[f.name] = None
-    # With a wire name unlike its attribute (``from`` for ``from_``) a key may not land where its name
-    # says, so such classes (all of them requests, never decoded in bulk) always take the general path.
-    renames = any(wire != name for wire, (name, _) in plan.items())
+    # Attributes whose wire name differs (``from`` for ``from_``, ``_debug_info`` for ``debug_info``): a dict
+    # holding either name takes the general path, which maps or keeps it; every other dict the fast one.
+    renamed = tuple(name for wire, (name, _) in plan.items() if wire != name)
     new = object.__new__
 
     def general(d: Dict[str, Any]) -> T:
@@ -148,12 +148,7 @@ def decoder_for(cls: Type[T]) -> Callable[[Any], T]:
             obj.__dict__['_nulls'] = frozenset(nulls)
         return obj
 
-    def checked(d: Any) -> T:
-        if not isinstance(d, dict):
-            raise _not_an_object(cls, d)
-        return general(d)
-
-    decode_with = checked if renames else _usual_case(cls, template, converters, factories, general)
+    decode_with = _usual_case(cls, template, converters, factories, general, renamed)
     _DECODERS[cls] = decode_with
     return decode_with
 
@@ -168,10 +163,14 @@ def _usual_case(
     converters: List[Tuple[str, _Convert]],
     factories: List[Tuple[str, Callable[[], Any]]],
     general: Callable[[Dict[str, Any]], Any],
+    renamed: Tuple[str, ...] = (),
 ) -> Callable[[Any], Any]:
-    """The decoder for dicts whose every key is a field (all others go to ``general``), as straight-line
-    code for this class: a stream decodes two objects per chunk, and a loop over the fields that need
-    converting costs about a third of each. Built once per class, as dataclasses builds ``__init__``."""
+    """The decoder for dicts whose every key is a field under its own name (all others go to ``general``),
+    as straight-line code for this class: a stream decodes two objects per chunk, and a loop over the
+    fields that need converting costs about a third of each. Built once per class, as dataclasses builds
+    ``__init__``. A field in ``renamed`` (its wire name differs) is never set here: its wire name is not a
+    field, so a dict holding it has an entry more than the template, and its attribute name on the wire is
+    an unknown key, which ``general`` keeps as extra."""
     env: Dict[str, Any] = {
         'cls': cls,
         'new': object.__new__,
@@ -187,11 +186,13 @@ def _usual_case(
         'if not isinstance(d, dict):',
         '    raise not_an_object(cls, d)',
         'ns = {**template, **d}',
-        'if len(ns) != size:',
+        'if len(ns) != size' + ''.join(f' or {name!r} in d' for name in renamed) + ':',
         '    return general(d)',
     ]
     factory_of = dict(factories)
     for i, (name, convert) in enumerate(converters):
+        if name in renamed:
+            continue  # never on the wire under this name here (see above); a factory still runs below
         env[f'convert_{i}'] = convert
         body += [f'v = d.get({name!r})', 'if v is not None:', f'    ns[{name!r}] = convert_{i}(v)']
         if name in factory_of:

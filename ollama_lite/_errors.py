@@ -7,6 +7,8 @@
     ├── ToolRunError                       run_tools() stopped before the model answered (.run)
     │   ├── ToolCallError                  on_error='raise' and a tool call failed (.call)
     │   └── MaxRoundsError                 the model still asked for tools after max_rounds rounds
+    ├── BatchItemError                     embed_many()/chat_many() with on_error='raise': an input
+    │                                      failed (.index, .error)
     ├── ResponseError                      the server answered with an error (status or error line)
     ├── ConnectError (ConnectionError)     the server could not be reached (refused, DNS, TLS), or
     │   │                                  closed the connection without replying

@@ -11,9 +11,25 @@ transports, written by hand in each.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, List, Mapping, Optional, Sequence, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    overload,
+)
 
-from . import _api
+from . import _api, _travel
+from ._batch import DEFAULT_BATCH_SIZE
 from ._config import ClientConfig, Retry
 from ._errors import ConnectError, ProtocolError, RequestTimeout
 from ._pool import DEFAULT_PER_HOST, DEFAULT_QUEUE_TIMEOUT, HostLike, configure, mark
@@ -22,6 +38,8 @@ if TYPE_CHECKING:
     import aiohttp
 
     from ._async import _DEFAULT_TIMEOUT, AsyncStream
+    from ._batch import AsyncBatchResults, EmbedManyResponse, Progress
+    from ._batch import OnError as BatchOnError
     from ._tool_runner import OnError, ToolRun, ToolsLike
     from ._tool_runner_async import AsyncToolRunStream
     from ._types import (
@@ -83,8 +101,23 @@ class AsyncClient:
             per_host=per_host,
             queue_timeout=queue_timeout,
         )
+        # What a pickled copy is made from (see _travel): the configuration (the host as it resolved), never the
+        # session.
+        self._arguments = _travel.arguments(
+            session, host=configs[0].base_url if hosts is None else host, hosts=hosts, headers=headers,
+            timeout=timeout, retries=retries, follow_redirects=follow_redirects, strict_streams=strict_streams,
+            max_reply_bytes=max_reply_bytes, per_host=per_host, queue_timeout=queue_timeout, **kwargs,
+        )  # fmt: skip
         self._spread(configs, pool)
         self._start(configs[0], session, options)
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Pickled as its configuration; the copy opens its own session. TypeError for a caller's session.
+        return _travel.reduce(self, self._arguments)
+
+    def __copy__(self) -> AsyncClient:
+        # copy.copy stays the shallow copy it was before __reduce__ (the pool's per-host views share the session).
+        return _travel.shallow_copy(self)
 
     @property
     def config(self) -> ClientConfig:
@@ -209,6 +242,269 @@ class AsyncClient:
     ) -> EmbeddingsResponse:
         """The legacy single-text embedding (``POST /api/embeddings``); prefer :meth:`embed`."""
         return await self._one(_api.embeddings(...))
+
+    # --- work over many inputs: the batch runners (_batch_sync, _batch_async) sit above the client ---
+
+    async def embed_many(
+        self,
+        model: str,
+        inputs: Iterable[str],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        truncate: Optional[bool] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        dimensions: Optional[int] = None,
+    ) -> EmbedManyResponse:
+        """Embed many texts: ``r.embeddings[i]`` is ``inputs[i]``'s vector, the counters summed over the requests.
+
+        ``inputs`` go ``batch_size`` to a request, at most ``concurrency`` requests at once (default: 2 per
+        server), on a bounded thread pool (``Client``) or as tasks (``AsyncClient``) sharing this client's
+        connections; an iterator is read as the work goes, never listed. A batch refused for one input (longer
+        than the context with ``truncate=False``) is split until that input is alone, and only it fails:
+        ``on_error='raise'`` raises ``BatchItemError`` naming its index, ``'return'`` puts the exception in its
+        slot. ``progress(done, total)`` hears of each batch. Busy replies (503) are retried by the client's
+        policy and then halve the requests in flight. Raises ``RequestError`` for bad arguments, and what
+        :meth:`embed` raises.
+
+        >>> (await client.embed_many('all-minilm', (line for line in open('corpus.txt')))).embeddings[0]
+        """
+        from ._batch_async import embed_many
+
+        return await embed_many(self, ...)
+
+    async def iter_embed_many(
+        self,
+        model: str,
+        inputs: Iterable[str],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        truncate: Optional[bool] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        dimensions: Optional[int] = None,
+    ) -> AsyncBatchResults[Union[List[float], BaseException]]:
+        """:meth:`embed_many`, one embedding at a time in input order as the batches come back: for writing out
+        as you go (``AsyncClient``: await it for the async iterator). At most ``concurrency * batch_size`` inputs
+        are held at once. Closing the iterator early (``close()``, ``aclose()``) sends no more: ``Client`` waits
+        for the requests in flight, ``AsyncClient`` cancels them.
+
+        >>> async for vector in await client.iter_embed_many('all-minilm', texts): store(vector)
+        """
+        from ._batch_async import iter_embed_many
+
+        return iter_embed_many(self, ...)
+
+    @overload
+    async def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **chat_options: Any,
+    ) -> List[ChatResponse]: ...
+    @overload
+    async def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **chat_options: Any,
+    ) -> List[Union[ChatResponse, BaseException]]: ...
+    @overload
+    async def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> List[Union[ChatResponse, BaseException]]: ...
+    async def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> Union[List[ChatResponse], List[Union[ChatResponse, BaseException]]]:
+        """One :meth:`chat` per conversation, at most ``concurrency`` at once; the replies in input order.
+
+        ``chat_options`` are :meth:`chat`'s (``tools``, ``format``, ``think``, ``options`` ...), sent with every
+        conversation. Errors, progress and busy servers as in :meth:`embed_many`. Raises ``TypeError`` for an
+        unknown option, ``RequestError`` for bad arguments, and what :meth:`chat` raises.
+
+        >>> replies = await client.chat_many('llama3.2', [[{'role': 'user', 'content': q}] for q in questions])
+        """
+        from ._batch_async import collect, iter_many
+
+        return await collect(iter_many(self, 'chat', ...))
+
+    @overload
+    async def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **chat_options: Any,
+    ) -> AsyncBatchResults[ChatResponse]: ...
+    @overload
+    async def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **chat_options: Any,
+    ) -> AsyncBatchResults[Union[ChatResponse, BaseException]]: ...
+    @overload
+    async def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> AsyncBatchResults[Union[ChatResponse, BaseException]]: ...
+    async def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> AsyncBatchResults[Union[ChatResponse, BaseException]]:
+        """:meth:`chat_many`, one reply at a time in input order, as they come."""
+        from ._batch_async import iter_many
+
+        return iter_many(self, 'chat', ...)
+
+    @overload
+    async def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **generate_options: Any,
+    ) -> List[GenerateResponse]: ...
+    @overload
+    async def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **generate_options: Any,
+    ) -> List[Union[GenerateResponse, BaseException]]: ...
+    @overload
+    async def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> List[Union[GenerateResponse, BaseException]]: ...
+    async def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> Union[List[GenerateResponse], List[Union[GenerateResponse, BaseException]]]:
+        """One :meth:`generate` per prompt, at most ``concurrency`` at once; the replies in input order.
+
+        ``generate_options`` are :meth:`generate`'s (``system``, ``format``, ``think``, ``options`` ...). Errors,
+        progress and busy servers as in :meth:`embed_many`; raises as :meth:`chat_many` does.
+
+        >>> [r.response for r in await client.generate_many('llama3.2', ['Why is the sky blue?', 'Why?'])]
+        """
+        from ._batch_async import collect, iter_many
+
+        return await collect(iter_many(self, 'generate', ...))
+
+    @overload
+    async def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **generate_options: Any,
+    ) -> AsyncBatchResults[GenerateResponse]: ...
+    @overload
+    async def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **generate_options: Any,
+    ) -> AsyncBatchResults[Union[GenerateResponse, BaseException]]: ...
+    @overload
+    async def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> AsyncBatchResults[Union[GenerateResponse, BaseException]]: ...
+    async def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> AsyncBatchResults[Union[GenerateResponse, BaseException]]:
+        """:meth:`generate_many`, one reply at a time in input order, as they come."""
+        from ._batch_async import iter_many
+
+        return iter_many(self, 'generate', ...)
 
     async def pull(
         self, model: str, *, insecure: bool = False, stream: bool = False

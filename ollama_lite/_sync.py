@@ -17,6 +17,7 @@ from typing import (
     Callable,
     Dict,
     Generator,
+    Iterable,
     Iterator,
     List,
     Literal,
@@ -32,8 +33,10 @@ from typing import (
 import requests
 import urllib3
 
-from . import _api
+from . import _api, _travel
 from ._api import Call, R, StreamDecoder
+from ._batch import DEFAULT_BATCH_SIZE, BatchResults, EmbedManyResponse, Progress
+from ._batch import OnError as BatchOnError
 from ._config import ClientConfig, Retry, Secrets, Timeout, basic_authorization, parse_host
 from ._connection import Connection, apply_to_requests, take_connection_kwargs
 from ._deadline import Deadline
@@ -418,7 +421,8 @@ class Client:
     host list, or both ``host`` and ``hosts``.
 
     One ``Client`` may be shared by threads: it holds no per-request state, and requests' connection
-    pool is thread-safe. A caller-owned ``session`` is shared on the same terms as requests gives.
+    pool is thread-safe. A caller-owned ``session`` is shared on the same terms as requests gives. A
+    ``Client`` pickles as its configuration, the copy opening its own session (not with a caller's ``session``).
 
     >>> Client('http://localhost:11434').chat('llama3.2', [{'role': 'user', 'content': 'Hi'}]).message.content
     """
@@ -1042,6 +1046,11 @@ class Client:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def _parallelism(self) -> int:
+        """How many servers this client spreads its requests over: the batch runners (``embed_many`` and the
+        others) keep ``PER_HOST`` requests in flight for each by default, and the pool routes them."""
+        return len(self._host_configs)
+
     # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
 
     def __init__(
@@ -1076,8 +1085,23 @@ class Client:
             per_host=per_host,
             queue_timeout=queue_timeout,
         )
+        # What a pickled copy is made from (see _travel): the configuration (the host as it resolved), never the
+        # session.
+        self._arguments = _travel.arguments(
+            session, host=configs[0].base_url if hosts is None else host, hosts=hosts, headers=headers,
+            timeout=timeout, retries=retries, follow_redirects=follow_redirects, strict_streams=strict_streams,
+            max_reply_bytes=max_reply_bytes, per_host=per_host, queue_timeout=queue_timeout, **kwargs,
+        )  # fmt: skip
         self._spread(configs, pool)
         self._start(configs[0], session, options)
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Pickled as its configuration; the copy opens its own session. TypeError for a caller's session.
+        return _travel.reduce(self, self._arguments)
+
+    def __copy__(self) -> Client:
+        # copy.copy stays the shallow copy it was before __reduce__ (the pool's per-host views share the session).
+        return _travel.shallow_copy(self)
 
     @property
     def config(self) -> ClientConfig:
@@ -1423,6 +1447,333 @@ class Client:
     ) -> EmbeddingsResponse:
         """The legacy single-text embedding (``POST /api/embeddings``); prefer :meth:`embed`."""
         return self._one(_api.embeddings(model, prompt, options, keep_alive))
+
+    # --- work over many inputs: the batch runners (_batch_sync, _batch_async) sit above the client ---
+
+    def embed_many(
+        self,
+        model: str,
+        inputs: Iterable[str],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        truncate: Optional[bool] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        dimensions: Optional[int] = None,
+    ) -> EmbedManyResponse:
+        """Embed many texts: ``r.embeddings[i]`` is ``inputs[i]``'s vector, the counters summed over the requests.
+
+        ``inputs`` go ``batch_size`` to a request, at most ``concurrency`` requests at once (default: 2 per
+        server), on a bounded thread pool (``Client``) or as tasks (``AsyncClient``) sharing this client's
+        connections; an iterator is read as the work goes, never listed. A batch refused for one input (longer
+        than the context with ``truncate=False``) is split until that input is alone, and only it fails:
+        ``on_error='raise'`` raises ``BatchItemError`` naming its index, ``'return'`` puts the exception in its
+        slot. ``progress(done, total)`` hears of each batch. Busy replies (503) are retried by the client's
+        policy and then halve the requests in flight. Raises ``RequestError`` for bad arguments, and what
+        :meth:`embed` raises.
+
+        >>> client.embed_many('all-minilm', (line for line in open('corpus.txt'))).embeddings[0]
+        """
+        from ._batch_sync import embed_many
+
+        return embed_many(
+            self,
+            model,
+            inputs,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            truncate=truncate,
+            options=options,
+            keep_alive=keep_alive,
+            dimensions=dimensions,
+        )
+
+    def iter_embed_many(
+        self,
+        model: str,
+        inputs: Iterable[str],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        truncate: Optional[bool] = None,
+        options: Optional[OptionsLike] = None,
+        keep_alive: Optional[KeepAlive] = None,
+        dimensions: Optional[int] = None,
+    ) -> BatchResults[Union[List[float], BaseException]]:
+        """:meth:`embed_many`, one embedding at a time in input order as the batches come back: for writing out
+        as you go (``AsyncClient``: await it for the async iterator). At most ``concurrency * batch_size`` inputs
+        are held at once. Closing the iterator early (``close()``, ``aclose()``) sends no more: ``Client`` waits
+        for the requests in flight, ``AsyncClient`` cancels them.
+
+        >>> for vector in client.iter_embed_many('all-minilm', texts): store(vector)
+        """
+        from ._batch_sync import iter_embed_many
+
+        return iter_embed_many(
+            self,
+            model,
+            inputs,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            truncate=truncate,
+            options=options,
+            keep_alive=keep_alive,
+            dimensions=dimensions,
+        )
+
+    @overload
+    def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **chat_options: Any,
+    ) -> List[ChatResponse]: ...
+    @overload
+    def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **chat_options: Any,
+    ) -> List[Union[ChatResponse, BaseException]]: ...
+    @overload
+    def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> List[Union[ChatResponse, BaseException]]: ...
+    def chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> Union[List[ChatResponse], List[Union[ChatResponse, BaseException]]]:
+        """One :meth:`chat` per conversation, at most ``concurrency`` at once; the replies in input order.
+
+        ``chat_options`` are :meth:`chat`'s (``tools``, ``format``, ``think``, ``options`` ...), sent with every
+        conversation. Errors, progress and busy servers as in :meth:`embed_many`. Raises ``TypeError`` for an
+        unknown option, ``RequestError`` for bad arguments, and what :meth:`chat` raises.
+
+        >>> replies = client.chat_many('llama3.2', [[{'role': 'user', 'content': q}] for q in questions])
+        """
+        from ._batch_sync import collect, iter_many
+
+        return collect(
+            iter_many(
+                self,
+                'chat',
+                model,
+                conversations,
+                concurrency=concurrency,
+                progress=progress,
+                on_error=on_error,
+                **chat_options,
+            )
+        )
+
+    @overload
+    def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **chat_options: Any,
+    ) -> BatchResults[ChatResponse]: ...
+    @overload
+    def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **chat_options: Any,
+    ) -> BatchResults[Union[ChatResponse, BaseException]]: ...
+    @overload
+    def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> BatchResults[Union[ChatResponse, BaseException]]: ...
+    def iter_chat_many(
+        self,
+        model: str,
+        conversations: Iterable[Sequence[MessageLike]],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **chat_options: Any,
+    ) -> BatchResults[Union[ChatResponse, BaseException]]:
+        """:meth:`chat_many`, one reply at a time in input order, as they come."""
+        from ._batch_sync import iter_many
+
+        return iter_many(
+            self,
+            'chat',
+            model,
+            conversations,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            **chat_options,
+        )
+
+    @overload
+    def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **generate_options: Any,
+    ) -> List[GenerateResponse]: ...
+    @overload
+    def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **generate_options: Any,
+    ) -> List[Union[GenerateResponse, BaseException]]: ...
+    @overload
+    def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> List[Union[GenerateResponse, BaseException]]: ...
+    def generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> Union[List[GenerateResponse], List[Union[GenerateResponse, BaseException]]]:
+        """One :meth:`generate` per prompt, at most ``concurrency`` at once; the replies in input order.
+
+        ``generate_options`` are :meth:`generate`'s (``system``, ``format``, ``think``, ``options`` ...). Errors,
+        progress and busy servers as in :meth:`embed_many`; raises as :meth:`chat_many` does.
+
+        >>> [r.response for r in client.generate_many('llama3.2', ['Why is the sky blue?', 'Why?'])]
+        """
+        from ._batch_sync import collect, iter_many
+
+        return collect(
+            iter_many(
+                self,
+                'generate',
+                model,
+                prompts,
+                concurrency=concurrency,
+                progress=progress,
+                on_error=on_error,
+                **generate_options,
+            )
+        )
+
+    @overload
+    def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['raise'] = 'raise',
+        **generate_options: Any,
+    ) -> BatchResults[GenerateResponse]: ...
+    @overload
+    def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: Literal['return'],
+        **generate_options: Any,
+    ) -> BatchResults[Union[GenerateResponse, BaseException]]: ...
+    @overload
+    def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> BatchResults[Union[GenerateResponse, BaseException]]: ...
+    def iter_generate_many(
+        self,
+        model: str,
+        prompts: Iterable[str],
+        *,
+        concurrency: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        on_error: BatchOnError = 'raise',
+        **generate_options: Any,
+    ) -> BatchResults[Union[GenerateResponse, BaseException]]:
+        """:meth:`generate_many`, one reply at a time in input order, as they come."""
+        from ._batch_sync import iter_many
+
+        return iter_many(
+            self,
+            'generate',
+            model,
+            prompts,
+            concurrency=concurrency,
+            progress=progress,
+            on_error=on_error,
+            **generate_options,
+        )
 
     @overload
     def pull(self, model: str, *, insecure: bool = False, stream: Literal[False] = False) -> ProgressResponse: ...

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import json.encoder
 import logging
 from typing import (
     Any,
@@ -44,6 +45,7 @@ try:
 except ModuleNotFoundError as exc:  # the async extra is not installed
     raise aiohttp_missing(exc, 'ollama_lite.web') from None
 
+from . import _speedups
 from ._async import AsyncClient, AsyncStream
 from ._errors import ConnectError, ProtocolError, RequestError, RequestTimeout, ResponseError
 from ._types import ChatResponse
@@ -70,6 +72,8 @@ _WATCH_INTERVAL = 0.025
 # The reconnection delay an EventSource is given. A reconnect would ask for a new answer, so pages close the
 # EventSource on the done and error events; this only spaces out retries after a network failure.
 _SSE_RETRY_MS = 5000
+# How long an SSE response waits for Ollama to accept the request before it starts anyway (see _Out).
+_SSE_GRACE = 1.0
 _OLLAMA_ERRORS: Tuple[Type[Exception], ...] = (RequestError, ResponseError, ConnectError, RequestTimeout, ProtocolError)
 
 
@@ -129,12 +133,16 @@ async def relay(
 
     When the client goes away (the page closed, ``EventSource.close()``, the network gone), whether or not
     aiohttp's handler cancellation is on, the Ollama stream is closed within tens of milliseconds, so the model
-    stops generating, and one line is logged at debug level. An Ollama error before or during the stream reaches the
-    client in the chosen format: an ``error`` event ``{"error": ...}``, an NDJSON ``{"error": ...}`` line, or for
-    ``'text'`` a last line ``[error] ...`` followed by a cut connection, so that HTTP clients also see the
-    answer as incomplete. What the model server said is passed on; a connection failure or timeout is named
-    without the server's address, and logged in full at warning level. Buffering is bounded: a slow client slows
-    the reading from Ollama.
+    stops generating, and one line is logged at debug level. The status line waits until Ollama accepts the
+    request: a refusal (an unknown model: 404, a bad request: 400, ...) reaches the client as that HTTP status
+    with a JSON body ``{"error": ...}``, as Ollama itself answers; a failure to reach the model server is 502,
+    a timeout 504. An SSE response starts anyway after a second of waiting (or ``keepalive``, if shorter), so that
+    a loading model keeps the stream alive; from then on, and for an error once the stream is flowing, the error
+    reaches the client in the chosen format: an ``error`` event ``{"error": ...}``, an NDJSON ``{"error": ...}``
+    line, or for ``'text'`` a last line ``[error] ...`` followed by a cut connection, so that HTTP clients also
+    see the answer as incomplete. What the model server said is passed on; a connection failure or timeout is
+    named without the server's address, and logged in full at warning level. Buffering is bounded: a slow client
+    slows the reading from Ollama.
 
     Raises ``RequestError`` for an unknown ``format`` or a ``keepalive`` that is not positive (closing ``stream``
     first); ``asyncio.CancelledError`` when aiohttp cancels the handler.
@@ -149,7 +157,8 @@ async def relay(
         response.enable_chunked_encoding()
     watch = _Watch.of(asyncio.get_running_loop())
     gone = watch.add(request)
-    pump = asyncio.ensure_future(_pump(request, response, stream, framing))
+    out = _Out(request, response, framing, gone)
+    pump = asyncio.ensure_future(_pump(out, stream, framing))
     try:
         await asyncio.wait({pump, gone}, return_when=asyncio.FIRST_COMPLETED)
         if not pump.done():
@@ -166,6 +175,7 @@ async def relay(
         raise
     finally:
         watch.discard(gone)
+        await out.close()
         # Covers a source the pump never got to open; closing an opened stream again is harmless.
         await _discard(stream)
     return response
@@ -185,6 +195,8 @@ async def _stop(pump: asyncio.Future[None]) -> None:
 
 
 async def _discard(stream: Any) -> None:
+    if isinstance(stream, asyncio.Future) and stream.done() and not stream.cancelled():
+        stream = stream.exception() or stream.result()  # opened just as the relay stopped: close that stream
     if isinstance(stream, AsyncStream):
         await stream.aclose()
     elif asyncio.iscoroutine(stream):
@@ -197,59 +209,198 @@ class _ClientGone(Exception):
     """A write failed because the client's connection is gone."""
 
 
-async def _pump(
-    request: web.BaseRequest, response: web.StreamResponse, source: _StreamSource, framing: _Framing
-) -> None:
-    await _write(response, framing.opening(), request)
+async def _pump(out: _Out, source: _StreamSource, framing: _Framing) -> None:
     try:
-        stream = source if isinstance(source, AsyncStream) else await _next(source, response, framing, request)
+        # Awaited in this task, so that cancelling the pump (the browser left) cancels a request still
+        # waiting for the model to load.
+        stream = source if isinstance(source, AsyncStream) else await source
         async with stream:
-            while True:
-                try:
-                    chunk = await _next(stream.__anext__(), response, framing, request)
-                except StopAsyncIteration:
-                    break
-                await _write(response, framing.chunk(chunk), request)
+            # Ollama has accepted the request: only now is the browser told 200.
+            await out.start()
+            await out.relay(stream)
     except _OLLAMA_ERRORS as error:
-        _log.warning('%s %s: the Ollama stream failed: %s', request.method, request.path, error)
-        await _write(response, framing.error(_public_message(error)), request)
-        if framing.cut_on_error and request.transport is not None:
-            # Without the terminating chunk the reply is visibly incomplete to any HTTP client.
-            request.transport.close()
+        _log.warning('%s %s: the Ollama stream failed: %s', out.request.method, out.request.path, error)
+        message = _public_message(error)
+        if await out.refuse(_status_of(error), message):
             return
-    await _write(response, b'', request, eof=True)
+        await out.write(framing.error(message))
+        if framing.cut_on_error and out.request.transport is not None:
+            # Without the terminating chunk the reply is visibly incomplete to any HTTP client.
+            out.request.transport.close()
+            return
+    await out.end()
 
 
-async def _write(response: web.StreamResponse, data: bytes, request: web.BaseRequest, *, eof: bool = False) -> None:
-    try:
-        if not response.prepared:
-            await response.prepare(request)
-        if eof:
-            await response.write_eof()
-        elif data:
-            await response.write(data)
-    except ConnectionError as error:
-        raise _ClientGone() from error
+class _Out:
+    """The browser's side of one relay: when the response starts, the writes, and the keep-alive comment.
+
+    The status line waits until Ollama has accepted the request, so that a refusal (an unknown model, a bad
+    request) reaches the browser as its HTTP status; an SSE response starts anyway once it has waited
+    ``_SSE_GRACE`` seconds (or ``keepalive``, if shorter), so that a page and any proxy see a stream alive
+    while a model loads. The keep-alive comment costs one timer per stream, re-armed when it fires: a write
+    only notes that the stream is busy and, after it, when it fell silent.
+    """
+
+    __slots__ = (
+        '_gone',
+        '_idle_since',
+        '_lock',
+        '_loop',
+        '_stopped',
+        '_task',
+        '_timer',
+        'framing',
+        'request',
+        'response',
+        'started',
+    )
+
+    def __init__(
+        self, request: web.BaseRequest, response: web.StreamResponse, framing: _Framing, gone: asyncio.Future[None]
+    ) -> None:
+        self.request = request
+        self.response = response
+        self.framing = framing
+        self.started = False
+        self._gone = gone
+        self._loop = asyncio.get_running_loop()
+        # Starting the response may wait (aiohttp's prepare signal); the keep-alive must not start it twice.
+        self._lock = asyncio.Lock()
+        self._stopped = False
+        self._task: Optional[asyncio.Future[None]] = None
+        #: When the stream fell silent; None while a write is under way.
+        self._idle_since: Optional[float] = self._loop.time()
+        self._timer: Optional[asyncio.TimerHandle] = None
+        if framing.keepalive is not None:
+            self._timer = self._loop.call_later(min(framing.keepalive, _SSE_GRACE), self._due)
+
+    async def start(self) -> None:
+        """Send the status line, the headers and the format's opening, once."""
+        if self.started:
+            return
+        async with self._lock:
+            if self.started:
+                return
+            try:
+                await self.response.prepare(self.request)
+                opening = self.framing.opening()
+                if opening:
+                    await self.response.write(opening)
+            except ConnectionError as error:
+                raise _ClientGone() from error
+            self.started = True
+            self._idle_since = self._loop.time()
+
+    async def refuse(self, status: int, message: str) -> bool:
+        """Answer with HTTP ``status`` and ``{"error": message}`` if nothing was sent yet; False otherwise."""
+        async with self._lock:
+            if self.started:
+                return False
+            self.started = True
+            self._stop_timer()
+            self.response.set_status(status)
+            self.response.headers['Content-Type'] = 'application/json'
+            try:
+                await self.response.prepare(self.request)
+                await self.response.write((_json({'error': message}) + '\n').encode())
+                await self.response.write_eof()
+            except ConnectionError as error:
+                raise _ClientGone() from error
+            return True
+
+    async def relay(self, stream: AsyncStream[Any]) -> None:
+        """Write each chunk of ``stream`` as the framing makes it, read by read: per chunk only the framing and
+        the write, whose waiting for a slow browser pauses the reading from Ollama (back-pressure)."""
+        encode = self.framing.chunk
+        write = self.response.write
+        loop = self._loop
+        try:
+            while True:
+                batch = await stream._read_batch()
+                if batch is None:
+                    return
+                self._idle_since = None
+                for chunk in batch:
+                    data = encode(chunk)
+                    if data:
+                        await write(data)
+                self._idle_since = loop.time()
+        except ConnectionError as error:
+            if isinstance(error, _OLLAMA_ERRORS):
+                raise  # Ollama's side (IncompleteStreamError, ConnectError are ConnectionErrors too)
+            raise _ClientGone() from error
+
+    async def write(self, data: bytes) -> None:
+        self._idle_since = None
+        try:
+            await self.response.write(data)
+        except ConnectionError as error:
+            raise _ClientGone() from error
+        self._idle_since = self._loop.time()
+
+    async def end(self) -> None:
+        self._stop_timer()
+        await self.start()  # a stream with nothing to write still answers 200
+        try:
+            await self.response.write_eof()
+        except ConnectionError as error:
+            raise _ClientGone() from error
+
+    def _stop_timer(self) -> None:
+        self._stopped = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    async def close(self) -> None:
+        """The relay is over: no more keep-alives, and one being written is abandoned."""
+        self._stop_timer()
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait({task})
+
+    def _due(self) -> None:
+        self._timer = None
+        if self._stopped:
+            return
+        idle = self._idle_since
+        # Timers may fire a clock tick early: a millisecond of slack.
+        silent = idle is not None and self._loop.time() - idle >= self.framing.keepalive - 0.001  # type: ignore[operator]
+        if silent or not self.started:
+            self._task = asyncio.ensure_future(self._keep_alive(silent))
+        else:
+            self._arm()
+
+    def _arm(self) -> None:
+        if self._stopped:
+            return
+        keepalive: float = self.framing.keepalive  # type: ignore[assignment]
+        idle = self._idle_since
+        delay = keepalive if idle is None else max(0.0, idle + keepalive - self._loop.time())
+        self._timer = self._loop.call_later(delay, self._due)
+
+    async def _keep_alive(self, comment: bool) -> None:
+        try:
+            await self.start()
+            if comment and not self._stopped:
+                await self.write(self.framing.keepalive_comment)
+        except _ClientGone:
+            if not self._gone.done():
+                self._gone.set_result(None)  # the relay stops the pump, as for a departure its watch saw
+            return
+        self._arm()
 
 
-async def _next(
-    pending: Awaitable[Any], response: web.StreamResponse, framing: _Framing, request: web.BaseRequest
-) -> Any:
-    """Await ``pending``, writing the keep-alive comment whenever ``framing.keepalive`` seconds pass silently."""
-    if framing.keepalive is None:
-        return await pending
-    task = asyncio.ensure_future(pending)
-    try:
-        while not (await asyncio.wait({task}, timeout=framing.keepalive))[0]:
-            await _write(response, framing.keepalive_comment, request)
-    except BaseException:
-        task.cancel()
-        await asyncio.wait({task})
-        if not task.cancelled() and task.exception() is None:
-            # The stream opened just as the relay was stopped: close it rather than leave it to the collector.
-            await _discard(task.result())
-        raise
-    return task.result()
+def _status_of(error: Exception) -> int:
+    """The HTTP status for a failure before the stream started: Ollama's own, else what a gateway answers."""
+    if isinstance(error, ResponseError) and 400 <= error.status_code <= 599:
+        return error.status_code
+    if isinstance(error, RequestError):
+        return 400
+    if isinstance(error, RequestTimeout):
+        return 504
+    return 502
 
 
 def _public_message(error: Exception) -> str:
@@ -273,9 +424,11 @@ def _pieces(chunk: Any) -> Tuple[str, str, List[Any]]:
     return holder.thinking or '', content or '', calls
 
 
-def _json(value: Any) -> str:
-    # Compact and one line: json escapes CR and LF inside strings, which SSE would take for line ends.
-    return json.dumps(value, ensure_ascii=False, separators=(',', ':'))
+# Compact and one line: json escapes CR and LF inside strings, which SSE would take for line ends. One
+# encoder for every chunk: json.dumps with any argument builds a new JSONEncoder per call.
+_json = json.JSONEncoder(ensure_ascii=False, separators=(',', ':')).encode
+#: What ``_json`` does for a string, without the type test.
+_quote = json.encoder.encode_basestring
 
 
 class _Framing:
@@ -335,6 +488,20 @@ class _SSE(_Framing):
 
     def chunk(self, chunk: Any) -> bytes:
         done = bool(chunk.done)
+        if self.shape is None and not done:
+            # The usual chunk, a piece of content and nothing else, framed without building a list of events.
+            holder = chunk.message if type(chunk) is ChatResponse else chunk
+            if not (holder.thinking or holder.tool_calls):
+                content = holder.content if type(chunk) is ChatResponse else chunk.response
+                if not content:
+                    return b''
+                fast = _speedups.dumps_str
+                if fast is not None:
+                    try:
+                        return b'event: content\ndata: ' + fast(content) + b'\n\n'
+                    except TypeError:
+                        pass  # a lone surrogate: json's turn, which fails as it always did
+                return b'event: content\ndata: ' + _quote(content).encode() + b'\n\n'
         if self.shape is not None:
             value = self.shape(chunk)
             if value is None and not done:

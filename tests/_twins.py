@@ -122,6 +122,8 @@ _SYNC_NAMES = {
     'AsyncStream': 'Stream',
     'AsyncToolRunStream': 'ToolRunStream',
     '_tool_runner_async': '_tool_runner',
+    '_batch_async': '_batch_sync',
+    'AsyncBatchResults': 'BatchResults',
     'AsyncIterator': 'Iterator',
     'AsyncGenerator': 'Generator',
     '__aenter__': '__enter__',

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
+import time
 from typing import Any, AsyncIterator, Dict, Iterator, List
 
 import pytest
@@ -22,6 +24,24 @@ def live(_live_server_session: LiveServer) -> Iterator[LiveServer]:
     _live_server_session.reset()
     yield _live_server_session
     _live_server_session.reset()
+
+
+#: How long a thread a test started may take to end once the test is over (servers stopping, executors draining).
+_THREAD_GRACE = 10.0
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_left() -> Iterator[None]:
+    """Fail a test that leaves a thread running: whatever a test starts (a server, an emulator, an executor)
+    ends with it. Threads of module- and session-wide fixtures start before this fixture and are not counted."""
+    before = set(threading.enumerate())
+    yield
+    left = [thread for thread in threading.enumerate() if thread not in before]
+    deadline = time.monotonic() + _THREAD_GRACE
+    for thread in left:
+        thread.join(max(deadline - time.monotonic(), 0))
+    running = [thread.name for thread in left if thread.is_alive()]
+    assert not running, f'the test left threads running: {running}'
 
 
 @pytest.fixture(autouse=True)
@@ -54,3 +74,17 @@ async def no_leaks() -> AsyncIterator[None]:
         gc.unfreeze()
         loop.set_exception_handler(previous)
     assert not reports, f'the event loop reported: {[r.get("message") for r in reports]}'
+
+
+@pytest.fixture(params=['json', 'orjson'])
+def json_library(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test twice: with the standard library's json alone, as without the ``speedups`` extra, and with
+    orjson where ollama_lite uses it; results must be the same."""
+    from ollama_lite import _speedups
+
+    if request.param == 'json':
+        monkeypatch.setattr(_speedups, 'loads', None)
+        monkeypatch.setattr(_speedups, 'dumps_str', None)
+    elif _speedups.loads is None:
+        pytest.skip('orjson is not installed (pip install "ollama-lite[speedups]")')
+    return str(request.param)

@@ -251,12 +251,24 @@ def _generate(client: Client, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def _embed_arguments(parser: argparse.ArgumentParser) -> None:
+    from ._embed_file import embed_file_arguments
+
     parser.add_argument('model')
-    parser.add_argument('text', nargs='+')
+    parser.add_argument('text', nargs='*')
     parser.add_argument('--dimensions', type=int)
+    embed_file_arguments(parser)
 
 
 def _embed(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+    if args.file is not None:
+        if args.text:
+            raise RequestError('give texts or -f FILE, not both')
+        from ._embed_file import embed_file
+
+        embed_file(client, args, out)
+        return
+    if not args.text:
+        raise RequestError('nothing to embed: give one or more texts, or -f FILE (one text a line)')
     reply = client.embed(args.model, args.text, dimensions=args.dimensions)
     if args.json:
         print_json(reply, out)
@@ -338,7 +350,7 @@ def verbs() -> Tuple[Verb, ...]:
         Verb('create', 'create a model from a Modelfile', create_arguments, _client_verb(create)),
         Verb('cp', 'copy a model', _cp_arguments, _client_verb(_cp)),
         Verb('rm', 'remove models', _rm_arguments, _client_verb(_rm)),
-        Verb('embed', 'embed texts', _embed_arguments, _client_verb(_embed)),
+        Verb('embed', 'embed texts, or each line of a file (-f)', _embed_arguments, _client_verb(_embed)),
         Verb('version', "ollama-lite's version, and the server's when reachable", _no_arguments, _version),
         Verb('serve-emulator', 'run the bundled Ollama emulator', _serve_arguments, _serve_emulator),
         Verb('demo', 'tour ollama_lite against the emulator (or --host)', _no_arguments, _demo),

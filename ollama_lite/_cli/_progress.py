@@ -35,8 +35,12 @@ class Bar:
     The speed is measured over the last ten seconds (one sample a second), the remaining time from that speed.
     """
 
-    def __init__(self, message: str, total: int, initial: int, clock: Clock) -> None:
+    def __init__(
+        self, message: str, total: int, initial: int, clock: Clock, amount: Callable[[float], str] = human_bytes
+    ) -> None:
         self.message = message
+        # How a quantity reads: bytes for a transfer, a count for ``embed -f``.
+        self._amount = amount
         self._total = total
         self._initial = initial
         self._value = initial
@@ -76,13 +80,13 @@ class Bar:
         head = f'{self.message.strip()} {percent}' if self.message else percent
         running = self._stopped is None
         if running:
-            sizes = _pad(human_bytes(self._value), 6) + '/' + _pad(human_bytes(self._total), 6)
+            sizes = _pad(self._amount(self._value), 6) + '/' + _pad(self._amount(self._total), 6)
         else:
-            sizes = _pad(human_bytes(self._total), 6) + ' ' * 7
+            sizes = _pad(self._amount(self._total), 6) + ' ' * 7
         rate = self._rate()
         if running and rate > 0:
             remaining = int((self._total - self._value) / rate)
-            timing = '  ' + _pad(human_bytes(rate), 6) + '/s' + '  ' + _pad(go_duration(remaining), 6)
+            timing = '  ' + _pad(self._amount(rate), 6) + '/s' + '  ' + _pad(go_duration(remaining), 6)
         else:
             timing = ' ' * 18
         for tail in (sizes + timing, sizes):
@@ -97,7 +101,7 @@ class Bar:
 
     def plain(self) -> str:
         """The line printed once when not on a terminal."""
-        return f'{self.message.strip()} {human_bytes(self._total)}'
+        return f'{self.message.strip()} {self._amount(self._total)}'
 
 
 class Status:

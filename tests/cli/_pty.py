@@ -23,8 +23,13 @@ from typing import Callable, Dict, List, Pattern, Union
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 20.0
-# Make the pty the controlling terminal of the new session, then become the program.
-_SPAWN = 'import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); os.execv(sys.argv[1], sys.argv[1:])'
+# Make the pty the controlling terminal of the new session, then become the program. SIGINT goes back to its
+# default first, as a shell in a terminal has it: a test runner started with it ignored (a background job, nohup)
+# would hand that on through exec, and a Python started so never turns Ctrl-C into KeyboardInterrupt.
+_SPAWN = (
+    'import fcntl, os, signal, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); '
+    'signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])'
+)
 _ANSI = re.compile(r'\x1b\[[0-?]*[ -/]*[@-~]|\x1b[()][0-9A-B]|\x1b[=>]')
 
 UP, LEFT, CTRL_C, CTRL_D = '\x1b[A', '\x1b[D', '\x03', '\x04'

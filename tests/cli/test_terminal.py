@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
@@ -375,6 +376,23 @@ def test_a_refused_turn_is_reported_and_the_conversation_goes_on(url: EmulatorUR
         t.send(CTRL_D)
         assert t.wait() == 0
     assert chats(url)[-1]['messages'] == [{'role': 'user', 'content': 'second try'}]
+
+
+def test_ctrl_c_works_when_the_test_runner_ignores_sigint(url: EmulatorURL, home: Path) -> None:
+    # As when pytest runs as a background job or under nohup: the program must still hear Ctrl-C.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        t = term(url, home, 'run', 'llama3.2')
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    with t:
+        t.expect(PROMPT)
+        t.ready()
+        t.send(CTRL_C)
+        t.expect('Use Ctrl + d or /bye to exit.')
+        t.expect(PROMPT)
+        t.send(CTRL_D)
+        assert t.wait() == 0
 
 
 def test_ctrl_c_during_a_pull_stops_it_with_130(url: EmulatorURL, home: Path) -> None:

@@ -8,6 +8,7 @@ another in one program, on the ``client`` and ``messages`` the README sets up be
 from __future__ import annotations
 
 import base64
+import importlib.util
 import os
 import subprocess
 import sys
@@ -69,6 +70,27 @@ def test_structured_output_example_runs(tmp_path: Path) -> None:
     done = _run(program, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith('Country(name=')
+
+
+def test_many_inputs_examples_run(tmp_path: Path) -> None:
+    blocks = _python_blocks_of('## Many inputs: `embed_many`, `chat_many`, `generate_many`')
+    assert len(blocks) == 3
+    program = tmp_path / 'many.py'
+    program.write_text(blocks[0], encoding='utf-8')
+    done = _run(program, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].startswith('1000 ')
+    # The worker recipes: multiprocessing always; Dask where the test extra installed it, in the same program.
+    recipe = blocks[1]
+    if importlib.util.find_spec('distributed') is not None:
+        guard = "if __name__ == '__main__':\n"
+        recipe += '\n' + guard + ''.join('    ' + line + '\n' for line in blocks[2].splitlines())
+        recipe += '    print(len(vectors))\n'
+    program = tmp_path / 'workers.py'
+    program.write_text(recipe, encoding='utf-8')
+    done = _run(program, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == (['400', '400'] if 'dask' in recipe else ['400'])
 
 
 def test_several_servers_example_runs(tmp_path: Path) -> None:

@@ -1,8 +1,10 @@
-"""Ollama's own OpenAPI description (``shared/ollama-openapi.yaml``, beside the repository) as a test oracle.
+"""Ollama's own OpenAPI description (``ollama-openapi.yaml``) as a test oracle.
 
 The file is read as it is, never copied or edited; where it is wrong about what the server accepts or sends,
 ``SPEC_EXCEPTIONS`` names each place once with the reason, taken from the server's ``api/types.go``. Its objects
-are then closed to the server's field names (``_contract``): an unknown key fails, naming its path.
+are then closed to the server's field names (``_contract``): an unknown key fails, naming its path. The file is
+found at ``$OLLAMA_OPENAPI``, else where ``python -m tests.spec.fetch`` writes it, else in ``shared/`` beside the
+repository; without it the tests that need it skip, saying how to fetch it (and fail under ``CI``).
 """
 
 from __future__ import annotations
@@ -15,14 +17,13 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
-from . import _contract
+from . import _contract, fetch
 
 yaml = pytest.importorskip('yaml', reason='PyYAML reads the OpenAPI file: pip install -e ".[test]"')
 jsonschema = pytest.importorskip('jsonschema', reason='jsonschema validates against it: pip install -e ".[test]"')
 referencing = pytest.importorskip('referencing', reason='jsonschema >= 4.18 resolves its references')
 
 _REPO = Path(__file__).resolve().parents[2]
-_NAME = 'ollama-openapi.yaml'
 SPEC_URI = 'urn:ollama:openapi'
 
 #: Where the spec says less or other than the server (api/types.go, server/routes.go of 2026-08-21). Each entry:
@@ -88,26 +89,38 @@ SPEC_EXCEPTIONS: Tuple[Tuple[str, str, str, str], ...] = (
 )
 
 
-def spec_path() -> Optional[Path]:
-    """The spec file: ``$OLLAMA_OPENAPI``, else ``shared/`` beside the repository (or beside its worktree)."""
-    candidates = [os.environ.get('OLLAMA_OPENAPI')] + [
-        str(p / 'shared' / _NAME) for p in (_REPO.parent, _REPO.parent.parent)
-    ]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
+def locate() -> Tuple[Optional[Path], str]:
+    """The spec file (``$OLLAMA_OPENAPI``, else the fetched one, else ``shared/`` beside the repository or beside
+    its worktree), or ``None`` and why not: one reason, naming the way to get it."""
+    how = f"run `{fetch.COMMAND}` in the project's top folder to fetch it, or set OLLAMA_OPENAPI to the file's path"
+    named = os.environ.get('OLLAMA_OPENAPI')
+    if named:
+        if Path(named).is_file():
+            return Path(named), ''
+        return None, f'OLLAMA_OPENAPI is {named!r}, which is not a file: {how}'
+    if fetch.DESTINATION.is_file():
+        if fetch.digest(fetch.DESTINATION) != fetch.SHA256:
+            return None, f'{fetch.DESTINATION} is not the pinned spec (its sha256 differs): {how}'
+        return fetch.DESTINATION, ''
+    for place in (_REPO.parent, _REPO.parent.parent):
+        if (place / 'shared' / fetch.NAME).is_file():
+            return place / 'shared' / fetch.NAME, ''
+    return None, f"Ollama's OpenAPI spec ({fetch.NAME}) not found: {how}"
+
+
+def spec_file() -> Path:
+    """The spec file; without it the test skips, saying how to get it (and fails under ``CI``, which has it)."""
+    path, reason = locate()
+    if path is None:
+        if os.environ.get('CI'):
+            pytest.fail(reason)
+        pytest.skip(reason, allow_module_level=True)
+    return path
 
 
 @functools.lru_cache(maxsize=None)
 def _raw_spec() -> Dict[str, Any]:
-    path = spec_path()
-    if path is None:
-        message = f'{_NAME} not found beside the repository (set OLLAMA_OPENAPI to its path)'
-        if os.environ.get('CI'):
-            pytest.fail(message)
-        pytest.skip(message, allow_module_level=True)
-    with open(path, encoding='utf-8') as f:
+    with open(spec_file(), encoding='utf-8') as f:
         loaded: Dict[str, Any] = yaml.safe_load(f)
     return loaded
 

@@ -118,6 +118,7 @@ CASES = list(_cases())
 
 @pytest.fixture(scope='module')
 def emulator_url() -> Iterator[EmulatorURL]:
+    _oracle.raw_spec()  # without the spec, skip before any server starts or request is sent
     with Emulator().running() as url:
         yield url
 
@@ -135,11 +136,17 @@ def _send(url: str, method: str, path: str, body: Optional[Dict[str, Any]], stre
 
 @pytest.mark.parametrize(('method', 'path', 'body', 'stream'), CASES)
 def test_every_reply_fits_the_spec(
-    emulator: EmulatorURL, method: str, path: str, body: Optional[Dict[str, Any]], stream: Optional[bool]
+    request: pytest.FixtureRequest,
+    emulator: EmulatorURL,
+    method: str,
+    path: str,
+    body: Optional[Dict[str, Any]],
+    stream: Optional[bool],
 ) -> None:
     if path == '/api/ps':
         requests.post(f'{emulator}/api/generate', json={'model': 'qwen3'})  # something to list
     reply = _send(emulator, method, path, body, stream)
+    request.addfinalizer(reply.close)  # a streamed reply holds its socket until read or closed, on every path
     assert reply.status_code == 200, reply.text
     media_type = reply.headers.get('Content-Type', '').split(';')[0]
     if (
@@ -174,10 +181,8 @@ def test_every_error_is_the_specs_error_response(emulator: EmulatorURL, method: 
 
 def test_a_streamed_error_line_is_the_specs_error_response(emulator: EmulatorURL) -> None:
     emulator.emulator.reply(Reply.text('one two three').error_after(2))
-    lines = [
-        json.loads(line)
-        for line in _send(emulator, 'POST', '/api/chat', REQUESTS[('POST', '/api/chat')][0], True).iter_lines()
-    ]
+    with _send(emulator, 'POST', '/api/chat', REQUESTS[('POST', '/api/chat')][0], True) as reply:
+        lines = [json.loads(line) for line in reply.iter_lines()]
     for line in lines[:-1]:
         _oracle.check('#/components/schemas/ChatStreamEvent', line)
     _oracle.check('#/components/schemas/ErrorResponse', lines[-1])

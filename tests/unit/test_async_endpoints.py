@@ -238,6 +238,7 @@ def test_same_surface_as_the_sync_client() -> None:
         assert inspect.iscoroutinefunction(coro), name
         expected = str(inspect.signature(sync)).replace('Stream[', 'AsyncStream[')
         expected = expected.replace('ToolRunStream', 'AsyncToolRunStream')  # run_tools(stream=True)
+        expected = expected.replace('BatchResults[', 'AsyncBatchResults[')  # the iter_ forms of embed_many...
         expected = expected.replace('Iterator[ProgressResponse]', 'AsyncIterator[ProgressResponse]')  # pull_all
         assert str(inspect.signature(coro)) == expected, name
         assert coro.__doc__, name
@@ -360,23 +361,63 @@ def test_built_outside_any_event_loop(mock: aioresponses) -> None:
     assert run_async(use()) == '1'
 
 
-def test_one_event_loop_per_client(mock: aioresponses) -> None:
+def test_a_client_with_its_own_session_moves_to_the_next_event_loop(mock: aioresponses) -> None:
     mock.get(HOST + '/api/version', payload={'version': '1'}, repeat=True)
     c = ollama.AsyncClient(HOST)
+    sessions = []
 
-    async def first() -> None:
-        await c.version()
+    async def use() -> str:
+        version = (await c.version()).version
+        sessions.append(c._session)
+        return version
 
-    async def second() -> None:
-        try:
-            with pytest.raises(RuntimeError, match='another event loop'):
+    assert run_async(use()) == '1'  # the first loop ends, closed, with the client still open
+    assert run_async(use()) == '1'
+    assert sessions[0] is not sessions[1] and sessions[0] is not None and sessions[0].closed
+    run_async(c.close())
+
+
+def test_a_client_in_use_in_a_loop_still_running_is_refused_elsewhere(mock: aioresponses) -> None:
+    mock.get(HOST + '/api/version', payload={'version': '1'}, repeat=True)
+    c = ollama.AsyncClient(HOST)
+    other = asyncio.new_event_loop()
+    worker = threading.Thread(target=other.run_forever, daemon=True)
+    worker.start()
+    try:
+        asyncio.run_coroutine_threadsafe(c.version(), other).result(timeout=30)
+
+        async def here() -> None:
+            with pytest.raises(RuntimeError, match='in use in another event loop, still running'):
                 await c.version()
-        finally:
-            c._loop = asyncio.get_running_loop()  # let close() run here, in a loop
-            await c.close()
 
-    run_async(first())
-    run_async(second())
+        run_async(here())
+        asyncio.run_coroutine_threadsafe(c.close(), other).result(timeout=30)
+    finally:
+        other.call_soon_threadsafe(other.stop)
+        worker.join(timeout=30)
+        other.close()
+
+
+def test_a_callers_session_keeps_to_its_loop(mock: aioresponses) -> None:
+    mock.get(HOST + '/api/version', payload={'version': '1'}, repeat=True)
+    loop = asyncio.new_event_loop()
+
+    async def make() -> aiohttp.ClientSession:
+        return aiohttp.ClientSession()
+
+    session = loop.run_until_complete(make())
+    c = ollama.AsyncClient(HOST, session=session)
+    try:
+        assert loop.run_until_complete(c.version()).version == '1'
+
+        async def elsewhere() -> None:
+            with pytest.raises(RuntimeError, match='session= of this AsyncClient was first used in another event loop'):
+                await c.version()
+
+        run_async(elsewhere())
+    finally:
+        loop.run_until_complete(session.close())
+        loop.close()
 
 
 async def test_create_blob_skips_upload_when_present(

@@ -201,7 +201,7 @@ def test_ndjson_last_line_without_newline() -> None:
 
 def test_ndjson_cut_last_line_is_incomplete() -> None:
     decoder = LineDecoder()
-    assert decoder.feed(b'{"a":1}\n{"a":') == [b'{"a":1}']
+    assert list(decoder.feed(b'{"a":1}\n{"a":')) == [b'{"a":1}']
     with pytest.raises(ollama.IncompleteStreamError, match='middle of line'):
         decoder.close()
 
@@ -235,6 +235,17 @@ def test_stream_decoder_delivers_chunks_before_error() -> None:
     assert next(items).message.content == 'a'
     with pytest.raises(ollama.ResponseError):
         next(items)
+
+
+def test_stream_decoder_decodes_one_chunk_at_a_time() -> None:
+    # A read holding many lines is decoded as its chunks are taken, never into a list of them all at once.
+    decoder = _api.StreamDecoder(_api.CHAT)
+    line = b'{"message":{"role":"assistant","content":"a"}}\n'
+    chunks = decoder.feed(line * 1000 + b'{"done":true}\n')
+    assert next(chunks).message.content == 'a'
+    assert decoder._lines.lines_seen == 1 and not decoder.finished
+    assert len(list(chunks)) == 1000 and decoder.finished
+    assert decoder._lines.lines_seen == 1001
 
 
 def test_stream_decoder_strict_requires_final_line() -> None:

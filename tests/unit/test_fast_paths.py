@@ -1,5 +1,5 @@
 """The fast paths give exactly what the plain ones give: ``loads`` is ``json.loads``, the per-class
-decoders are dataclasses-json's ``from_dict``, the eager stream decoder loses no chunk before an error."""
+decoders are dataclasses-json's ``from_dict``, the lazy stream decoder loses no chunk before an error."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ pytestmark = pytest.mark.filterwarnings('ignore:Missing value of non-optional ty
 
 def _outcome(fn: Any, data: Any) -> Any:
     try:
-        return ('ok', fn(data))
+        value = fn(data)
+        # The repr too: 2**64 == 2.0**64, and an integer read as a float must not pass for the same result.
+        return ('ok', value, repr(value))
     except Exception as exc:  # the very same error is part of "exactly"
         return ('error', type(exc), str(exc))
 
@@ -60,18 +62,44 @@ def _outcome(fn: Any, data: Any) -> Any:
         b'{',
         b'{"a":[1,{"b":null}],"c":true}',
         bytearray(b'{"a":1}'),
+        # What orjson reads differently or refuses, when the speedups extra is installed:
+        b'{"a":18446744073709551615,"b":-9223372036854775808}',  # the 64-bit ends: orjson reads them as json does
+        b'{"a":18446744073709551616}',  # past 64 bits: orjson would give a float
+        b'[-9223372036854775809, 111111111111111111111111111111]',
+        b'{"a":"' + b'1' * 40 + b'"}',  # a run of digits inside a string: json reads it, the same
+        b'{"a":NaN,"b":Infinity,"c":-Infinity}',
+        b'{"a":"\\ud800","b":"\\udc00x","c":"\\ud83d\\ude00"}',  # lone surrogates escaped, and a pair
+        b'{"a":1,"b":2,"a":3}',  # a repeated key: the last value, at the first key's place
+        b'{"a":0.1000000000000000055511151231257827021181583404541015625, "b":2.2250738585072011e-308}',
+        b'{"a":4.9e-324,"b":1.7976931348623159e308,"c":1e-400,"d":-0}',
+        b'[' * 500 + b']' * 500,
+        b'{"a":"\x7f\xe2\x80\xa8"}',
     ],
 )
-def test_loads_is_json_loads(data: bytes) -> None:
+def test_loads_is_json_loads(data: bytes, json_library: str) -> None:
     assert _outcome(loads, data) == _outcome(json.loads, data)
 
 
-def test_loads_is_json_loads_on_random_bytes() -> None:
+def test_loads_is_json_loads_on_random_bytes(json_library: str) -> None:
     rng = random.Random(3)
     alphabet = b'{}[]",:0123456789.eE+- \t\r\nabcnultrfs\\\xc3\xa9\x00\xff'
     for _ in range(3000):
         data = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         assert _outcome(loads, data) == _outcome(json.loads, data), data
+    digits = b'0123456789-.eE[],'
+    for _ in range(3000):
+        data = bytes(rng.choice(digits) for _ in range(rng.randint(1, 45)))
+        assert _outcome(loads, data) == _outcome(json.loads, data), data
+
+
+def test_floats_read_alike_with_and_without_orjson(json_library: str) -> None:
+    rng = random.Random(5)
+    texts = []
+    for _ in range(20_000):
+        x = float(f'{rng.random():.15f}e{rng.randint(-330, 308)}')
+        texts += [repr(x), f'{x:.17g}', f'{x:.20e}']
+    data = ('[' + ','.join(texts) + ']').encode()
+    assert repr(loads(data)) == repr(json.loads(data))
 
 
 REPLIES = [
@@ -111,6 +139,7 @@ WIRE: List[Dict[str, Any]] = [
     {'type': 'object', '$defs': {'x': {}}, 'properties': {'p': {'type': 'string', 'minLength': 1}}},
     {'model': 'm', 'from': 'base', 'quantize': 'q4_K_M'},
     {'_extra': 1, 'future': None},
+    {'done': True, '_debug_info': {'rendered_template': '<|user|>Hi'}},
 ]
 
 
@@ -156,6 +185,17 @@ def test_nested_unknown_fields_are_kept() -> None:
 def test_wire_names_win_over_python_names() -> None:
     request = decode(_types.CreateRequest, {'model': 'm', 'from': 'base', 'from_': 'other'})
     assert request.from_ == 'base' and request['from_'] == 'base' and request._extra == {'from_': 'other'}
+
+
+def test_a_stream_chunk_class_with_a_renamed_field_maps_it_both_ways() -> None:
+    # ChatResponse has debug_info on the wire as _debug_info: the fast decoder of its chunks must map the one
+    # and keep the other as an unknown key, as the general one does.
+    chunk = decode(_types.ChatResponse, {'done': True, '_debug_info': {'rendered_template': 't'}})
+    assert chunk.debug_info is not None and chunk.debug_info.rendered_template == 't' and not chunk._extra
+    chunk = decode(_types.ChatResponse, {'done': False, 'debug_info': 1})
+    assert chunk.debug_info is None and chunk._extra == {'debug_info': 1}
+    plain = decode(_types.GenerateResponse, {'response': 'a', 'done': False})
+    assert plain.debug_info is None and not plain._extra and plain.response == 'a'
 
 
 def test_decoder_keeps_default_factories_apart() -> None:

@@ -66,7 +66,7 @@ def test_line_limit(pieces: List[bytes]) -> None:
     lines = LineDecoder(max_line=10)
     with pytest.raises(ollama.ReplyTooLargeError, match='longer than max_reply_bytes=10'):
         for piece in pieces:
-            lines.feed(piece)
+            list(lines.feed(piece))
 
 
 def test_lines_within_the_limit_split_as_without_it() -> None:

@@ -87,8 +87,8 @@ async def _handler(request: web.Request) -> web.StreamResponse:
     """``/ask``: relay a chat (``endpoint=generate``: a generate) of ``model`` (default qwen3) in ``format``.
 
     ``client`` picks ``down`` or ``impatient`` instead of the app's client; ``opened`` hands relay the opened
-    stream instead of the call; ``count`` passes a shape that records each chunk; ``sndbuf`` shrinks the send
-    buffer towards the browser; ``keepalive`` is relay's.
+    stream instead of the call, after the handler took ``taken`` chunks from it; ``count`` passes a shape that
+    records each chunk; ``sndbuf`` shrinks the send buffer towards the browser; ``keepalive`` is relay's.
     """
     client = request.app[_CLIENTS[request.query.get('client', '')]]
     query = request.query
@@ -100,6 +100,8 @@ async def _handler(request: web.Request) -> web.StreamResponse:
         source = client.chat(model, MESSAGES, stream=True)
     if query.get('opened'):
         source = await source
+        for _ in range(int(query.get('taken', 0))):
+            await source.__anext__()  # the handler reads some chunks itself before relaying the rest
     if 'sndbuf' in query and request.transport is not None:
         # A small, fixed send buffer: the kernel then holds little of what the relay writes.
         request.transport.get_extra_info('socket').setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16384)

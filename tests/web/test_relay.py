@@ -13,7 +13,7 @@ import logging
 import subprocess
 import sys
 import warnings
-from typing import Any, Awaitable, Callable, Iterator, List, NamedTuple, Optional
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import aiohttp
 import pytest
@@ -158,6 +158,18 @@ async def test_sse_keep_alive_comment_while_the_model_loads_and_pauses() -> None
     assert [(n, d) for n, d in framed if n == 'content'] == [('content', '"One"'), ('content', '" two"')]
 
 
+async def test_a_stream_the_handler_began_reading_is_relayed_from_where_it_stopped() -> None:
+    async with running_relay() as r:
+        r.emulator.reply(Reply.text('a b c d'))
+        browser = await Browser.get(r.port, '/ask?format=sse&opened=1&taken=2')
+        pieces, complete = await browser.chunks()
+        browser.leave()
+    assert complete
+    framed = events(b''.join(pieces))
+    assert [(n, d) for n, d in framed if n == 'content'] == [('content', '" c"'), ('content', '" d"')]
+    assert framed[-1][0] == 'done'
+
+
 async def test_shape_replaces_what_each_chunk_becomes() -> None:
     async with running_relay() as r:
         r.emulator.reply(Reply.text('a b'))
@@ -216,20 +228,60 @@ async def test_text_error_is_a_last_line_and_an_incomplete_body(logs: pytest.Log
     assert not [record for record in logs.records if record.exc_info], logs.text
 
 
-async def test_error_before_the_stream_opens_reaches_the_browser() -> None:
-    async with running_relay() as r:
-        browser = await Browser.get(r.port, '/ask?format=sse&model=missing')
-        pieces, _ = await browser.chunks()
-        browser.leave()
-    assert events(b''.join(pieces))[1:] == [('error', '{"error":"model \'missing\' not found"}')]
+async def _refused(port: int, path: str) -> Tuple[int, Dict[str, str], Any]:
+    browser = await Browser.get(port, path)
+    pieces, complete = await browser.chunks()
+    browser.leave()
+    assert complete
+    return browser.status, browser.head, json.loads(b''.join(pieces))
 
 
-async def test_an_unreachable_server_is_named_without_its_address() -> None:
+@pytest.mark.parametrize('format', ['sse', 'ndjson', 'text'])
+async def test_an_unknown_model_is_the_browsers_404(format: str) -> None:
     async with running_relay() as r:
-        browser = await Browser.get(r.port, '/ask?format=ndjson&client=down')
-        pieces, _ = await browser.chunks()
+        status, head, body = await _refused(r.port, f'/ask?format={format}&model=missing')
+    assert status == 404
+    assert head['content-type'] == 'application/json'
+    assert body == {'error': "model 'missing' not found"}
+
+
+async def test_a_refused_request_is_the_browsers_status_even_after_a_wait() -> None:
+    async with running_relay() as r:
+        # Ollama refuses a model that does not fit only after trying to load it.
+        r.emulator.reply(Reply.error('model requires more system memory', status=500).delayed(0.3))
+        status, _, body = await _refused(r.port, '/ask?format=sse')
+        r.emulator.reply(Reply.error('invalid options', status=400))
+        bad, _, bad_body = await _refused(r.port, '/ask?format=text&endpoint=generate')
+    assert (status, body) == (500, {'error': 'model requires more system memory'})
+    assert (bad, bad_body) == (400, {'error': 'invalid options'})
+
+
+async def test_an_sse_response_starts_while_the_model_loads_and_a_late_refusal_is_an_error_event() -> None:
+    async with running_relay() as r:
+        r.emulator.reply(Reply.error('model failed to load', status=500).delayed(1.5))
+        browser = await Browser.get(r.port, '/ask?format=sse')
+        assert browser.status == 200
+        pieces, complete = await browser.chunks()
         browser.leave()
-    assert json_lines(b''.join(pieces)) == [{'error': 'the model server cannot be reached'}]
+    assert complete
+    assert events(b''.join(pieces)) == [('', 'retry: 5000'), ('error', '{"error":"model failed to load"}')]
+
+
+async def test_an_error_line_before_any_token_stays_in_the_stream() -> None:
+    # Ollama answered 200 and opened the stream: its first line being an error is told in the stream, as Ollama did.
+    async with running_relay() as r:
+        r.emulator.reply(Reply.text('a b').error_after(0, 'model runner crashed'))
+        browser = await Browser.get(r.port, '/ask?format=ndjson')
+        pieces, complete = await browser.chunks()
+        browser.leave()
+    assert browser.status == 200 and complete
+    assert json_lines(b''.join(pieces)) == [{'error': 'model runner crashed'}]
+
+
+async def test_an_unreachable_server_is_a_502_named_without_its_address() -> None:
+    async with running_relay() as r:
+        status, _, body = await _refused(r.port, '/ask?format=ndjson&client=down')
+    assert (status, body) == (502, {'error': 'the model server cannot be reached'})
 
 
 async def test_a_broken_reply_and_a_timeout_are_named_without_the_address() -> None:

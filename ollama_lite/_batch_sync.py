@@ -1,0 +1,146 @@
+"""The batch runner of the sync client: the plan of :mod:`._batch`, its requests on a bounded thread pool.
+
+The worker threads call the client's own ``embed``/``chat``/``generate``, so every request shares the client's
+requests session and connection pool (a ``Client`` is thread-safe) and goes through its retry policy. The
+calling thread hands out the work, takes the outcomes back and yields the results in input order. The runner
+reaches the client through :class:`BatchClient`, a protocol, so it never imports the client.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from typing import Any, Callable, Dict, Generator, Iterable, List, Optional, Protocol, Sequence, TypeVar, Union
+
+from ._batch import (
+    EmbedManyResponse,
+    EmbedTotals,
+    OnError,
+    Plan,
+    Progress,
+    Work,
+    check_request_options,
+    concurrency_for,
+    embed_plan,
+    item_plan,
+    progress_caller,
+)
+from ._types import MessageLike
+
+__all__ = ['BatchClient', 'collect', 'embed_many', 'iter_embed_many', 'iter_many']
+
+T = TypeVar('T')
+R = TypeVar('R')
+
+
+class BatchClient(Protocol):
+    """What the runner needs of a ``Client``."""
+
+    # Properties, so that the clients' overloaded methods fit whatever their overloads say.
+    @property
+    def embed(self) -> Callable[..., Any]: ...
+
+    @property
+    def chat(self) -> Callable[..., Any]: ...
+
+    @property
+    def generate(self) -> Callable[..., Any]: ...
+
+    def _parallelism(self) -> int: ...
+
+
+def run(
+    plan: Plan[T, R], send: Callable[[Work[T]], Sequence[R]], progress: Optional[Progress]
+) -> Generator[Union[R, BaseException], None, None]:
+    """Drive ``plan``: send its work on at most ``plan.limit`` threads, yield the results in input order.
+
+    Raises the plan's ``BatchItemError`` (``on_error='raise'``) once the requests still in flight have ended.
+    Closing the iterator early waits for the requests in flight and sends no more.
+    """
+    tell = progress_caller(progress, plan)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=plan.limit, thread_name_prefix='ollama_lite-batch')
+    in_flight: Dict[concurrent.futures.Future[Sequence[R]], Work[T]] = {}
+    try:
+        while True:
+            # What is ready goes first: handing it back makes room in the window for more inputs.
+            yield from plan.ready()
+            work = plan.next_work()
+            while work is not None:
+                in_flight[pool.submit(send, work)] = work
+                work = plan.next_work()
+            if plan.finished:
+                break
+            done, _ = concurrent.futures.wait(in_flight, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                work = in_flight.pop(future)
+                error = future.exception()
+                if error is None:
+                    plan.succeeded(work, future.result())
+                else:
+                    plan.failed(work, error)
+            tell()
+        if plan.error is not None:
+            raise plan.error
+    finally:
+        # Each thread holds one request; none is queued behind them (at most plan.limit are submitted).
+        pool.shutdown(wait=True)
+
+
+def iter_embed_many(
+    client: BatchClient,
+    model: str,
+    inputs: Iterable[str],
+    *,
+    batch_size: int,
+    concurrency: Optional[int],
+    progress: Optional[Progress],
+    on_error: OnError,
+    totals: Optional[EmbedTotals] = None,
+    **embed_options: Any,
+) -> Generator[Union[List[float], BaseException], None, None]:
+    """The embeddings of ``inputs`` in order, as they are ready: see ``Client.iter_embed_many``."""
+    plan = embed_plan(inputs, batch_size, concurrency_for(concurrency, client._parallelism()), on_error, progress)
+    counted = EmbedTotals(model) if totals is None else totals
+    truncate, options, keep_alive, dimensions = (
+        embed_options['truncate'], embed_options['options'], embed_options['keep_alive'], embed_options['dimensions']
+    )  # fmt: skip
+
+    def send(work: Work[str]) -> List[List[float]]:
+        reply = client.embed(model, work.items, truncate, options, keep_alive, dimensions)
+        return counted.add(reply)
+
+    return run(plan, send, progress)
+
+
+def embed_many(client: BatchClient, model: str, inputs: Iterable[str], **arguments: Any) -> EmbedManyResponse:
+    """All the embeddings of ``inputs``, in order, with the counters summed: see ``Client.embed_many``."""
+    totals = EmbedTotals(model)
+    return totals.response(list(iter_embed_many(client, model, inputs, totals=totals, **arguments)))
+
+
+def iter_many(
+    client: BatchClient,
+    verb: str,
+    model: str,
+    items: Iterable[Any],
+    *,
+    concurrency: Optional[int],
+    progress: Optional[Progress],
+    on_error: OnError,
+    **options: Any,
+) -> Generator[Any, None, None]:
+    """One ``chat`` (``verb='chat'``) or ``generate`` per item, the replies in order: see ``Client.chat_many``."""
+    method = client.chat if verb == 'chat' else client.generate
+    check_request_options(method, options, model, None)
+    what = 'conversations' if verb == 'chat' else 'prompts'
+    parallel = concurrency_for(concurrency, client._parallelism())
+    plan: Plan[Any, Any] = item_plan(items, what, parallel, on_error, progress)
+
+    def send(work: Work[Union[Sequence[MessageLike], str]]) -> List[Any]:
+        return [method(model, work.items[0], **options)]
+
+    return run(plan, send, progress)
+
+
+def collect(results: Iterable[R]) -> List[R]:
+    """Every item of a run, in order (the sync twin of :func:`._batch_async.collect`)."""
+    return list(results)
