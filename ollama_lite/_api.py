@@ -38,6 +38,7 @@ from ._codec import decode, decoder_for, encode
 from ._config import CLOUD_ORIGIN, KEYLESS_PATHS, ClientConfig, Defaults, Retry, freeze_options
 from ._errors import InvalidResponseError, ProtocolError, RequestError, ResponseError, error_from_reply, redact
 from ._images import encode_images
+from ._limits import Inflater
 from ._model import Model
 from ._ndjson import LineDecoder, incomplete, loads, quote
 from ._types import (
@@ -285,6 +286,15 @@ class Call(Generic[R]):
         self, secrets: Sequence[str] = (), strict: bool = False, max_line: Optional[int] = None
     ) -> StreamDecoder[R]:
         return StreamDecoder(self.endpoint, secrets, strict, max_line)
+
+    def stream_reader(
+        self, config: ClientConfig, secrets: Sequence[str], content_encoding: Optional[str]
+    ) -> Tuple[StreamDecoder[R], Optional[Inflater]]:
+        """How a client reads this call's streamed reply under ``config``: the decoder of its lines and, with
+        ``max_reply_bytes``, the inflater that decodes the body in bounded pieces (else the transport does)."""
+        limit = config.max_reply_bytes
+        decoder = self.stream_decoder(secrets, config.strict_streams, limit)
+        return decoder, None if limit is None else Inflater(content_encoding)
 
 
 def parse_reply(endpoint: Endpoint[R], body: bytes, secrets: Sequence[str] = ()) -> R:

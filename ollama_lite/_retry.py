@@ -23,12 +23,13 @@ from typing import Callable, Iterator, Literal, Mapping, Optional, Set
 
 from ._config import Retry
 from ._deadline import Deadline
-from ._errors import plain_reason
+from ._errors import cannot_connect, no_reply, not_http, plain_reason, tls_failed
 
 __all__ = [
     'Attempts',
     'FailureKind',
     'causes',
+    'connect_error',
     'connect_failure_kind',
     'connect_reason',
     'parse_retry_after',
@@ -95,6 +96,22 @@ def connect_failure_kind(exc: BaseException) -> FailureKind:
         if isinstance(cause, http.client.BadStatusLine) and not isinstance(cause, http.client.RemoteDisconnected):
             return 'not_http'
     return 'connection'
+
+
+def connect_error(
+    url: str, exc: BaseException, text: str, *, written: bool, repeatable: bool, head: Optional[str] = None
+) -> Exception:
+    """The error for a connection that failed before any of the reply came (``exc``, which the transport
+    describes as ``text``): by its kind, and by whether the request may have been ``written`` already;
+    ``head`` is what the transport says of a reply head that was not HTTP, when it says more than ``text``."""
+    kind = connect_failure_kind(exc)
+    if kind == 'tls':
+        return tls_failed(url, text)
+    if kind == 'not_http':
+        return not_http(url, head or text)
+    if written:
+        return no_reply(url, text, repeatable=repeatable)
+    return cannot_connect(url, connect_reason(exc, text), unresolved=kind == 'name')
 
 
 def connect_reason(exc: BaseException, fallback: str) -> str:

@@ -367,24 +367,28 @@ class _Pending:
 
 
 class _Loop:
-    """The state of one run, shared by the sync and async drivers.
+    """The state of one run, shared by the sync and async drivers; made from the arguments of the client's
+    ``run_tools`` (its ``chat``, then the rest as the client was given them).
 
-    Raises ``RequestError`` for ``max_rounds``, ``on_error`` or tools that cannot be used (``allow_async``:
-    whether ``async def`` tools can be), ``TypeError`` for a chat option ``chat`` does not take.
+    Raises ``RequestError`` for ``max_rounds``, ``on_error`` or tools that cannot be used (``async def`` ones
+    only with a coroutine ``chat``, an ``AsyncClient``'s), ``TypeError`` for a chat option ``chat`` does not
+    take.
     """
 
     def __init__(
         self,
+        # Positional only: a chat option of any name (even "chat") reaches the check below.
         chat: Callable[..., Any],
         model: str,
         messages: Sequence[MessageLike],
         tools: ToolsLike,
+        /,
         *,
         max_rounds: int,
         parallel: bool,
         on_error: str,
-        chat_options: Dict[str, Any],
-        allow_async: bool,
+        stream: bool,
+        **chat_options: Any,
     ) -> None:
         if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
             raise RequestError(f'max_rounds must be a whole number of at least 1, got {max_rounds!r}')
@@ -393,12 +397,13 @@ class _Loop:
         unknown = sorted(set(chat_options) - set(inspect.signature(chat).parameters))
         if unknown:
             raise TypeError(f'run_tools() got an unexpected keyword argument {unknown[0]!r}')
-        self.tools = _prepare_tools(tools, allow_async=allow_async)
+        self.tools = _prepare_tools(tools, allow_async=inspect.iscoroutinefunction(chat))
         self.chat = chat
         self.model = model
         self.max_rounds = max_rounds
         self.parallel = parallel
         self.raising = on_error == 'raise'
+        self.stream = stream
         self.chat_options = chat_options
         fmt = chat_options.get('format')
         self.run = ToolRun(messages_of(messages) or [], fmt if isinstance(fmt, type) else None)
@@ -472,27 +477,13 @@ class _Reply:
         return reply
 
 
-# --- The sync driver ------------------------------------------------------------------------------------
+# --- The sync driver: generated from _tool_runner_async.py by `python -m tests._twins`; edit it there ---
 
 
-def run_tools(
-    chat: Callable[..., Any],
-    model: str,
-    messages: Sequence[MessageLike],
-    tools: ToolsLike,
-    *,
-    max_rounds: int,
-    parallel: bool,
-    on_error: str,
-    stream: bool,
-    **chat_options: Any,
-) -> Union[ToolRun, ToolRunStream]:
-    """Run tools with a sync client's ``chat``: see ``Client.run_tools``."""
-    loop = _Loop(
-        chat, model, messages, tools, max_rounds=max_rounds, parallel=parallel, on_error=on_error,
-        chat_options=chat_options, allow_async=False,
-    )  # fmt: skip
-    if stream:
+def run_tools(chat: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Union[ToolRun, ToolRunStream]:
+    """Run tools with a client's ``chat``; the other arguments are those of the client's ``run_tools``."""
+    loop = _Loop(chat, *args, **kwargs)
+    if loop.stream:
         # The first request goes out now, as chat(stream=True) sends its own: its errors raise here.
         first = loop.chat(**loop.request(), stream=True)
         return ToolRunStream(_streamed(loop, first), loop.run, first)
@@ -501,6 +492,9 @@ def run_tools(
         if not pending:
             return loop.run
         loop.ran(_run_calls(loop, pending))
+
+
+# --- end of the generated driver ---
 
 
 def _streamed(loop: _Loop, chunks: ChatChunks) -> Generator[ToolRunItem, None, None]:

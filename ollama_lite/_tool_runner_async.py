@@ -11,19 +11,18 @@ import asyncio
 import contextvars
 import functools
 import time
-from typing import Any, AsyncGenerator, AsyncIterator, Callable, List, Protocol, Sequence, Union
+from typing import Any, AsyncGenerator, AsyncIterator, Callable, List, Protocol, Union
 
 from ._tool_runner import (
     ToolCallRecord,
     ToolResultEvent,
     ToolRun,
     ToolRunItem,
-    ToolsLike,
     _Loop,
     _Pending,
     _Reply,
 )
-from ._types import ChatResponse, MessageLike
+from ._types import ChatResponse
 
 
 class AsyncChatChunks(Protocol):
@@ -44,24 +43,11 @@ class AsyncChatChunks(Protocol):
 __all__ = ['AsyncToolRunStream', 'run_tools']
 
 
-async def run_tools(
-    chat: Callable[..., Any],
-    model: str,
-    messages: Sequence[MessageLike],
-    tools: ToolsLike,
-    *,
-    max_rounds: int,
-    parallel: bool,
-    on_error: str,
-    stream: bool,
-    **chat_options: Any,
-) -> Union[ToolRun, AsyncToolRunStream]:
-    """Run tools with an async client's ``chat``: see ``AsyncClient.run_tools``."""
-    loop = _Loop(
-        chat, model, messages, tools, max_rounds=max_rounds, parallel=parallel, on_error=on_error,
-        chat_options=chat_options, allow_async=True,
-    )  # fmt: skip
-    if stream:
+# --- The driver, written once: `python -m tests._twins` writes its sync twin into _tool_runner.py ---
+async def run_tools(chat: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Union[ToolRun, AsyncToolRunStream]:
+    """Run tools with a client's ``chat``; the other arguments are those of the client's ``run_tools``."""
+    loop = _Loop(chat, *args, **kwargs)
+    if loop.stream:
         # The first request goes out now, as chat(stream=True) sends its own: its errors raise here.
         first = await loop.chat(**loop.request(), stream=True)
         return AsyncToolRunStream(_streamed(loop, first), loop.run, first)
@@ -70,6 +56,9 @@ async def run_tools(
         if not pending:
             return loop.run
         loop.ran(await _run_calls(loop, pending))
+
+
+# --- end of the driver ---
 
 
 async def _streamed(loop: _Loop, chunks: AsyncChatChunks) -> AsyncGenerator[ToolRunItem, None]:

@@ -1,17 +1,20 @@
-"""Generates ollama_lite's committed generated parts: the method layer of ``Client`` and ``AsyncClient`` from its
-one source, ``ollama_lite/_methods.py``, and ``__init__.py``'s imports and ``__all__`` from its list of names.
+"""Generates ollama_lite's committed generated parts: the method layer of ``Client`` and ``AsyncClient`` (their
+constructor, ``config`` and public methods) from its one source, ``ollama_lite/_methods.py``, with the twins'
+imports of the names they use; the tool runner's sync driver from its async one; ``__init__.py``'s imports and
+``__all__`` from its list of names.
 
-Run ``python -m tests._twins`` after editing ``ollama_lite/_methods.py`` or the list of public names in
-``ollama_lite/__init__.py``; ``python -m tests._twins --check`` (tox env ``lint``, and ``tests/unit/test_twins.py``)
-fails while a generated part is not what this makes. It is a tool for changing the library, not part of it: it
-lives with the tests, is not installed, and imports nothing of ollama_lite, so that it runs on a tree whose
-package does not import (in the middle of a merge, say).
+Run ``python -m tests._twins`` after editing ``ollama_lite/_methods.py``, the driver in
+``ollama_lite/_tool_runner_async.py`` or the list of public names in ``ollama_lite/__init__.py``;
+``python -m tests._twins --check`` (tox env ``lint``, and ``tests/unit/test_twins.py``) fails while a generated
+part is not what this makes. It is a tool for changing the library, not part of it: it lives with the tests, is
+not installed, and imports nothing of ollama_lite, so that it runs on a tree whose package does not import (in
+the middle of a merge, say).
 
 Why this shape
 --------------
 The two clients differ in how they move bytes (requests or aiohttp: ``_sync.py``/``_async.py`` above their
-marker lines, written by hand) and in nothing else. Their public methods -- signatures, the three ``stream``
-overloads, docstrings, the call into ``_api`` -- are written once, in ``_methods.py``, as the coroutines of
+marker lines, written by hand) and in nothing else. Their constructor and public methods -- signatures, the three
+``stream`` overloads, docstrings, the call into ``_api`` -- are written once, in ``_methods.py``, as the coroutines of
 ``AsyncClient``, the form that says the most (what is awaited). From it this module writes:
 
 - the async twin: each method as written, plus, for a method with ``stream: bool = False`` and a return of
@@ -28,6 +31,13 @@ The generated text replaces what stands between the marker lines of each twin, a
 formatted by ruff, so it reads as the rest does. A table of endpoints (openai-python, boto3) would repeat what a
 signature says in a second notation, and cannot hold a method whose body is logic; a hand-written async source
 holds both, is type-hinted Python an editor understands, and its docstrings are the ones users read.
+
+Each twin's imports from ``_types``, ``_errors`` and ``_pool`` are generated from the names the twin uses, so a
+signature or a method body that starts to use one needs no import by hand, and the two twins keep no list in
+step.
+
+The tool runner's driver (``run_tools``: send, run the calls, send again) is written once too, as the coroutine
+in ``_tool_runner_async.py`` between its marker lines, and its sync twin generated into ``_tool_runner.py``.
 
 ``__init__.py`` names each public name once, in ``_NAMES`` (module, and whether it is imported with the package,
 on first use, or is a module-level function); its ``__getattr__`` reads the lazy names and the functions from
@@ -46,15 +56,19 @@ How to add an endpoint or a parameter
    the twins must really differ (threads or tasks, reading files), it calls a private method each twin
    writes by hand above its marker lines, as ``create_blob`` calls ``_create_blob``. A name the sync side
    spells otherwise goes in ``_SYNC_NAMES``.
-3. Run ``python -m tests._twins``; import any new type in ``_sync.py`` and ``_async.py`` (ruff names it).
+3. Run ``python -m tests._twins``. It imports into each twin the names of ``_types.py``, ``_errors.py`` and
+   ``_pool.py`` (``IMPORTED``) the twin uses; a name from elsewhere that is new to the twins is imported by hand
+   in both (ruff names it).
 4. For a module-level function (``ollama_lite.name``, the method of a default client), add the name to
    ``_NAMES['functions']`` in ``__init__.py`` (a new public type: to ``_NAMES['eager']``), and run step 3 again:
    the imports, ``__all__`` and the names type checkers see are generated from that one list.
 5. Test both twins (``tests/unit``), and the official client's signature if it has the method
    (``tests/compat/test_dropin.py``).
 
-Constructor parameters are not generated: policy belongs in ``ClientConfig.build`` (one place), and each twin's
-``__init__`` passes it on.
+A constructor parameter is one of ``__init__``'s in ``_methods.py``: policy (``keep_alive=``, ``hosts=``, ...) is
+passed to ``ClientConfig.build`` there and kept in ``ClientConfig`` (``_config.py``), which both transports read;
+a parameter only one transport can use has no place in the shared signature (it is one of ``**kwargs``, checked
+by each twin's ``_options``). Describe it in both class docstrings, which are the twins' own.
 """
 
 from __future__ import annotations
@@ -79,6 +93,28 @@ BEGIN = '    # --- the API: generated from _methods.py by `python -m tests._twin
 END = '    # --- end of the generated API ---'
 INIT_BEGIN = '# --- public names: generated from _NAMES below by `python -m tests._twins`; edit _NAMES, not here ---'
 INIT_END = '# --- end of the generated names ---'
+#: The modules each twin imports names from as it uses them: its imports of them are generated from that use.
+IMPORTED = ('_errors', '_pool', '_types')
+
+
+def import_markers(module: str) -> Tuple[str, str]:
+    return (
+        f'# --- the names this module uses from {module}: generated by `python -m tests._twins` ---',
+        f'# --- end of the generated import from {module} ---',
+    )
+
+
+#: The tool runner's driver is written once, as a coroutine, in _tool_runner_async.py; its sync twin is made here.
+DRIVER_SOURCE = _HERE / '_tool_runner_async.py'
+DRIVER_TARGET = _HERE / '_tool_runner.py'
+DRIVER_SOURCE_MARKERS = (
+    '# --- The driver, written once: `python -m tests._twins` writes its sync twin into _tool_runner.py ---',
+    '# --- end of the driver ---',
+)
+DRIVER_MARKERS = (
+    '# --- The sync driver: generated from _tool_runner_async.py by `python -m tests._twins`; edit it there ---',
+    '# --- end of the generated driver ---',
+)
 
 #: Names the sync twin spells otherwise (token by token; strings and comments are left alone).
 _SYNC_NAMES = {
@@ -317,14 +353,55 @@ def unasync(code: str) -> str:
     return _replace(code, spans)
 
 
-def _with_region(target: str, code: str, path: Path, markers: Tuple[str, str] = (BEGIN, END), gap: bool = True) -> str:
+def region(text: str, markers: Tuple[str, str]) -> str:
+    """What stands between two marker lines of ``text``."""
+    lines = text.split('\n')
+    return '\n'.join(lines[lines.index(markers[0]) + 1 : lines.index(markers[1])])
+
+
+def _with_region(
+    target: str, code: str, path: Path, markers: Tuple[str, str] = (BEGIN, END), gap: bool = True, after: bool = False
+) -> str:
     lines = target.split('\n')
     try:
         begin, end = lines.index(markers[0]), lines.index(markers[1])
     except ValueError:
         raise GeneratorError(f'{path.name}: the marker lines are missing:\n{markers[0]}\n{markers[1]}') from None
     # No blank line under the names' marker: isort reads it as the comment of the imports it heads.
-    return '\n'.join([*lines[: begin + 1], *([''] if gap else []), code.rstrip('\n'), *lines[end:]])
+    # (after: a blank line closes an import block before the end marker, as isort wants it.)
+    code = code.rstrip('\n') + ('\n' if after else '')
+    return '\n'.join([*lines[: begin + 1], *([''] if gap else []), code, *lines[end:]])
+
+
+def _defined(module: str) -> List[str]:
+    """The names a module defines at its top level."""
+    names = []
+    for node in ast.parse(module).body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.append(node.target.id)
+    return [n for n in names if not n.startswith('__')]
+
+
+def names_import(module: str, imported: str, source: str) -> str:
+    """``from .<imported> import ...`` with exactly the names ``source`` (that module's text) defines and
+    ``module`` reads, outside its generated imports, without binding them itself."""
+    lines = module.split('\n')
+    for name in IMPORTED:
+        begin, end = (lines.index(m) for m in import_markers(name))
+        lines[begin : end + 1] = [''] * (end + 1 - begin)
+    tree = ast.parse('\n'.join(lines))
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    bound |= {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
+    bound |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    imports = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+    bound |= {a.asname or a.name.split('.')[0] for n in imports for a in n.names}  # taken from elsewhere
+    names = sorted((read - bound) & set(_defined(source)), key=_import_order)
+    return f'from .{imported} import ({", ".join(names)})\n' if names else ''
 
 
 def _import_order(name: str) -> Tuple[int, str]:
@@ -393,10 +470,19 @@ def generated(source: Optional[str] = None) -> Dict[Path, Tuple[str, str]]:
     source = SOURCE.read_text(encoding='utf-8') if source is None else source
     async_layer = async_methods(source)
     layers = {ASYNC_TARGET: async_layer, SYNC_TARGET: unasync(async_layer)}
+    sources = {name: (_HERE / f'{name}.py').read_text(encoding='utf-8') for name in IMPORTED}
     out = {}
     for path, layer in layers.items():
         text = _with_region(path.read_text(encoding='utf-8'), layer, path)
+        for name in IMPORTED:
+            # The last import of the block is followed by a blank line, as isort wants it.
+            last = name == IMPORTED[-1]
+            imports = names_import(text, name, sources[name])
+            text = _with_region(text, imports, path, import_markers(name), gap=False, after=last)
         out[path] = (layer, _ruff_format(text, path))
+    driver = unasync(region(DRIVER_SOURCE.read_text(encoding='utf-8'), DRIVER_SOURCE_MARKERS).strip('\n') + '\n')
+    text = _with_region(DRIVER_TARGET.read_text(encoding='utf-8'), '\n' + driver + '\n', DRIVER_TARGET, DRIVER_MARKERS)
+    out[DRIVER_TARGET] = (driver, _ruff_format(text, DRIVER_TARGET))
     init = INIT_TARGET.read_text(encoding='utf-8')
     names = public_names(init)
     text = _with_region(init, names, INIT_TARGET, (INIT_BEGIN, INIT_END), gap=False)

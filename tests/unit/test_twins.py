@@ -33,6 +33,42 @@ def _shape(class_body: str) -> str:
     return ast.dump(ast.parse('class _:\n' + class_body))
 
 
+def test_the_sync_tool_runner_driver_means_what_the_async_one_makes() -> None:
+    source = _twins.region(_twins.DRIVER_SOURCE.read_text(encoding='utf-8'), _twins.DRIVER_SOURCE_MARKERS)
+    committed = _twins.region(_twins.DRIVER_TARGET.read_text(encoding='utf-8'), _twins.DRIVER_MARKERS)
+    assert 'async def run_tools' in source
+    assert ast.dump(ast.parse(committed)) == ast.dump(ast.parse(unasync(source))), 'run  python -m tests._twins'
+
+
+@pytest.mark.parametrize('imported', _twins.IMPORTED)
+@pytest.mark.parametrize('target', [_twins.ASYNC_TARGET, _twins.SYNC_TARGET], ids=['async', 'sync'])
+def test_each_twin_imports_exactly_the_names_it_uses(target: Path, imported: str) -> None:
+    text = target.read_text(encoding='utf-8')
+    committed = _twins.region(text, _twins.import_markers(imported))
+    source = (target.parent / f'{imported}.py').read_text(encoding='utf-8')
+    expected = _twins.names_import(text, imported, source)
+    assert ast.dump(ast.parse(committed)) == ast.dump(ast.parse(expected)), 'run  python -m tests._twins'
+
+
+def _module(body: str) -> str:
+    regions = [f'{m[0]}\n{m[1]}' for m in map(_twins.import_markers, _twins.IMPORTED)]
+    return '\n'.join(regions) + '\n' + body
+
+
+def test_a_type_a_signature_starts_to_use_is_imported_and_one_it_stops_using_is_not() -> None:
+    module = _module('def f(x: New, y: Optional[Other]) -> Old2: ...\n')
+    types = 'class New: ...\nclass Old: ...\nclass Old2: ...\nOther = int\n__all__ = []\nclass Unused: ...\n'
+    assert _twins.names_import(module, '_types', types) == 'from ._types import (New, Old2, Other)\n'
+
+
+def test_a_name_the_module_binds_itself_is_not_imported() -> None:
+    module = _module(
+        'from ._api import redact\ndef f(refused):\n    return refused, broke_off, redact\ndef gone(): ...\n'
+    )
+    errors = 'def refused(): ...\ndef broke_off(): ...\ndef gone(): ...\ndef redact(): ...\n'
+    assert _twins.names_import(module, '_errors', errors) == 'from ._errors import (broke_off)\n'
+
+
 def test_the_generated_public_names_mean_what_the_list_makes() -> None:
     init = _twins.INIT_TARGET.read_text(encoding='utf-8')
     committed = _region(_twins.INIT_TARGET, INIT_BEGIN, INIT_END)
@@ -80,6 +116,8 @@ class AsyncClient:
     ) -> Union[TalkResponse, AsyncStream[TalkResponse]]:
         """Talk; with ``stream=True`` an ``AsyncStream`` of replies. ``async def`` hooks are awaited.
 
+        ``tone``: how the model should sound.
+
         >>> (await client.talk('m')).text
         >>> async for r in await client.talk('m', stream=True): print(r.text)
         """
@@ -104,6 +142,7 @@ def test_a_parameter_written_once_reaches_every_overload_and_the_call_of_both_tw
     layer = async_methods(SOURCE)
     for code in (layer, unasync(layer)):
         assert code.count('tone: Optional[str] = None') == 4  # three overloads and the method itself
+        assert code.count('``tone``: how the model should sound.') == 1  # the method's docstring
         assert 'tone=tone' in code
         assert code.count('@overload') == 3
 
