@@ -1516,7 +1516,7 @@ class AsyncClient:
 
         >>> (await client.generate('llama3.2', 'Why is the sky blue?')).response
         """
-        # Written out, not (...): the client's defaults (Client(options=...)) go with the call's own values.
+        # The client's defaults (Client(options=...)) go with the call's own values, merged by _api.
         return await self._many(
             _api.generate(
                 model,
@@ -1737,7 +1737,7 @@ class AsyncClient:
         >>> (await client.embed('all-minilm', ['one', 'two'])).embeddings
         """
         return await self._one(
-            _api.embed(model, input, truncate, options, keep_alive, dimensions, self._config.defaults)
+            _api.embed(model, input, truncate, options, keep_alive, dimensions, defaults=self._config.defaults)
         )
 
     async def embeddings(
@@ -1748,7 +1748,7 @@ class AsyncClient:
         keep_alive: Optional[KeepAlive] = None,
     ) -> EmbeddingsResponse:
         """The legacy single-text embedding (``POST /api/embeddings``); prefer :meth:`embed`."""
-        return await self._one(_api.embeddings(model, prompt, options, keep_alive, self._config.defaults))
+        return await self._one(_api.embeddings(model, prompt, options, keep_alive, defaults=self._config.defaults))
 
     # --- work over many inputs: the batch runners (_batch_sync, _batch_async) sit above the client ---
 
@@ -2318,7 +2318,7 @@ class AsyncClient:
 
         >>> await client.load('llama3.2', keep_alive='1h')
         """
-        return await self._one(_api.load(model, keep_alive, self._config.defaults))
+        return await self._one(_api.load(model, keep_alive=keep_alive, defaults=self._config.defaults))
 
     async def unload(self, model: str) -> None:
         """Take ``model`` out of memory now, as ``ollama stop`` does: it asks ``show`` first, then sends a generate

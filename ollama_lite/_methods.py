@@ -167,15 +167,8 @@ class AsyncClient:
 
         >>> (await client.generate('llama3.2', 'Why is the sky blue?')).response
         """
-        # Written out, not (...): the client's defaults (Client(options=...)) go with the call's own values.
-        return await self._many(
-            _api.generate(
-                model, prompt, suffix, system=system, template=template, context=context, stream=stream,
-                think=think, logprobs=logprobs, top_logprobs=top_logprobs, raw=raw, format=format, images=images,
-                options=options, keep_alive=keep_alive, width=width, height=height, steps=steps,
-                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only, defaults=self._config.defaults,
-            )
-        )  # fmt: skip
+        # The client's defaults (Client(options=...)) go with the call's own values, merged by _api.
+        return await self._many(_api.generate(..., defaults=self._config.defaults))
 
     async def chat(
         self,
@@ -202,13 +195,7 @@ class AsyncClient:
 
         >>> (await client.chat('llama3.2', [{'role': 'user', 'content': 'Hi'}])).message.content
         """
-        return await self._many(
-            _api.chat(
-                model, messages, tools=tools, stream=stream, think=think, logprobs=logprobs,
-                top_logprobs=top_logprobs, format=format, options=options, keep_alive=keep_alive,
-                truncate=truncate, shift=shift, _debug_render_only=_debug_render_only, defaults=self._config.defaults,
-            )
-        )  # fmt: skip
+        return await self._many(_api.chat(..., defaults=self._config.defaults))
 
     async def run_tools(
         self,
@@ -255,9 +242,7 @@ class AsyncClient:
 
         >>> (await client.embed('all-minilm', ['one', 'two'])).embeddings
         """
-        return await self._one(
-            _api.embed(model, input, truncate, options, keep_alive, dimensions, self._config.defaults)
-        )
+        return await self._one(_api.embed(..., defaults=self._config.defaults))
 
     async def embeddings(
         self,
@@ -267,7 +252,7 @@ class AsyncClient:
         keep_alive: Optional[KeepAlive] = None,
     ) -> EmbeddingsResponse:
         """The legacy single-text embedding (``POST /api/embeddings``); prefer :meth:`embed`."""
-        return await self._one(_api.embeddings(model, prompt, options, keep_alive, self._config.defaults))
+        return await self._one(_api.embeddings(..., defaults=self._config.defaults))
 
     # --- work over many inputs: the batch runners (_batch_sync, _batch_async) sit above the client ---
 
@@ -651,7 +636,7 @@ class AsyncClient:
 
         >>> await client.load('llama3.2', keep_alive='1h')
         """
-        return await self._one(_api.load(model, keep_alive, self._config.defaults))
+        return await self._one(_api.load(..., defaults=self._config.defaults))
 
     async def unload(self, model: str) -> None:
         """Take ``model`` out of memory now, as ``ollama stop`` does: it asks ``show`` first, then sends a generate

@@ -1320,7 +1320,7 @@ class Client:
 
         >>> client.generate('llama3.2', 'Why is the sky blue?').response
         """
-        # Written out, not (...): the client's defaults (Client(options=...)) go with the call's own values.
+        # The client's defaults (Client(options=...)) go with the call's own values, merged by _api.
         return self._many(
             _api.generate(
                 model,
@@ -1540,7 +1540,9 @@ class Client:
 
         >>> client.embed('all-minilm', ['one', 'two']).embeddings
         """
-        return self._one(_api.embed(model, input, truncate, options, keep_alive, dimensions, self._config.defaults))
+        return self._one(
+            _api.embed(model, input, truncate, options, keep_alive, dimensions, defaults=self._config.defaults)
+        )
 
     def embeddings(
         self,
@@ -1550,7 +1552,7 @@ class Client:
         keep_alive: Optional[KeepAlive] = None,
     ) -> EmbeddingsResponse:
         """The legacy single-text embedding (``POST /api/embeddings``); prefer :meth:`embed`."""
-        return self._one(_api.embeddings(model, prompt, options, keep_alive, self._config.defaults))
+        return self._one(_api.embeddings(model, prompt, options, keep_alive, defaults=self._config.defaults))
 
     # --- work over many inputs: the batch runners (_batch_sync, _batch_async) sit above the client ---
 
@@ -2114,7 +2116,7 @@ class Client:
 
         >>> client.load('llama3.2', keep_alive='1h')
         """
-        return self._one(_api.load(model, keep_alive, self._config.defaults))
+        return self._one(_api.load(model, keep_alive=keep_alive, defaults=self._config.defaults))
 
     def unload(self, model: str) -> None:
         """Take ``model`` out of memory now, as ``ollama stop`` does: it asks ``show`` first, then sends a generate

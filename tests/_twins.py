@@ -249,8 +249,14 @@ def _method(src: _Text, func: _Func, indent: str) -> str:
     spans = []
     for node in ast.walk(func):
         if isinstance(node, ast.Call) and node.args and _is_ellipsis(node.args[-1]):
-            if node.keywords or any(_is_ellipsis(a) for a in node.args[:-1]):
-                raise GeneratorError(f'{func.name}: only a last argument may be ..., with nothing after it')
+            if any(_is_ellipsis(a) for a in node.args[:-1]):
+                raise GeneratorError(f'{func.name}: only the last positional argument may be ...')
+            # Keywords may follow ``...`` (what the call adds of its own, like the client's defaults), but
+            # none may name a parameter ``...`` already passes on.
+            params = {a.arg for a in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)}
+            doubled = sorted(k.arg for k in node.keywords if k.arg is None or k.arg in params)
+            if doubled:
+                raise GeneratorError(f'{func.name}: ... already passes {", ".join(map(str, doubled))}')
             spans.append((src.start(node.args[-1]), src.end(node.args[-1]), _forwarded(func)))
     first = func.decorator_list[0] if func.decorator_list else func
     start = src.line_start(first.lineno)

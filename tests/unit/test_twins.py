@@ -166,6 +166,21 @@ def test_forwarded_calls_pass_each_parameter_as_it_was_declared() -> None:
     assert '_api.count(self._config, model, *words, **extra)' in layer
 
 
+def test_a_forwarded_call_may_add_keywords_of_its_own_after_the_parameters() -> None:
+    source = (
+        'class AsyncClient:\n    async def f(self, model: str, *, tone: int = 0) -> A:\n        return g(..., x=1)\n'
+    )
+    assert 'return g(model, tone=tone, x=1)' in async_methods(source)
+
+
+def test_a_keyword_after_the_forwarded_parameters_may_not_repeat_one() -> None:
+    source = (
+        'class AsyncClient:\n    async def f(self, model: str, *, tone: int = 0) -> A:\n        return g(..., tone=1)\n'
+    )
+    with pytest.raises(GeneratorError, match=r'\.\.\. already passes tone'):
+        async_methods(source)
+
+
 def test_the_sync_twin_loses_async_and_await_in_code_and_examples_but_not_in_prose_or_comments() -> None:
     sync = unasync(async_methods(SOURCE))
     assert 'def talk(' in sync
