@@ -119,7 +119,9 @@ def iter_embed_many(
         reply = await client.embed(model, work.items, truncate, options, keep_alive, dimensions)
         return counted.add(reply)
 
-    return run(plan, send, progress)
+    # Bound first: mypy 1.14 would otherwise take the result type from the return annotation, not the plan.
+    results = run(plan, send, progress)
+    return results  # noqa: RET504
 
 
 async def embed_many(

@@ -108,7 +108,9 @@ def iter_embed_many(
         reply = client.embed(model, work.items, truncate, options, keep_alive, dimensions)
         return counted.add(reply)
 
-    return run(plan, send, progress)
+    # Bound first: mypy 1.14 would otherwise take the result type from the return annotation, not the plan.
+    results = run(plan, send, progress)
+    return results  # noqa: RET504
 
 
 def embed_many(client: BatchClient, model: str, inputs: Iterable[str], **arguments: Any) -> EmbedManyResponse:

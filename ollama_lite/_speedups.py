@@ -10,23 +10,38 @@ carry over UTF-8 either (a lone surrogate) is refused by orjson and left to json
 with json: orjson writes ``1e-05`` as ``0.00001`` and ``NaN`` as ``null``, and request bodies must be the very
 bytes the official client sends.
 
-Without orjson installed both names are ``None`` and nothing changes.
+Without orjson installed, or with one older than :data:`FLOOR`, both names are ``None`` and nothing changes.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Optional, Union
 
-__all__ = ['dumps_str', 'loads', 'long_number']
+__all__ = ['FLOOR', 'dumps_str', 'loads', 'long_number', 'usable']
 
+#: The first orjson that refuses an object nested too deeply instead of crashing the interpreter (a hostile or
+#: broken server can send one; the fault tests do).
+FLOOR = (3, 9, 15)
+
+
+def usable(version: str) -> bool:
+    """Whether an orjson of ``version`` may be used: at least :data:`FLOOR`; a version it cannot read is not."""
+    try:
+        return tuple(int(part) for part in version.split('.')[:3]) >= FLOOR
+    except ValueError:
+        return False
+
+
+loads: Optional[Callable[[Any], Any]] = None
+dumps_str: Optional[Callable[[str], bytes]] = None
 try:
     import orjson
 except ImportError:  # the extra is not installed
-    loads: Optional[Callable[[Any], Any]] = None
-    dumps_str: Optional[Callable[[str], bytes]] = None
+    pass
 else:
-    loads = orjson.loads
-    dumps_str = orjson.dumps
+    if usable(getattr(orjson, '__version__', '')):
+        loads = orjson.loads
+        dumps_str = orjson.dumps
 
 # Every digit becomes 0 and every other byte a space: a run of 19 digits is then a plain substring, which two
 # C passes find several times faster than a regular expression would.

@@ -265,3 +265,21 @@ def test_encode_matches_the_reference() -> None:
     ]
     for value in values:
         assert encode(value) == _reference_encode(value)
+
+
+@pytest.mark.parametrize(
+    ('version', 'used'),
+    [
+        ('3.9.15', True),
+        ('3.10.0', True),
+        ('3.11.5', True),
+        ('3.9.14', False),
+        ('3.8.3', False),
+        ('', False),
+        ('x', False),
+    ],
+)
+def test_an_orjson_that_crashes_on_deep_objects_is_not_used(version: str, used: bool) -> None:
+    from ollama_lite import _speedups
+
+    assert _speedups.usable(version) is used
