@@ -18,24 +18,23 @@ from typing import (
     Iterable,
     List,
     Optional,
-    Protocol,
     Sequence,
     TypeVar,
     Union,
 )
 
 from ._batch import (
+    BatchClient,
     EmbedManyResponse,
     EmbedTotals,
     OnError,
     Plan,
     Progress,
     Work,
-    check_request_options,
-    concurrency_for,
-    embed_plan,
-    item_plan,
+    embed_run,
+    item_run,
     progress_caller,
+    settle,
 )
 
 __all__ = ['AsyncBatchClient', 'collect', 'embed_many', 'iter_embed_many', 'iter_many']
@@ -44,20 +43,8 @@ T = TypeVar('T')
 R = TypeVar('R')
 
 
-class AsyncBatchClient(Protocol):
-    """What the runner needs of an ``AsyncClient``."""
-
-    # Properties, so that the clients' overloaded methods fit whatever their overloads say.
-    @property
-    def embed(self) -> Callable[..., Any]: ...
-
-    @property
-    def chat(self) -> Callable[..., Any]: ...
-
-    @property
-    def generate(self) -> Callable[..., Any]: ...
-
-    def _parallelism(self) -> int: ...
+#: What the runner needs of an ``AsyncClient``: the protocol both runners share.
+AsyncBatchClient = BatchClient
 
 
 async def run(
@@ -78,13 +65,7 @@ async def run(
             if plan.finished:
                 break
             done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                work = in_flight.pop(task)
-                error = task.exception()
-                if error is None:
-                    plan.succeeded(work, task.result())
-                else:
-                    plan.failed(work, error)
+            settle(plan, done, in_flight)
             tell()
         if plan.error is not None:
             raise plan.error
@@ -109,14 +90,12 @@ def iter_embed_many(
     **embed_options: Any,
 ) -> AsyncGenerator[Union[List[float], BaseException], None]:
     """The embeddings of ``inputs`` in order, as they are ready: see ``AsyncClient.iter_embed_many``."""
-    plan = embed_plan(inputs, batch_size, concurrency_for(concurrency, client._parallelism()), on_error, progress)
-    counted = EmbedTotals(model) if totals is None else totals
-    truncate, options, keep_alive, dimensions = (
-        embed_options['truncate'], embed_options['options'], embed_options['keep_alive'], embed_options['dimensions']
-    )  # fmt: skip
+    plan, counted, given = embed_run(
+        client, model, inputs, batch_size, concurrency, on_error, progress, totals, embed_options
+    )
 
     async def send(work: Work[str]) -> List[List[float]]:
-        reply = await client.embed(model, work.items, truncate, options, keep_alive, dimensions)
+        reply = await client.embed(model, work.items, *given)
         return counted.add(reply)
 
     return run(plan, send, progress)
@@ -142,11 +121,7 @@ def iter_many(
     **options: Any,
 ) -> AsyncGenerator[Any, None]:
     """One ``chat`` or ``generate`` per item, the replies in order: see ``AsyncClient.chat_many``."""
-    method = client.chat if verb == 'chat' else client.generate
-    check_request_options(method, options, model, None)
-    what = 'conversations' if verb == 'chat' else 'prompts'
-    parallel = concurrency_for(concurrency, client._parallelism())
-    plan: Plan[Any, Any] = item_plan(items, what, parallel, on_error, progress)
+    plan, method = item_run(client, verb, model, items, concurrency, on_error, progress, options)
 
     async def send(work: Work[Any]) -> List[Any]:
         return [await method(model, work.items[0], **options)]

@@ -9,20 +9,20 @@ reaches the client through :class:`BatchClient`, a protocol, so it never imports
 from __future__ import annotations
 
 import concurrent.futures
-from typing import Any, Callable, Dict, Generator, Iterable, List, Optional, Protocol, Sequence, TypeVar, Union
+from typing import Any, Callable, Dict, Generator, Iterable, List, Optional, Sequence, TypeVar, Union
 
 from ._batch import (
+    BatchClient,
     EmbedManyResponse,
     EmbedTotals,
     OnError,
     Plan,
     Progress,
     Work,
-    check_request_options,
-    concurrency_for,
-    embed_plan,
-    item_plan,
+    embed_run,
+    item_run,
     progress_caller,
+    settle,
 )
 from ._types import MessageLike
 
@@ -30,22 +30,6 @@ __all__ = ['BatchClient', 'collect', 'embed_many', 'iter_embed_many', 'iter_many
 
 T = TypeVar('T')
 R = TypeVar('R')
-
-
-class BatchClient(Protocol):
-    """What the runner needs of a ``Client``."""
-
-    # Properties, so that the clients' overloaded methods fit whatever their overloads say.
-    @property
-    def embed(self) -> Callable[..., Any]: ...
-
-    @property
-    def chat(self) -> Callable[..., Any]: ...
-
-    @property
-    def generate(self) -> Callable[..., Any]: ...
-
-    def _parallelism(self) -> int: ...
 
 
 def run(
@@ -70,13 +54,7 @@ def run(
             if plan.finished:
                 break
             done, _ = concurrent.futures.wait(in_flight, return_when=concurrent.futures.FIRST_COMPLETED)
-            for future in done:
-                work = in_flight.pop(future)
-                error = future.exception()
-                if error is None:
-                    plan.succeeded(work, future.result())
-                else:
-                    plan.failed(work, error)
+            settle(plan, done, in_flight)
             tell()
         if plan.error is not None:
             raise plan.error
@@ -98,14 +76,12 @@ def iter_embed_many(
     **embed_options: Any,
 ) -> Generator[Union[List[float], BaseException], None, None]:
     """The embeddings of ``inputs`` in order, as they are ready: see ``Client.iter_embed_many``."""
-    plan = embed_plan(inputs, batch_size, concurrency_for(concurrency, client._parallelism()), on_error, progress)
-    counted = EmbedTotals(model) if totals is None else totals
-    truncate, options, keep_alive, dimensions = (
-        embed_options['truncate'], embed_options['options'], embed_options['keep_alive'], embed_options['dimensions']
-    )  # fmt: skip
+    plan, counted, given = embed_run(
+        client, model, inputs, batch_size, concurrency, on_error, progress, totals, embed_options
+    )
 
     def send(work: Work[str]) -> List[List[float]]:
-        reply = client.embed(model, work.items, truncate, options, keep_alive, dimensions)
+        reply = client.embed(model, work.items, *given)
         return counted.add(reply)
 
     return run(plan, send, progress)
@@ -129,11 +105,7 @@ def iter_many(
     **options: Any,
 ) -> Generator[Any, None, None]:
     """One ``chat`` (``verb='chat'``) or ``generate`` per item, the replies in order: see ``Client.chat_many``."""
-    method = client.chat if verb == 'chat' else client.generate
-    check_request_options(method, options, model, None)
-    what = 'conversations' if verb == 'chat' else 'prompts'
-    parallel = concurrency_for(concurrency, client._parallelism())
-    plan: Plan[Any, Any] = item_plan(items, what, parallel, on_error, progress)
+    plan, method = item_run(client, verb, model, items, concurrency, on_error, progress, options)
 
     def send(work: Work[Union[Sequence[MessageLike], str]]) -> List[Any]:
         return [method(model, work.items[0], **options)]
