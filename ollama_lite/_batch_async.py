@@ -3,7 +3,7 @@
 At most ``plan.limit`` requests are in flight (the plan counts them, as a semaphore would, and lowers the count
 when the server says it is busy). Cancelling the call, or closing the iterator early, cancels the requests in
 flight and waits for them to end, so the client's connections are left clean and the client stays usable. The
-runner reaches the client through :class:`AsyncBatchClient`, a protocol, so it never imports the client.
+runner reaches the client through :class:`._batch.BatchClient`, a protocol, so it never imports the client.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import (
 )
 
 from ._batch import (
+    AsyncBatchResults,
     BatchClient,
     EmbedManyResponse,
     EmbedTotals,
@@ -37,14 +38,10 @@ from ._batch import (
     settle,
 )
 
-__all__ = ['AsyncBatchClient', 'collect', 'embed_many', 'iter_embed_many', 'iter_many']
+__all__ = ['collect', 'embed_many', 'iter_embed_many', 'iter_many']
 
 T = TypeVar('T')
 R = TypeVar('R')
-
-
-#: What the runner needs of an ``AsyncClient``: the protocol both runners share.
-AsyncBatchClient = BatchClient
 
 
 async def run(
@@ -77,8 +74,9 @@ async def run(
             await asyncio.wait(in_flight)
 
 
+# --- The entry points, written once: `python -m tests._twins` writes their sync twins into _batch_sync.py ---
 def iter_embed_many(
-    client: AsyncBatchClient,
+    client: BatchClient,
     model: str,
     inputs: Iterable[str],
     *,
@@ -88,8 +86,8 @@ def iter_embed_many(
     on_error: OnError,
     totals: Optional[EmbedTotals] = None,
     **embed_options: Any,
-) -> AsyncGenerator[Union[List[float], BaseException], None]:
-    """The embeddings of ``inputs`` in order, as they are ready: see ``AsyncClient.iter_embed_many``."""
+) -> AsyncBatchResults[Union[List[float], BaseException]]:
+    """The embeddings of ``inputs`` in order, as they are ready: see the client's ``iter_embed_many``."""
     plan, counted, given = embed_run(
         client, model, inputs, batch_size, concurrency, on_error, progress, totals, embed_options
     )
@@ -101,16 +99,14 @@ def iter_embed_many(
     return run(plan, send, progress)
 
 
-async def embed_many(
-    client: AsyncBatchClient, model: str, inputs: Iterable[str], **arguments: Any
-) -> EmbedManyResponse:
-    """All the embeddings of ``inputs``, in order, with the counters summed: see ``AsyncClient.embed_many``."""
+async def embed_many(client: BatchClient, model: str, inputs: Iterable[str], **arguments: Any) -> EmbedManyResponse:
+    """All the embeddings of ``inputs``, in order, with the counters summed: see the client's ``embed_many``."""
     totals = EmbedTotals(model)
     return totals.response(await collect(iter_embed_many(client, model, inputs, totals=totals, **arguments)))
 
 
 def iter_many(
-    client: AsyncBatchClient,
+    client: BatchClient,
     verb: str,
     model: str,
     items: Iterable[Any],
@@ -119,14 +115,18 @@ def iter_many(
     progress: Optional[Progress],
     on_error: OnError,
     **options: Any,
-) -> AsyncGenerator[Any, None]:
-    """One ``chat`` or ``generate`` per item, the replies in order: see ``AsyncClient.chat_many``."""
+) -> AsyncBatchResults[Any]:
+    """One ``chat`` (``verb='chat'``) or ``generate`` per item, the replies in order: see the client's
+    ``chat_many``."""
     plan, method = item_run(client, verb, model, items, concurrency, on_error, progress, options)
 
     async def send(work: Work[Any]) -> List[Any]:
         return [await method(model, work.items[0], **options)]
 
     return run(plan, send, progress)
+
+
+# --- end of the entry points ---
 
 
 async def collect(results: AsyncGenerator[R, None]) -> List[R]:

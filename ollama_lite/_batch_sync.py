@@ -3,7 +3,7 @@
 The worker threads call the client's own ``embed``/``chat``/``generate``, so every request shares the client's
 requests session and connection pool (a ``Client`` is thread-safe) and goes through its retry policy. The
 calling thread hands out the work, takes the outcomes back and yields the results in input order. The runner
-reaches the client through :class:`BatchClient`, a protocol, so it never imports the client.
+reaches the client through :class:`._batch.BatchClient`, a protocol, so it never imports the client.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, Generator, Iterable, List, Optional, Seq
 
 from ._batch import (
     BatchClient,
+    BatchResults,
     EmbedManyResponse,
     EmbedTotals,
     OnError,
@@ -24,9 +25,8 @@ from ._batch import (
     progress_caller,
     settle,
 )
-from ._types import MessageLike
 
-__all__ = ['BatchClient', 'collect', 'embed_many', 'iter_embed_many', 'iter_many']
+__all__ = ['collect', 'embed_many', 'iter_embed_many', 'iter_many']
 
 T = TypeVar('T')
 R = TypeVar('R')
@@ -63,6 +63,9 @@ def run(
         pool.shutdown(wait=True)
 
 
+# --- The entry points: generated from _batch_async.py by `python -m tests._twins`; edit them there ---
+
+
 def iter_embed_many(
     client: BatchClient,
     model: str,
@@ -74,8 +77,8 @@ def iter_embed_many(
     on_error: OnError,
     totals: Optional[EmbedTotals] = None,
     **embed_options: Any,
-) -> Generator[Union[List[float], BaseException], None, None]:
-    """The embeddings of ``inputs`` in order, as they are ready: see ``Client.iter_embed_many``."""
+) -> BatchResults[Union[List[float], BaseException]]:
+    """The embeddings of ``inputs`` in order, as they are ready: see the client's ``iter_embed_many``."""
     plan, counted, given = embed_run(
         client, model, inputs, batch_size, concurrency, on_error, progress, totals, embed_options
     )
@@ -88,9 +91,9 @@ def iter_embed_many(
 
 
 def embed_many(client: BatchClient, model: str, inputs: Iterable[str], **arguments: Any) -> EmbedManyResponse:
-    """All the embeddings of ``inputs``, in order, with the counters summed: see ``Client.embed_many``."""
+    """All the embeddings of ``inputs``, in order, with the counters summed: see the client's ``embed_many``."""
     totals = EmbedTotals(model)
-    return totals.response(list(iter_embed_many(client, model, inputs, totals=totals, **arguments)))
+    return totals.response(collect(iter_embed_many(client, model, inputs, totals=totals, **arguments)))
 
 
 def iter_many(
@@ -103,14 +106,18 @@ def iter_many(
     progress: Optional[Progress],
     on_error: OnError,
     **options: Any,
-) -> Generator[Any, None, None]:
-    """One ``chat`` (``verb='chat'``) or ``generate`` per item, the replies in order: see ``Client.chat_many``."""
+) -> BatchResults[Any]:
+    """One ``chat`` (``verb='chat'``) or ``generate`` per item, the replies in order: see the client's
+    ``chat_many``."""
     plan, method = item_run(client, verb, model, items, concurrency, on_error, progress, options)
 
-    def send(work: Work[Union[Sequence[MessageLike], str]]) -> List[Any]:
+    def send(work: Work[Any]) -> List[Any]:
         return [method(model, work.items[0], **options)]
 
     return run(plan, send, progress)
+
+
+# --- end of the generated entry points ---
 
 
 def collect(results: Iterable[R]) -> List[R]:
