@@ -886,59 +886,38 @@ class AsyncClient:
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is left to wait for the slot
             loop.call_soon(self._finish, route, failure)
 
-    async def _routed(self, call: Call[R]) -> Union[R, AsyncStream[R]]:
-        """A call over the pool: to the host the policy picks, on to another only when that cannot
-        duplicate work (see ``_pool``); ``list`` and ``ps`` ask every host."""
-        pool = self._pool
-        assert pool is not None
-        name = call.endpoint.name
-        if name in MERGED:
-            return await self._merged(call)
-        route = pool.route_for(name, call.model, call.lead, self._affinity)
-        if call.model is not None:
-            await self._refresh()
+    async def _send_routed(self, call: Call[Any], deadline: Optional[Deadline], route: Route) -> aiohttp.ClientResponse:
+        """The request of ``call`` over the pool (see ``_routed``), once its headers are in."""
         path = call.endpoint.path
-        deadline = Deadline.start(self._config.timeout.total)
-        while True:
-            response = None
-            try:
-                opening = self._open(
-                    call.method, path, call.body, repeatable=call.repeatable, deadline=deadline, route=route
-                )
-                response = await (opening if deadline is None else _within(deadline, path, opening))
-                assert route.host is not None
-                host = self._host_configs[route.host].base_url
-                if call.stream and response.status < 400:
-                    encoding = response.headers.get('Content-Encoding')
-                    decoder, inflater = call.stream_reader(self._config, self._secrets, encoding)
-                    stream = AsyncStream(
-                        response,
-                        decoder,
-                        host + path,
-                        deadline,
-                        inflater,
-                        host,
-                        functools.partial(self._stream_ended, asyncio.get_running_loop(), route),
-                    )
-                    self._streams.add(stream)
-                    return stream
-                reading = self._read(response, host + path)
-                body = await (reading if deadline is None else _within(deadline, host + path, reading))
-            except (IncompleteStreamError, ReadTimeout) as exc:
-                # The body was cut, or stalled: a read or an embed goes on to another host, nothing else.
-                failure: Failure = 'timeout' if isinstance(exc, ReadTimeout) else 'lost'
-                lost = response is not None and call.repeatable
-                if lost and self._failed(route, failure, sent=True, repeatable=True):
-                    continue
-                self._finish(route)
-                raise
-            except BaseException:
-                self._finish(route)
-                raise
-            self._finish(route)
-            reply = call.reply(response.status, body, self._secrets)
-            mark(reply, host)
-            return reply
+        opening = self._open(call.method, path, call.body, repeatable=call.repeatable, deadline=deadline, route=route)
+        return await (opening if deadline is None else _within(deadline, path, opening))
+
+    def _routed_stream(
+        self, response: aiohttp.ClientResponse, call: Call[R], host: str, deadline: Optional[Deadline], route: Route
+    ) -> Optional[AsyncStream[R]]:
+        """The stream of a streamed ``call`` answered by ``host``, which gives its slot back when it ends;
+        ``None`` when the reply is to be read whole."""
+        if not call.stream or response.status >= 400:
+            return None
+        encoding = response.headers.get('Content-Encoding')
+        decoder, inflater = call.stream_reader(self._config, self._secrets, encoding)
+        stream = AsyncStream(
+            response,
+            decoder,
+            host + call.endpoint.path,
+            deadline,
+            inflater,
+            host,
+            functools.partial(self._stream_ended, asyncio.get_running_loop(), route),
+        )
+        self._streams.add(stream)
+        return stream
+
+    async def _read_routed(
+        self, response: aiohttp.ClientResponse, url: str, deadline: Optional[Deadline]
+    ) -> Tuple[int, bytes]:
+        reading = self._read(response, url)
+        return response.status, await (reading if deadline is None else _within(deadline, url, reading))
 
     async def _routed_ask(
         self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry]
@@ -1305,6 +1284,46 @@ class AsyncClient:
     def config(self) -> ClientConfig:
         """The client's configuration (host, headers, timeouts, retries)."""
         return self._config
+
+    async def _routed(self, call: Call[R]) -> Union[R, AsyncStream[R]]:
+        """A call over the pool: to the host the policy picks, on to another only when that cannot
+        duplicate work (see ``_pool``); ``list`` and ``ps`` ask every host. The twins' hooks move the bytes:
+        ``_send_routed``, ``_routed_stream``, ``_read_routed``."""
+        pool = self._pool
+        assert pool is not None
+        name = call.endpoint.name
+        if name in MERGED:
+            return await self._merged(call)
+        route = pool.route_for(name, call.model, call.lead, self._affinity)
+        if call.model is not None:
+            await self._refresh()
+        path = call.endpoint.path
+        deadline = Deadline.start(self._config.timeout.total)
+        while True:
+            response = None
+            try:
+                response = await self._send_routed(call, deadline, route)
+                assert route.host is not None
+                host = self._host_configs[route.host].base_url
+                stream = self._routed_stream(response, call, host, deadline, route)
+                if stream is not None:
+                    return stream
+                status, body = await self._read_routed(response, host + path, deadline)
+            except (IncompleteStreamError, ReadTimeout) as exc:
+                # The body was cut, or stalled: a read or an embed goes on to another host, nothing else.
+                failure: Failure = 'timeout' if isinstance(exc, ReadTimeout) else 'lost'
+                lost = response is not None and call.repeatable
+                if lost and self._failed(route, failure, sent=True, repeatable=True):
+                    continue
+                self._finish(route)
+                raise
+            except BaseException:
+                self._finish(route)
+                raise
+            self._finish(route)
+            reply = call.reply(status, body, self._secrets)
+            mark(reply, host)
+            return reply
 
     @overload
     async def generate(

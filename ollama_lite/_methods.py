@@ -4,8 +4,9 @@ Not imported: ``python -m tests._twins`` writes, from the class below, the metho
 ``_async.py``) and of ``Client`` (in ``_sync.py``), with the ``stream`` overloads and, where a call's arguments
 end in ``...``, the method's parameters passed on. ``tests/_twins.py`` says how, and how to add an endpoint or a
 parameter. Each method is written as ``AsyncClient`` has it; ``self`` is either client, and the private methods
-called here (``_options``, ``_start``, ``_one``, ``_many``, ``_ask_within``, ``_create_blob``) are the twins'
-transports, written by hand in each.
+called here (``_options``, ``_start``, ``_one``, ``_many``, ``_ask_within``, ``_create_blob``, and for several hosts
+``_send_routed``, ``_routed_stream``, ``_read_routed``, ``_merged``, ``_refresh``) are the twins' transports, written
+by hand in each.
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ from typing import (
 )
 
 from . import _api, _travel
+from ._api import Call, R
 from ._batch import DEFAULT_BATCH_SIZE
 from ._config import ClientConfig, Retry
-from ._errors import ConnectError, ProtocolError, RequestTimeout
-from ._pool import DEFAULT_PER_HOST, DEFAULT_QUEUE_TIMEOUT, HostLike, configure, mark
+from ._deadline import Deadline
+from ._errors import ConnectError, IncompleteStreamError, ProtocolError, ReadTimeout, RequestTimeout
+from ._pool import DEFAULT_PER_HOST, DEFAULT_QUEUE_TIMEOUT, MERGED, Failure, HostLike, configure, mark
 
 if TYPE_CHECKING:
     import aiohttp
@@ -123,6 +126,46 @@ class AsyncClient:
     def config(self) -> ClientConfig:
         """The client's configuration (host, headers, timeouts, retries)."""
         return self._config
+
+    async def _routed(self, call: Call[R]) -> Union[R, AsyncStream[R]]:
+        """A call over the pool: to the host the policy picks, on to another only when that cannot
+        duplicate work (see ``_pool``); ``list`` and ``ps`` ask every host. The twins' hooks move the bytes:
+        ``_send_routed``, ``_routed_stream``, ``_read_routed``."""
+        pool = self._pool
+        assert pool is not None
+        name = call.endpoint.name
+        if name in MERGED:
+            return await self._merged(call)
+        route = pool.route_for(name, call.model, call.lead, self._affinity)
+        if call.model is not None:
+            await self._refresh()
+        path = call.endpoint.path
+        deadline = Deadline.start(self._config.timeout.total)
+        while True:
+            response = None
+            try:
+                response = await self._send_routed(call, deadline, route)
+                assert route.host is not None
+                host = self._host_configs[route.host].base_url
+                stream = self._routed_stream(response, call, host, deadline, route)
+                if stream is not None:
+                    return stream
+                status, body = await self._read_routed(response, host + path, deadline)
+            except (IncompleteStreamError, ReadTimeout) as exc:
+                # The body was cut, or stalled: a read or an embed goes on to another host, nothing else.
+                failure: Failure = 'timeout' if isinstance(exc, ReadTimeout) else 'lost'
+                lost = response is not None and call.repeatable
+                if lost and self._failed(route, failure, sent=True, repeatable=True):
+                    continue
+                self._finish(route)
+                raise
+            except BaseException:
+                self._finish(route)
+                raise
+            self._finish(route)
+            reply = call.reply(status, body, self._secrets)
+            mark(reply, host)
+            return reply
 
     async def generate(
         self,

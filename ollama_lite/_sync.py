@@ -649,61 +649,35 @@ class Client:
         else:
             self._finish(route, failure)
 
-    def _routed(self, call: Call[R]) -> Union[R, Stream[R]]:
-        """A call over the pool: to the host the policy picks, on to another only when that cannot
-        duplicate work (see ``_pool``); ``list`` and ``ps`` ask every host."""
-        pool = self._pool
-        assert pool is not None
-        name = call.endpoint.name
-        if name in MERGED:
-            return self._merged(call)
-        route = pool.route_for(name, call.model, call.lead, self._affinity)
-        if call.model is not None:
-            self._refresh()
+    def _send_routed(self, call: Call[Any], deadline: Optional[Deadline], route: Route) -> requests.Response:
+        """The request of ``call`` over the pool (see ``_routed``), once its headers are in."""
         path = call.endpoint.path
-        deadline = Deadline.start(self._config.timeout.total)
-        while True:
-            response = None
-            try:
-                response = self._open(
-                    call.method, path, call.body, repeatable=call.repeatable, deadline=deadline, route=route
-                )
-                assert route.host is not None
-                host = self._host_configs[route.host].base_url
-                if call.stream and response.status_code < 400:
-                    encoding = response.headers.get('content-encoding')
-                    decoder, inflater = call.stream_reader(self._config, self._secrets, encoding)
-                    stream = Stream(
-                        response,
-                        decoder,
-                        host + path,
-                        deadline,
-                        inflater,
-                        host,
-                        lambda failure: self._stream_ended(route, failure),
-                    )
-                    with self._streams_lock:
-                        self._streams.add(stream)
-                    return stream
-                body = self._read(response, host + path, deadline)
-            except (IncompleteStreamError, ReadTimeout) as exc:
-                # The body was cut, or stalled: a read or an embed goes on to another host, nothing else.
-                failure: Failure = 'timeout' if isinstance(exc, ReadTimeout) else 'lost'
-                if (
-                    response is not None
-                    and call.repeatable
-                    and self._failed(route, failure, sent=True, repeatable=True)
-                ):
-                    continue
-                self._finish(route)
-                raise
-            except BaseException:
-                self._finish(route)
-                raise
-            self._finish(route)
-            reply = call.reply(response.status_code, body, self._secrets)
-            mark(reply, host)
-            return reply
+        return self._open(call.method, path, call.body, repeatable=call.repeatable, deadline=deadline, route=route)
+
+    def _routed_stream(
+        self, response: requests.Response, call: Call[R], host: str, deadline: Optional[Deadline], route: Route
+    ) -> Optional[Stream[R]]:
+        """The stream of a streamed ``call`` answered by ``host``, which gives its slot back when it ends;
+        ``None`` when the reply is to be read whole."""
+        if not call.stream or response.status_code >= 400:
+            return None
+        encoding = response.headers.get('content-encoding')
+        decoder, inflater = call.stream_reader(self._config, self._secrets, encoding)
+        stream = Stream(
+            response,
+            decoder,
+            host + call.endpoint.path,
+            deadline,
+            inflater,
+            host,
+            lambda failure: self._stream_ended(route, failure),
+        )
+        with self._streams_lock:
+            self._streams.add(stream)
+        return stream
+
+    def _read_routed(self, response: requests.Response, url: str, deadline: Optional[Deadline]) -> Tuple[int, bytes]:
+        return response.status_code, self._read(response, url, deadline)
 
     def _routed_ask(
         self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry]
@@ -1107,6 +1081,46 @@ class Client:
     def config(self) -> ClientConfig:
         """The client's configuration (host, headers, timeouts, retries)."""
         return self._config
+
+    def _routed(self, call: Call[R]) -> Union[R, Stream[R]]:
+        """A call over the pool: to the host the policy picks, on to another only when that cannot
+        duplicate work (see ``_pool``); ``list`` and ``ps`` ask every host. The twins' hooks move the bytes:
+        ``_send_routed``, ``_routed_stream``, ``_read_routed``."""
+        pool = self._pool
+        assert pool is not None
+        name = call.endpoint.name
+        if name in MERGED:
+            return self._merged(call)
+        route = pool.route_for(name, call.model, call.lead, self._affinity)
+        if call.model is not None:
+            self._refresh()
+        path = call.endpoint.path
+        deadline = Deadline.start(self._config.timeout.total)
+        while True:
+            response = None
+            try:
+                response = self._send_routed(call, deadline, route)
+                assert route.host is not None
+                host = self._host_configs[route.host].base_url
+                stream = self._routed_stream(response, call, host, deadline, route)
+                if stream is not None:
+                    return stream
+                status, body = self._read_routed(response, host + path, deadline)
+            except (IncompleteStreamError, ReadTimeout) as exc:
+                # The body was cut, or stalled: a read or an embed goes on to another host, nothing else.
+                failure: Failure = 'timeout' if isinstance(exc, ReadTimeout) else 'lost'
+                lost = response is not None and call.repeatable
+                if lost and self._failed(route, failure, sent=True, repeatable=True):
+                    continue
+                self._finish(route)
+                raise
+            except BaseException:
+                self._finish(route)
+                raise
+            self._finish(route)
+            reply = call.reply(status, body, self._secrets)
+            mark(reply, host)
+            return reply
 
     @overload
     def generate(
