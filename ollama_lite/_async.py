@@ -919,26 +919,11 @@ class AsyncClient:
         reading = self._read(response, url)
         return response.status, await (reading if deadline is None else _within(deadline, url, reading))
 
-    async def _routed_ask(
-        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry]
+    async def _read_asked(
+        self, response: aiohttp.ClientResponse, url: str, deadline: Optional[Deadline]
     ) -> Tuple[int, bytes]:
-        pool = self._pool
-        assert pool is not None
-        path = url[len(self._config.base_url) :]
-        if path.startswith(_api.blob_path('')):
-            raise RequestError(
-                'blobs belong to one server; with several hosts name it: '
-                "client.host('http://...').create_blob(...) or .blob_exists(...)"
-            )
-        route = pool.route(slotted=False)
-        try:
-            response = await self._open(
-                method, path, None, repeatable=repeatable, deadline=deadline, retry=retry, route=route
-            )
-            assert route.host is not None
-            return response.status, await self._read(response, self._host_configs[route.host].url(path))
-        finally:
-            self._finish(route)
+        # The deadline bounds the whole question already (_ask_within).
+        return response.status, await self._read(response, url)
 
     def _view(self, index: int) -> AsyncClient:
         """The client of one host of the pool: same session, that host's configuration."""
@@ -1324,6 +1309,28 @@ class AsyncClient:
             reply = call.reply(status, body, self._secrets)
             mark(reply, host)
             return reply
+
+    async def _routed_ask(
+        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry]
+    ) -> Tuple[int, bytes]:
+        """``_ask`` over the pool: a question any host answers, without a slot (``_read_asked`` reads it)."""
+        pool = self._pool
+        assert pool is not None
+        path = url[len(self._config.base_url) :]
+        if path.startswith(_api.blob_path('')):
+            raise RequestError(
+                'blobs belong to one server; with several hosts name it: '
+                "client.host('http://...').create_blob(...) or .blob_exists(...)"
+            )
+        route = pool.route(slotted=False)
+        try:
+            response = await self._open(
+                method, path, None, repeatable=repeatable, deadline=deadline, retry=retry, route=route
+            )
+            assert route.host is not None
+            return await self._read_asked(response, self._host_configs[route.host].url(path), deadline)
+        finally:
+            self._finish(route)
 
     @overload
     async def generate(

@@ -4,9 +4,9 @@ Not imported: ``python -m tests._twins`` writes, from the class below, the metho
 ``_async.py``) and of ``Client`` (in ``_sync.py``), with the ``stream`` overloads and, where a call's arguments
 end in ``...``, the method's parameters passed on. ``tests/_twins.py`` says how, and how to add an endpoint or a
 parameter. Each method is written as ``AsyncClient`` has it; ``self`` is either client, and the private methods
-called here (``_options``, ``_start``, ``_one``, ``_many``, ``_ask_within``, ``_create_blob``, and for several hosts
-``_send_routed``, ``_routed_stream``, ``_read_routed``, ``_merged``, ``_refresh``) are the twins' transports, written
-by hand in each.
+called here (``_options``, ``_start``, ``_one``, ``_many``, ``_ask_within``, ``_create_blob``, and for several
+hosts ``_send_routed``, ``_routed_stream``, ``_read_routed``, ``_read_asked``, ``_merged``, ``_refresh``) are the
+twins' transports, written by hand in each.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from ._api import Call, R
 from ._batch import DEFAULT_BATCH_SIZE
 from ._config import ClientConfig, Retry
 from ._deadline import Deadline
-from ._errors import ConnectError, IncompleteStreamError, ProtocolError, ReadTimeout, RequestTimeout
+from ._errors import ConnectError, IncompleteStreamError, ProtocolError, ReadTimeout, RequestError, RequestTimeout
 from ._pool import DEFAULT_PER_HOST, DEFAULT_QUEUE_TIMEOUT, MERGED, Failure, HostLike, configure, mark
 
 if TYPE_CHECKING:
@@ -166,6 +166,28 @@ class AsyncClient:
             reply = call.reply(status, body, self._secrets)
             mark(reply, host)
             return reply
+
+    async def _routed_ask(
+        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry]
+    ) -> Tuple[int, bytes]:
+        """``_ask`` over the pool: a question any host answers, without a slot (``_read_asked`` reads it)."""
+        pool = self._pool
+        assert pool is not None
+        path = url[len(self._config.base_url) :]
+        if path.startswith(_api.blob_path('')):
+            raise RequestError(
+                'blobs belong to one server; with several hosts name it: '
+                "client.host('http://...').create_blob(...) or .blob_exists(...)"
+            )
+        route = pool.route(slotted=False)
+        try:
+            response = await self._open(
+                method, path, None, repeatable=repeatable, deadline=deadline, retry=retry, route=route
+            )
+            assert route.host is not None
+            return await self._read_asked(response, self._host_configs[route.host].url(path), deadline)
+        finally:
+            self._finish(route)
 
     async def generate(
         self,

@@ -679,26 +679,8 @@ class Client:
     def _read_routed(self, response: requests.Response, url: str, deadline: Optional[Deadline]) -> Tuple[int, bytes]:
         return response.status_code, self._read(response, url, deadline)
 
-    def _routed_ask(
-        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry]
-    ) -> Tuple[int, bytes]:
-        pool = self._pool
-        assert pool is not None
-        path = url[len(self._config.base_url) :]
-        if path.startswith(_api.blob_path('')):
-            raise RequestError(
-                'blobs belong to one server; with several hosts name it: '
-                "client.host('http://...').create_blob(...) or .blob_exists(...)"
-            )
-        route = pool.route(slotted=False)
-        try:
-            response = self._open(
-                method, path, None, repeatable=repeatable, deadline=deadline, retry=retry, route=route
-            )
-            assert route.host is not None
-            return response.status_code, self._read(response, self._host_configs[route.host].url(path), deadline)
-        finally:
-            self._finish(route)
+    def _read_asked(self, response: requests.Response, url: str, deadline: Optional[Deadline]) -> Tuple[int, bytes]:
+        return response.status_code, self._read(response, url, deadline)
 
     def _view(self, index: int) -> Client:
         """The client of one host of the pool: same session, that host's configuration."""
@@ -1121,6 +1103,28 @@ class Client:
             reply = call.reply(status, body, self._secrets)
             mark(reply, host)
             return reply
+
+    def _routed_ask(
+        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry]
+    ) -> Tuple[int, bytes]:
+        """``_ask`` over the pool: a question any host answers, without a slot (``_read_asked`` reads it)."""
+        pool = self._pool
+        assert pool is not None
+        path = url[len(self._config.base_url) :]
+        if path.startswith(_api.blob_path('')):
+            raise RequestError(
+                'blobs belong to one server; with several hosts name it: '
+                "client.host('http://...').create_blob(...) or .blob_exists(...)"
+            )
+        route = pool.route(slotted=False)
+        try:
+            response = self._open(
+                method, path, None, repeatable=repeatable, deadline=deadline, retry=retry, route=route
+            )
+            assert route.host is not None
+            return self._read_asked(response, self._host_configs[route.host].url(path), deadline)
+        finally:
+            self._finish(route)
 
     @overload
     def generate(
