@@ -800,46 +800,6 @@ class Client:
         with self._pool_lock:
             return self._pool.capacity()
 
-    def host(self, url: str) -> Client:
-        """This client bound to one of its hosts, for what must go to a server you name: ``pull``,
-        ``push``, ``create``, ``copy``, ``delete``, ``create_blob``, ``signout`` (a client with several
-        hosts refuses them), or to ask one server. It shares the client's connections and settings;
-        closing it closes only the streams it opened. Raises ``RequestError`` when ``url`` is not one of
-        the client's hosts.
-
-        >>> client.host('http://gpu2:11434').pull('llama3.2')
-        """
-        if self._pool is None:
-            if parse_host(url) != self._config.base_url:
-                raise RequestError(f"{parse_host(url)} is not this client's host ({self._config.base_url})")
-            return self
-        return self._view(self._pool.index_of(url))
-
-    def affinity(self, key: str) -> Client:
-        """This client with an affinity key: with several hosts, every call through it goes to the host
-        that served ``key`` before (a conversation id), waiting for it while it is healthy, so the
-        server's prompt cache is reused. Without a key, a conversation is kept on its host while that host
-        has a free slot. Raises ``RequestError`` for an empty key.
-
-        >>> client.affinity('conversation-42').chat('llama3.2', messages)
-        """
-        if not isinstance(key, str) or not key:
-            raise RequestError(f'an affinity key is a non-empty string, not {key!r}')
-        view = self._derive()
-        view._affinity = key
-        return view
-
-    def _each_host(self) -> List[Client]:
-        """The client of each host, in order (this client, for one host)."""
-        return [self] if self._pool is None else [self._view(i) for i in range(len(self._host_configs))]
-
-    def _pull_each(self, views: Sequence[Client], model: str, insecure: bool) -> Iterator[ProgressResponse]:
-        for view in views:
-            with view.pull(model, insecure=insecure, stream=True) as progress:
-                for line in progress:
-                    mark(line, view._config.base_url)
-                    yield line
-
     def _session_agent(self) -> bool:
         # requests gives every session its own "python-requests/x"; any other value the caller set.
         agent = None if self._owns_session else self._session.headers.get('User-Agent')
@@ -1125,6 +1085,46 @@ class Client:
             return self._read_asked(response, self._host_configs[route.host].url(path), deadline)
         finally:
             self._finish(route)
+
+    def host(self, url: str) -> Client:
+        """This client bound to one of its hosts, for what must go to a server you name: ``pull``,
+        ``push``, ``create``, ``copy``, ``delete``, ``create_blob``, ``signout`` (a client with several
+        hosts refuses them), or to ask one server. It shares the client's connections and settings;
+        closing it closes only the streams it opened. Raises ``RequestError`` when ``url`` is not one of
+        the client's hosts.
+
+        >>> client.host('http://gpu2:11434').pull('llama3.2')
+        """
+        if self._pool is None:
+            if parse_host(url) != self._config.base_url:
+                raise RequestError(f"{parse_host(url)} is not this client's host ({self._config.base_url})")
+            return self
+        return self._view(self._pool.index_of(url))
+
+    def affinity(self, key: str) -> Client:
+        """This client with an affinity key: with several hosts, every call through it goes to the host
+        that served ``key`` before (a conversation id), waiting for it while it is healthy, so the
+        server's prompt cache is reused. Without a key, a conversation is kept on its host while that host
+        has a free slot. Raises ``RequestError`` for an empty key.
+
+        >>> client.affinity('conversation-42').chat('llama3.2', messages)
+        """
+        if not isinstance(key, str) or not key:
+            raise RequestError(f'an affinity key is a non-empty string, not {key!r}')
+        view = self._derive()
+        view._affinity = key
+        return view
+
+    def _each_host(self) -> List[Client]:
+        """The client of each host, in order (this client, for one host)."""
+        return [self] if self._pool is None else [self._view(i) for i in range(len(self._host_configs))]
+
+    def _pull_each(self, views: Sequence[Client], model: str, insecure: bool) -> Iterator[ProgressResponse]:
+        for view in views:
+            with view.pull(model, insecure=insecure, stream=True) as progress:
+                for line in progress:
+                    mark(line, view._config.base_url)
+                    yield line
 
     @overload
     def generate(

@@ -279,10 +279,21 @@ def _method(src: _Text, func: _Func, indent: str) -> str:
     return _overloads(src, func, indent) + body + '\n'
 
 
+def _returns_clients(func: ast.FunctionDef) -> bool:
+    # ``-> AsyncClient`` or ``-> List[AsyncClient]``: a method that only makes clients of the pool (``host``,
+    # ``affinity``) sends nothing.
+    returns = func.returns
+    if isinstance(returns, ast.Subscript) and isinstance(returns.value, ast.Name) and returns.value.id == 'List':
+        returns = _slice(returns)
+    return isinstance(returns, ast.Name) and returns.id == 'AsyncClient'
+
+
 def _sync_in_both(func: ast.FunctionDef) -> bool:
-    # What is no coroutine in AsyncClient either: the constructor and the other dunders, properties.
+    # What is no coroutine in AsyncClient either: the constructor and the other dunders, properties, and what
+    # returns clients rather than replies.
     properties = [d for d in func.decorator_list if isinstance(d, ast.Name) and d.id == 'property']
-    return (func.name.startswith('__') and func.name.endswith('__')) or bool(properties)
+    dunder = func.name.startswith('__') and func.name.endswith('__')
+    return dunder or bool(properties) or _returns_clients(func)
 
 
 def async_methods(source: str) -> str:
