@@ -78,7 +78,6 @@ from ._pool import (
     Failure,
     HostLike,
     HostStatus,
-    Pool,
     Route,
     Ticket,
     configure,
@@ -636,16 +635,10 @@ class AsyncClient:
             )
         return auth, connection, kwargs
 
-    def _spread(self, configs: Tuple[ClientConfig, ...], pool: Optional[Pool]) -> None:
-        """Several hosts: one configuration each, and the routing policy (``_pool``)."""
-        self._pool = pool
-        self._host_configs = configs
-        self._affinity: Optional[str] = None
-        self._root: Optional[AsyncClient] = None  # a view's client, whose session it uses
-        if pool is not None:
-            self._views: Dict[int, AsyncClient] = {}
-            self._asking: Optional[asyncio.Future[None]] = None  # the round of questions under way
-            self._refreshing: Set[asyncio.Future[Any]] = set()  # questions asked in the background
+    def _spread(self) -> None:
+        """Several hosts: the round of questions under way, and those asked in the background."""
+        self._asking: Optional[asyncio.Future[None]] = None
+        self._refreshing: Set[asyncio.Future[Any]] = set()
 
     def _start(
         self,
@@ -662,7 +655,7 @@ class AsyncClient:
             # several hosts, on each but one given with credentials of its own.
             own = _basic_auth(auth)
             specs = (None,) if self._pool is None else self._pool.specs
-            self._host_configs = tuple(
+            self._host_configs: Tuple[ClientConfig, ...] = tuple(
                 c
                 if spec is not None and 'authorization' in spec.headers
                 else dataclasses.replace(c, own_authorization=own)
@@ -925,17 +918,8 @@ class AsyncClient:
         # The deadline bounds the whole question already (_ask_within).
         return response.status, await self._read(response, url)
 
-    def _view(self, index: int) -> AsyncClient:
-        """The client of one host of the pool: same session, that host's configuration."""
-        view = self._views.get(index)
-        if view is None:
-            view = self._derive()
-            config = self._host_configs[index]
-            view._pool = None
-            view._config = config
-            view._host_configs = (config,)
-            self._views[index] = view
-        return view
+    def _bound(self, view: AsyncClient, config: ClientConfig) -> None:
+        """What a view of one host (``_view``) keeps of its own: nothing, its session being the root's."""
 
     def _derive(self) -> AsyncClient:
         # The session is made on first use, in the root: a view asks the root for it (_current_session).
@@ -1212,7 +1196,15 @@ class AsyncClient:
             timeout=timeout, retries=retries, follow_redirects=follow_redirects, strict_streams=strict_streams,
             max_reply_bytes=max_reply_bytes, per_host=per_host, queue_timeout=queue_timeout, **kwargs,
         )  # fmt: skip
-        self._spread(configs, pool)
+        # Several hosts: one configuration each, and the routing policy (_pool); _spread adds what the transport
+        # needs to wait and wake.
+        self._pool = pool
+        self._host_configs = configs
+        self._affinity: Optional[str] = None
+        self._root: Optional[AsyncClient] = None  # a view's client, whose session it uses
+        if pool is not None:
+            self._views: Dict[int, AsyncClient] = {}
+            self._spread()
         self._start(configs[0], session, options)
 
     def __reduce__(self) -> Tuple[Any, ...]:
@@ -1289,6 +1281,19 @@ class AsyncClient:
             return await self._read_asked(response, self._host_configs[route.host].url(path), deadline)
         finally:
             self._finish(route)
+
+    def _view(self, index: int) -> AsyncClient:
+        """The client of one host of the pool: same session, that host's configuration."""
+        view = self._views.get(index)
+        if view is None:
+            view = self._derive()
+            config = self._host_configs[index]
+            view._pool = None
+            view._config = config
+            view._host_configs = (config,)
+            self._bound(view, config)
+            self._views[index] = view
+        return view
 
     def host(self, url: str) -> AsyncClient:
         """This client bound to one of its hosts, for what must go to a server you name: ``pull``,

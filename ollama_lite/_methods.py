@@ -111,7 +111,15 @@ class AsyncClient:
             timeout=timeout, retries=retries, follow_redirects=follow_redirects, strict_streams=strict_streams,
             max_reply_bytes=max_reply_bytes, per_host=per_host, queue_timeout=queue_timeout, **kwargs,
         )  # fmt: skip
-        self._spread(configs, pool)
+        # Several hosts: one configuration each, and the routing policy (_pool); _spread adds what the transport
+        # needs to wait and wake.
+        self._pool = pool
+        self._host_configs = configs
+        self._affinity: Optional[str] = None
+        self._root: Optional[AsyncClient] = None  # a view's client, whose session it uses
+        if pool is not None:
+            self._views: Dict[int, AsyncClient] = {}
+            self._spread()
         self._start(configs[0], session, options)
 
     def __reduce__(self) -> Tuple[Any, ...]:
@@ -188,6 +196,19 @@ class AsyncClient:
             return await self._read_asked(response, self._host_configs[route.host].url(path), deadline)
         finally:
             self._finish(route)
+
+    def _view(self, index: int) -> AsyncClient:
+        """The client of one host of the pool: same session, that host's configuration."""
+        view = self._views.get(index)
+        if view is None:
+            view = self._derive()
+            config = self._host_configs[index]
+            view._pool = None
+            view._config = config
+            view._host_configs = (config,)
+            self._bound(view, config)
+            self._views[index] = view
+        return view
 
     def host(self, url: str) -> AsyncClient:
         """This client bound to one of its hosts, for what must go to a server you name: ``pull``,

@@ -445,16 +445,10 @@ class Client:
             )
         return connection, kwargs
 
-    def _spread(self, configs: Tuple[ClientConfig, ...], pool: Optional[Pool]) -> None:
-        """Several hosts: one configuration each, and the routing policy (``_pool``) with its lock."""
-        self._pool = pool
-        self._host_configs = configs
-        self._affinity: Optional[str] = None
-        self._root: Optional[Client] = None  # a view's client, whose session it uses
-        if pool is not None:
-            self._pool_lock = _PoolLock()
-            self._views: Dict[int, Client] = {}
-            self._asking = threading.Event()  # set when the round of questions under way is answered
+    def _spread(self) -> None:
+        """Several hosts: the lock of the routing policy (``_pool``), and the round of questions under way."""
+        self._pool_lock = _PoolLock()
+        self._asking = threading.Event()  # set when the round of questions under way is answered
 
     def _start(
         self, config: ClientConfig, session: Optional[requests.Session], options: Tuple[Connection, Dict[str, Any]]
@@ -682,19 +676,11 @@ class Client:
     def _read_asked(self, response: requests.Response, url: str, deadline: Optional[Deadline]) -> Tuple[int, bytes]:
         return response.status_code, self._read(response, url, deadline)
 
-    def _view(self, index: int) -> Client:
-        """The client of one host of the pool: same session, that host's configuration."""
-        view = self._views.get(index)
-        if view is None:
-            view = self._derive()
-            config = self._host_configs[index]
-            view._pool = None
-            view._config = config
-            view._host_configs = (config,)
-            view._auth_configs = tuple(c for c in self._auth_configs if c is config)
-            view._prepared = {}
-            self._views[index] = view
-        return view
+    def _bound(self, view: Client, config: ClientConfig) -> None:
+        """What a view of one host (``_view``) keeps of its own: requests' auth= goes to that host or not,
+        and the requests prepared for it."""
+        view._auth_configs = tuple(c for c in self._auth_configs if c is config)
+        view._prepared = {}
 
     def _derive(self) -> Client:
         view = copy.copy(self)
@@ -1008,7 +994,15 @@ class Client:
             timeout=timeout, retries=retries, follow_redirects=follow_redirects, strict_streams=strict_streams,
             max_reply_bytes=max_reply_bytes, per_host=per_host, queue_timeout=queue_timeout, **kwargs,
         )  # fmt: skip
-        self._spread(configs, pool)
+        # Several hosts: one configuration each, and the routing policy (_pool); _spread adds what the transport
+        # needs to wait and wake.
+        self._pool = pool
+        self._host_configs = configs
+        self._affinity: Optional[str] = None
+        self._root: Optional[Client] = None  # a view's client, whose session it uses
+        if pool is not None:
+            self._views: Dict[int, Client] = {}
+            self._spread()
         self._start(configs[0], session, options)
 
     def __reduce__(self) -> Tuple[Any, ...]:
@@ -1085,6 +1079,19 @@ class Client:
             return self._read_asked(response, self._host_configs[route.host].url(path), deadline)
         finally:
             self._finish(route)
+
+    def _view(self, index: int) -> Client:
+        """The client of one host of the pool: same session, that host's configuration."""
+        view = self._views.get(index)
+        if view is None:
+            view = self._derive()
+            config = self._host_configs[index]
+            view._pool = None
+            view._config = config
+            view._host_configs = (config,)
+            self._bound(view, config)
+            self._views[index] = view
+        return view
 
     def host(self, url: str) -> Client:
         """This client bound to one of its hosts, for what must go to a server you name: ``pull``,
