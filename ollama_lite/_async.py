@@ -20,6 +20,7 @@ from typing import (
     AsyncIterator,
     Awaitable,
     Callable,
+    ContextManager,
     Dict,
     Iterable,
     Iterator,
@@ -639,6 +640,8 @@ class AsyncClient:
         """Several hosts: the round of questions under way, and those asked in the background."""
         self._asking: Optional[asyncio.Future[None]] = None
         self._refreshing: Set[asyncio.Future[Any]] = set()
+        # One event loop reads and changes the pool, between awaits: its lock (see ``hosts``) holds nothing.
+        self._pool_lock: ContextManager[None] = contextlib.nullcontext()
 
     def _start(
         self,
@@ -1003,23 +1006,6 @@ class AsyncClient:
             raise error if error is not None else pool.no_host(pool.route())
         return cast(R, type(replies[0])(models=[entry for reply in replies for entry in reply.models]))
 
-    # --- several hosts: what callers see ---------------------------------------------------------------
-
-    @property
-    def hosts(self) -> Tuple[HostStatus, ...]:
-        """With several hosts (``hosts=``), each host's state now: healthy or cooling down (and for how
-        long), requests in flight, models loaded and installed as last heard. Empty for one host.
-
-        >>> [(h.url, h.healthy, h.in_flight) for h in client.hosts]
-        """
-        return () if self._pool is None else self._pool.status()
-
-    @property
-    def _capacity(self) -> Optional[int]:
-        """How many requests this client runs at once: the slots of its healthy hosts, or ``None`` for a
-        single-host client (no limit of its own; the server queues)."""
-        return None if self._pool is None else self._pool.capacity()
-
     async def _read(self, response: aiohttp.ClientResponse, url: str) -> bytes:
         # aiohttp closes the connection itself when read() fails or is cancelled.
         watch = _StallWatch(response)
@@ -1281,6 +1267,27 @@ class AsyncClient:
             return await self._read_asked(response, self._host_configs[route.host].url(path), deadline)
         finally:
             self._finish(route)
+
+    @property
+    def hosts(self) -> Tuple[HostStatus, ...]:
+        """With several hosts (``hosts=``), each host's state now: healthy or cooling down (and for how
+        long), requests in flight, models loaded and installed as last heard. Empty for one host.
+
+        >>> [(h.url, h.healthy, h.in_flight) for h in client.hosts]
+        """
+        if self._pool is None:
+            return ()
+        with self._pool_lock:
+            return self._pool.status()
+
+    @property
+    def _capacity(self) -> Optional[int]:
+        """How many requests this client runs at once: the slots of its healthy hosts, or ``None`` for a
+        single-host client (no limit of its own; the server queues)."""
+        if self._pool is None:
+            return None
+        with self._pool_lock:
+            return self._pool.capacity()
 
     def _view(self, index: int) -> AsyncClient:
         """The client of one host of the pool: same session, that host's configuration."""

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from ._async import _DEFAULT_TIMEOUT, AsyncStream
     from ._batch import AsyncBatchResults, EmbedManyResponse, Progress
     from ._batch import OnError as BatchOnError
+    from ._pool import HostStatus
     from ._tool_runner import OnError, ToolRun, ToolsLike
     from ._tool_runner_async import AsyncToolRunStream
     from ._types import (
@@ -196,6 +197,27 @@ class AsyncClient:
             return await self._read_asked(response, self._host_configs[route.host].url(path), deadline)
         finally:
             self._finish(route)
+
+    @property
+    def hosts(self) -> Tuple[HostStatus, ...]:
+        """With several hosts (``hosts=``), each host's state now: healthy or cooling down (and for how
+        long), requests in flight, models loaded and installed as last heard. Empty for one host.
+
+        >>> [(h.url, h.healthy, h.in_flight) for h in client.hosts]
+        """
+        if self._pool is None:
+            return ()
+        with self._pool_lock:
+            return self._pool.status()
+
+    @property
+    def _capacity(self) -> Optional[int]:
+        """How many requests this client runs at once: the slots of its healthy hosts, or ``None`` for a
+        single-host client (no limit of its own; the server queues)."""
+        if self._pool is None:
+            return None
+        with self._pool_lock:
+            return self._pool.capacity()
 
     def _view(self, index: int) -> AsyncClient:
         """The client of one host of the pool: same session, that host's configuration."""

@@ -763,29 +763,6 @@ class Client:
         merged = type(replies[0])(models=[entry for reply in replies for entry in reply.models])
         return cast(R, merged)
 
-    # --- several hosts: what callers see ---------------------------------------------------------------
-
-    @property
-    def hosts(self) -> Tuple[HostStatus, ...]:
-        """With several hosts (``hosts=``), each host's state now: healthy or cooling down (and for how
-        long), requests in flight, models loaded and installed as last heard. Empty for one host.
-
-        >>> [(h.url, h.healthy, h.in_flight) for h in client.hosts]
-        """
-        if self._pool is None:
-            return ()
-        with self._pool_lock:
-            return self._pool.status()
-
-    @property
-    def _capacity(self) -> Optional[int]:
-        """How many requests this client runs at once: the slots of its healthy hosts, or ``None`` for a
-        single-host client (no limit of its own; the server queues)."""
-        if self._pool is None:
-            return None
-        with self._pool_lock:
-            return self._pool.capacity()
-
     def _session_agent(self) -> bool:
         # requests gives every session its own "python-requests/x"; any other value the caller set.
         agent = None if self._owns_session else self._session.headers.get('User-Agent')
@@ -1079,6 +1056,27 @@ class Client:
             return self._read_asked(response, self._host_configs[route.host].url(path), deadline)
         finally:
             self._finish(route)
+
+    @property
+    def hosts(self) -> Tuple[HostStatus, ...]:
+        """With several hosts (``hosts=``), each host's state now: healthy or cooling down (and for how
+        long), requests in flight, models loaded and installed as last heard. Empty for one host.
+
+        >>> [(h.url, h.healthy, h.in_flight) for h in client.hosts]
+        """
+        if self._pool is None:
+            return ()
+        with self._pool_lock:
+            return self._pool.status()
+
+    @property
+    def _capacity(self) -> Optional[int]:
+        """How many requests this client runs at once: the slots of its healthy hosts, or ``None`` for a
+        single-host client (no limit of its own; the server queues)."""
+        if self._pool is None:
+            return None
+        with self._pool_lock:
+            return self._pool.capacity()
 
     def _view(self, index: int) -> Client:
         """The client of one host of the pool: same session, that host's configuration."""
