@@ -1136,11 +1136,6 @@ class AsyncClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    def _parallelism(self) -> int:
-        """How many servers this client spreads its requests over: the batch runners (``embed_many`` and the
-        others) keep ``PER_HOST`` requests in flight for each by default, and the pool routes them."""
-        return len(self._host_configs)
-
     # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
 
     def __init__(
@@ -1288,6 +1283,11 @@ class AsyncClient:
             return None
         with self._pool_lock:
             return self._pool.capacity()
+
+    def _parallelism(self) -> int:
+        """How many servers this client spreads its requests over: the batch runners (``embed_many`` and the
+        others) keep ``PER_HOST`` requests in flight for each by default, and the pool routes them."""
+        return len(self._host_configs)
 
     def _view(self, index: int) -> AsyncClient:
         """The client of one host of the pool: same session, that host's configuration."""

@@ -219,6 +219,11 @@ class AsyncClient:
         with self._pool_lock:
             return self._pool.capacity()
 
+    def _parallelism(self) -> int:
+        """How many servers this client spreads its requests over: the batch runners (``embed_many`` and the
+        others) keep ``PER_HOST`` requests in flight for each by default, and the pool routes them."""
+        return len(self._host_configs)
+
     def _view(self, index: int) -> AsyncClient:
         """The client of one host of the pool: same session, that host's configuration."""
         view = self._views.get(index)

@@ -925,11 +925,6 @@ class Client:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _parallelism(self) -> int:
-        """How many servers this client spreads its requests over: the batch runners (``embed_many`` and the
-        others) keep ``PER_HOST`` requests in flight for each by default, and the pool routes them."""
-        return len(self._host_configs)
-
     # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
 
     def __init__(
@@ -1077,6 +1072,11 @@ class Client:
             return None
         with self._pool_lock:
             return self._pool.capacity()
+
+    def _parallelism(self) -> int:
+        """How many servers this client spreads its requests over: the batch runners (``embed_many`` and the
+        others) keep ``PER_HOST`` requests in flight for each by default, and the pool routes them."""
+        return len(self._host_configs)
 
     def _view(self, index: int) -> Client:
         """The client of one host of the pool: same session, that host's configuration."""

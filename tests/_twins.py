@@ -289,11 +289,11 @@ def _returns_clients(func: ast.FunctionDef) -> bool:
 
 
 def _sync_in_both(func: ast.FunctionDef) -> bool:
-    # What is no coroutine in AsyncClient either: the constructor and the other dunders, properties, and what
-    # returns clients rather than replies.
+    # What is no coroutine in AsyncClient either: the constructor and the other dunders, properties, what
+    # returns clients rather than replies, and private helpers (a public method that sends must be awaited).
     properties = [d for d in func.decorator_list if isinstance(d, ast.Name) and d.id == 'property']
-    dunder = func.name.startswith('__') and func.name.endswith('__')
-    return dunder or bool(properties) or _returns_clients(func)
+    private = func.name.startswith('_')
+    return private or bool(properties) or _returns_clients(func)
 
 
 def async_methods(source: str) -> str:
