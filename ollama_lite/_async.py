@@ -83,7 +83,9 @@ from ._pool import (
     Ticket,
     configure,
     failure_of,
+    heard,
     mark,
+    merged,
     model_names,
 )
 
@@ -995,16 +997,9 @@ class AsyncClient:
                 error = reply
                 _wake(pool.refresh_failed(index, failure_of(reply)))
                 continue
-            host = self._host_configs[index].base_url
-            for entry in reply.models:  # type: ignore[attr-defined]
-                mark(entry, host)
-            names = model_names(reply.models)  # type: ignore[attr-defined]
-            loaded = call.endpoint.name == 'ps'
-            pool.refreshed(index, names if loaded else None, None if loaded else names)
+            heard(pool, index, call.endpoint.name, reply, self._host_configs[index].base_url)
             replies.append(reply)
-        if not replies:
-            raise error if error is not None else pool.no_host(pool.route())
-        return cast(R, type(replies[0])(models=[entry for reply in replies for entry in reply.models]))
+        return cast(R, merged(pool, replies, error))
 
     async def _read(self, response: aiohttp.ClientResponse, url: str) -> bytes:
         # aiohttp closes the connection itself when read() fails or is cancelled.

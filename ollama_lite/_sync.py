@@ -75,7 +75,9 @@ from ._pool import (
     Ticket,
     configure,
     failure_of,
+    heard,
     mark,
+    merged,
     model_names,
 )
 
@@ -747,21 +749,10 @@ class Client:
                 error = exc
                 self._wake(functools.partial(pool.refresh_failed, index, failure_of(exc)))
                 continue
-            host = self._host_configs[index].base_url
-            for entry in reply.models:
-                mark(entry, host)
-            names = model_names(reply.models)
             with self._pool_lock:
-                pool.refreshed(
-                    index,
-                    names if call.endpoint.name == 'ps' else None,
-                    names if call.endpoint.name == 'list' else None,
-                )
+                heard(pool, index, call.endpoint.name, reply, self._host_configs[index].base_url)
             replies.append(reply)
-        if not replies:
-            raise error if error is not None else pool.no_host(pool.route())
-        merged = type(replies[0])(models=[entry for reply in replies for entry in reply.models])
-        return cast(R, merged)
+        return cast(R, merged(pool, replies, error))
 
     def _session_agent(self) -> bool:
         # requests gives every session its own "python-requests/x"; any other value the caller set.
