@@ -21,6 +21,7 @@ from typing import (
     AsyncIterator,
     Awaitable,
     Callable,
+    ContextManager,
     Dict,
     Iterable,
     Iterator,
@@ -87,7 +88,9 @@ from ._pool import (
     Ticket,
     configure,
     failure_of,
+    heard,
     mark,
+    merged,
     model_names,
 )
 
@@ -683,16 +686,12 @@ class AsyncClient:
             )
         return auth, connection, kwargs
 
-    def _spread(self, configs: Tuple[ClientConfig, ...], pool: Optional[Pool]) -> None:
-        """Several hosts: one configuration each, and the routing policy (``_pool``)."""
-        self._pool = pool
-        self._host_configs = configs
-        self._affinity: Optional[str] = None
-        self._root: Optional[AsyncClient] = None  # a view's client, whose session it uses
-        if pool is not None:
-            self._views: Dict[int, AsyncClient] = {}
-            self._asking: Optional[asyncio.Future[None]] = None  # the round of questions under way
-            self._refreshing: Set[asyncio.Future[Any]] = set()  # questions asked in the background
+    def _spread(self) -> None:
+        """Several hosts: the round of questions under way, and those asked in the background."""
+        self._asking: Optional[asyncio.Future[None]] = None
+        self._refreshing: Set[asyncio.Future[Any]] = set()
+        # One event loop reads and changes the pool, between awaits: its lock (see ``hosts``) holds nothing.
+        self._pool_lock: ContextManager[None] = contextlib.nullcontext()
 
     def _start(
         self,
@@ -709,7 +708,7 @@ class AsyncClient:
             # several hosts, on each but one given with credentials of its own.
             own = _basic_auth(auth)
             specs = (None,) if self._pool is None else self._pool.specs
-            self._host_configs = tuple(
+            self._host_configs: Tuple[ClientConfig, ...] = tuple(
                 c
                 if spec is not None and 'authorization' in spec.headers
                 else dataclasses.replace(c, own_authorization=own)
@@ -936,93 +935,48 @@ class AsyncClient:
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is left to wait for the slot
             loop.call_soon(self._finish, route, failure)
 
-    async def _routed(self, call: Call[R]) -> Union[R, AsyncStream[R]]:
-        """A call over the pool: to the host the policy picks, on to another only when that cannot
-        duplicate work (see ``_pool``); ``list`` and ``ps`` ask every host."""
-        pool = self._pool
-        assert pool is not None
-        name = call.endpoint.name
-        if name in MERGED:
-            return await self._merged(call)
-        route = pool.route_for(name, call.model, call.lead, self._affinity)
-        if call.model is not None:
-            await self._refresh()
+    async def _send_routed(self, call: Call[Any], deadline: Optional[Deadline], route: Route) -> aiohttp.ClientResponse:
+        """The request of ``call`` over the pool (see ``_routed``), once its headers are in."""
         path = call.endpoint.path
-        deadline = Deadline.start(self._config.timeout.total)
-        while True:
-            response = None
-            try:
-                opening = self._open(
-                    call.method, path, call.body, repeatable=call.repeatable, deadline=deadline, route=route
-                )
-                response = await (opening if deadline is None else _within(deadline, path, opening))
-                assert route.host is not None
-                host = self._host_configs[route.host].base_url
-                if call.stream and response.status < 400:
-                    encoding = response.headers.get('Content-Encoding')
-                    decoder, inflater = call.stream_reader(self._config, self._secrets, encoding)
-                    stream = AsyncStream(
-                        response,
-                        decoder,
-                        host + path,
-                        deadline,
-                        inflater,
-                        host,
-                        functools.partial(self._stream_ended, asyncio.get_running_loop(), route),
-                        assembler=assembler_for(call.endpoint.reply),
-                    )
-                    self._streams.add(stream)
-                    return stream
-                reading = self._read(response, host + path)
-                body = await (reading if deadline is None else _within(deadline, host + path, reading))
-            except (IncompleteStreamError, ReadTimeout) as exc:
-                # The body was cut, or stalled: a read or an embed goes on to another host, nothing else.
-                failure: Failure = 'timeout' if isinstance(exc, ReadTimeout) else 'lost'
-                lost = response is not None and call.repeatable
-                if lost and self._failed(route, failure, sent=True, repeatable=True):
-                    continue
-                self._finish(route)
-                raise
-            except BaseException:
-                self._finish(route)
-                raise
-            self._finish(route)
-            reply = call.reply(response.status, body, self._secrets)
-            mark(reply, host)
-            return reply
+        opening = self._open(call.method, path, call.body, repeatable=call.repeatable, deadline=deadline, route=route)
+        return await (opening if deadline is None else _within(deadline, path, opening))
 
-    async def _routed_ask(
-        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry]
+    def _routed_stream(
+        self, response: aiohttp.ClientResponse, call: Call[R], host: str, deadline: Optional[Deadline], route: Route
+    ) -> Optional[AsyncStream[R]]:
+        """The stream of a streamed ``call`` answered by ``host``, which gives its slot back when it ends;
+        ``None`` when the reply is to be read whole."""
+        if not call.stream or response.status >= 400:
+            return None
+        encoding = response.headers.get('Content-Encoding')
+        decoder, inflater = call.stream_reader(self._config, self._secrets, encoding)
+        stream = AsyncStream(
+            response,
+            decoder,
+            host + call.endpoint.path,
+            deadline,
+            inflater,
+            host,
+            functools.partial(self._stream_ended, asyncio.get_running_loop(), route),
+            assembler=assembler_for(call.endpoint.reply),
+        )
+        self._streams.add(stream)
+        return stream
+
+    async def _read_routed(
+        self, response: aiohttp.ClientResponse, url: str, deadline: Optional[Deadline]
     ) -> Tuple[int, bytes]:
-        pool = self._pool
-        assert pool is not None
-        path = url[len(self._config.base_url) :]
-        if path.startswith(_api.blob_path('')):
-            raise RequestError(
-                'blobs belong to one server; with several hosts name it: '
-                "client.host('http://...').create_blob(...) or .blob_exists(...)"
-            )
-        route = pool.route(slotted=False)
-        try:
-            response = await self._open(
-                method, path, None, repeatable=repeatable, deadline=deadline, retry=retry, route=route
-            )
-            assert route.host is not None
-            return response.status, await self._read(response, self._host_configs[route.host].url(path))
-        finally:
-            self._finish(route)
+        reading = self._read(response, url)
+        return response.status, await (reading if deadline is None else _within(deadline, url, reading))
 
-    def _view(self, index: int) -> AsyncClient:
-        """The client of one host of the pool: same session, that host's configuration."""
-        view = self._views.get(index)
-        if view is None:
-            view = self._derive()
-            config = self._host_configs[index]
-            view._pool = None
-            view._config = config
-            view._host_configs = (config,)
-            self._views[index] = view
-        return view
+    async def _read_asked(
+        self, response: aiohttp.ClientResponse, url: str, deadline: Optional[Deadline]
+    ) -> Tuple[int, bytes]:
+        # The deadline bounds the whole question already (_ask_within).
+        return response.status, await self._read(response, url)
+
+    def _bound(self, view: AsyncClient, config: ClientConfig) -> None:
+        """What a view of one host (``_view``) keeps of its own: nothing, its session being the root's."""
 
     def _derive(self) -> AsyncClient:
         # The session is made on first use, in the root: a view asks the root for it (_current_session).
@@ -1043,8 +997,8 @@ class AsyncClient:
 
     async def _refresh(self) -> None:
         """Ask the hosts whose knowledge of their models is stale what they have loaded and installed."""
-        pool = self._pool
-        assert pool is not None
+        assert self._pool is not None
+        pool: Pool = self._pool  # declared, so that the closure below sees it narrowed (mypy 1.14)
 
         async def one(index: int) -> None:
             try:
@@ -1095,75 +1049,9 @@ class AsyncClient:
                 error = reply
                 _wake(pool.refresh_failed(index, failure_of(reply)))
                 continue
-            host = self._host_configs[index].base_url
-            for entry in reply.models:  # type: ignore[attr-defined]
-                mark(entry, host)
-            names = model_names(reply.models)  # type: ignore[attr-defined]
-            loaded = call.endpoint.name == 'ps'
-            pool.refreshed(index, names if loaded else None, None if loaded else names)
+            heard(pool, index, call.endpoint.name, reply, self._host_configs[index].base_url)
             replies.append(reply)
-        if not replies:
-            raise error if error is not None else pool.no_host(pool.route())
-        return cast(R, type(replies[0])(models=[entry for reply in replies for entry in reply.models]))
-
-    # --- several hosts: what callers see ---------------------------------------------------------------
-
-    @property
-    def hosts(self) -> Tuple[HostStatus, ...]:
-        """With several hosts (``hosts=``), each host's state now: healthy or cooling down (and for how
-        long), requests in flight, models loaded and installed as last heard. Empty for one host.
-
-        >>> [(h.url, h.healthy, h.in_flight) for h in client.hosts]
-        """
-        return () if self._pool is None else self._pool.status()
-
-    @property
-    def _capacity(self) -> Optional[int]:
-        """How many requests this client runs at once: the slots of its healthy hosts, or ``None`` for a
-        single-host client (no limit of its own; the server queues)."""
-        return None if self._pool is None else self._pool.capacity()
-
-    def host(self, url: str) -> AsyncClient:
-        """This client bound to one of its hosts, for what must go to a server you name: ``pull``,
-        ``push``, ``create``, ``copy``, ``delete``, ``create_blob``, ``signout`` (a client with several
-        hosts refuses them), or to ask one server. It shares the client's connections and settings;
-        closing it closes only the streams it opened. Raises ``RequestError`` when ``url`` is not one of
-        the client's hosts.
-
-        >>> await client.host('http://gpu2:11434').pull('llama3.2')
-        """
-        if self._pool is None:
-            if parse_host(url) != self._config.base_url:
-                raise RequestError(f"{parse_host(url)} is not this client's host ({self._config.base_url})")
-            return self
-        return self._view(self._pool.index_of(url))
-
-    def affinity(self, key: str) -> AsyncClient:
-        """This client with an affinity key: with several hosts, every call through it goes to the host
-        that served ``key`` before (a conversation id), waiting for it while it is healthy, so the
-        server's prompt cache is reused. Without a key, a conversation is kept on its host while that host
-        has a free slot. Raises ``RequestError`` for an empty key.
-
-        >>> await client.affinity('conversation-42').chat('llama3.2', messages)
-        """
-        if not isinstance(key, str) or not key:
-            raise RequestError(f'an affinity key is a non-empty string, not {key!r}')
-        view = self._derive()
-        view._affinity = key
-        return view
-
-    def _each_host(self) -> List[AsyncClient]:
-        """The client of each host, in order (this client, for one host)."""
-        return [self] if self._pool is None else [self._view(i) for i in range(len(self._host_configs))]
-
-    async def _pull_each(
-        self, views: Sequence[AsyncClient], model: str, insecure: bool
-    ) -> AsyncIterator[ProgressResponse]:
-        for view in views:
-            async with await view.pull(model, insecure=insecure, stream=True) as progress:
-                async for line in progress:
-                    mark(line, view._config.base_url)
-                    yield line
+        return cast(R, merged(pool, replies, error))
 
     async def _read(self, response: aiohttp.ClientResponse, url: str) -> bytes:
         # aiohttp closes the connection itself when read() fails or is cancelled.
@@ -1334,11 +1222,6 @@ class AsyncClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    def _parallelism(self) -> int:
-        """How many servers this client spreads its requests over: the batch runners (``embed_many`` and the
-        others) keep ``PER_HOST`` requests in flight for each by default, and the pool routes them."""
-        return len(self._host_configs)
-
     # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
 
     def __init__(
@@ -1387,10 +1270,18 @@ class AsyncClient:
             max_reply_bytes=max_reply_bytes, per_host=per_host, queue_timeout=queue_timeout, options=options,
             keep_alive=keep_alive, think=think, format=format, event_hooks=event_hooks, **kwargs,
         )  # fmt: skip
-        self._spread(configs, pool)
+        # Several hosts: one configuration each, and the routing policy (_pool); _spread adds what the transport
+        # needs to wait and wake.
+        self._pool = pool
+        self._host_configs = configs
+        self._affinity: Optional[str] = None
+        self._root: Optional[AsyncClient] = None  # a view's client, whose session it uses
+        if pool is not None:
+            self._views: Dict[int, AsyncClient] = {}
+            self._spread()
         self._start(configs[0], session, transport)
         # Who watches each call (hooks, the logger, OpenTelemetry); told the credentials to keep out of logs.
-        self._observer = Observer(event_hooks, self._secrets, configs[0].headers_for)
+        self._observer: Observer = Observer(event_hooks, self._secrets, configs[0].headers_for)
 
     def __reduce__(self) -> Tuple[Any, ...]:
         # Pickled as its configuration; the copy opens its own session. TypeError for a caller's session.
@@ -1404,6 +1295,149 @@ class AsyncClient:
     def config(self) -> ClientConfig:
         """The client's configuration (host, headers, timeouts, retries)."""
         return self._config
+
+    async def _routed(self, call: Call[R]) -> Union[R, AsyncStream[R]]:
+        """A call over the pool: to the host the policy picks, on to another only when that cannot
+        duplicate work (see ``_pool``); ``list`` and ``ps`` ask every host. The twins' hooks move the bytes:
+        ``_send_routed``, ``_routed_stream``, ``_read_routed``."""
+        pool = self._pool
+        assert pool is not None
+        name = call.endpoint.name
+        if name in MERGED:
+            return await self._merged(call)
+        route = pool.route_for(name, call.model, call.lead, self._affinity)
+        if call.model is not None:
+            await self._refresh()
+        path = call.endpoint.path
+        deadline = Deadline.start(self._config.timeout.total)
+        while True:
+            response = None
+            try:
+                response = await self._send_routed(call, deadline, route)
+                assert route.host is not None
+                host = self._host_configs[route.host].base_url
+                stream = self._routed_stream(response, call, host, deadline, route)
+                if stream is not None:
+                    return stream
+                status, body = await self._read_routed(response, host + path, deadline)
+            except (IncompleteStreamError, ReadTimeout) as exc:
+                # The body was cut, or stalled: a read or an embed goes on to another host, nothing else.
+                failure: Failure = 'timeout' if isinstance(exc, ReadTimeout) else 'lost'
+                lost = response is not None and call.repeatable
+                if lost and self._failed(route, failure, sent=True, repeatable=True):
+                    continue
+                self._finish(route)
+                raise
+            except BaseException:
+                self._finish(route)
+                raise
+            self._finish(route)
+            reply = call.reply(status, body, self._secrets)
+            mark(reply, host)
+            return reply
+
+    async def _routed_ask(
+        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry]
+    ) -> Tuple[int, bytes]:
+        """``_ask`` over the pool: a question any host answers, without a slot (``_read_asked`` reads it)."""
+        pool = self._pool
+        assert pool is not None
+        path = url[len(self._config.base_url) :]
+        if path.startswith(_api.blob_path('')):
+            raise RequestError(
+                'blobs belong to one server; with several hosts name it: '
+                "client.host('http://...').create_blob(...) or .blob_exists(...)"
+            )
+        route = pool.route(slotted=False)
+        try:
+            response = await self._open(
+                method, path, None, repeatable=repeatable, deadline=deadline, retry=retry, route=route
+            )
+            assert route.host is not None
+            return await self._read_asked(response, self._host_configs[route.host].url(path), deadline)
+        finally:
+            self._finish(route)
+
+    @property
+    def hosts(self) -> Tuple[HostStatus, ...]:
+        """With several hosts (``hosts=``), each host's state now: healthy or cooling down (and for how
+        long), requests in flight, models loaded and installed as last heard. Empty for one host.
+
+        >>> [(h.url, h.healthy, h.in_flight) for h in client.hosts]
+        """
+        if self._pool is None:
+            return ()
+        with self._pool_lock:
+            return self._pool.status()
+
+    @property
+    def _capacity(self) -> Optional[int]:
+        """How many requests this client runs at once: the slots of its healthy hosts, or ``None`` for a
+        single-host client (no limit of its own; the server queues)."""
+        if self._pool is None:
+            return None
+        with self._pool_lock:
+            return self._pool.capacity()
+
+    def _parallelism(self) -> int:
+        """How many servers this client spreads its requests over: the batch runners (``embed_many`` and the
+        others) keep ``PER_HOST`` requests in flight for each by default, and the pool routes them."""
+        return len(self._host_configs)
+
+    def _view(self, index: int) -> AsyncClient:
+        """The client of one host of the pool: same session, that host's configuration."""
+        view = self._views.get(index)
+        if view is None:
+            view = self._derive()
+            config = self._host_configs[index]
+            view._pool = None
+            view._config = config
+            view._host_configs = (config,)
+            self._bound(view, config)
+            self._views[index] = view
+        return view
+
+    def host(self, url: str) -> AsyncClient:
+        """This client bound to one of its hosts, for what must go to a server you name: ``pull``,
+        ``push``, ``create``, ``copy``, ``delete``, ``create_blob``, ``signout`` (a client with several
+        hosts refuses them), or to ask one server. It shares the client's connections and settings;
+        closing it closes only the streams it opened. Raises ``RequestError`` when ``url`` is not one of
+        the client's hosts.
+
+        >>> await client.host('http://gpu2:11434').pull('llama3.2')
+        """
+        if self._pool is None:
+            if parse_host(url) != self._config.base_url:
+                raise RequestError(f"{parse_host(url)} is not this client's host ({self._config.base_url})")
+            return self
+        return self._view(self._pool.index_of(url))
+
+    def affinity(self, key: str) -> AsyncClient:
+        """This client with an affinity key: with several hosts, every call through it goes to the host
+        that served ``key`` before (a conversation id), waiting for it while it is healthy, so the
+        server's prompt cache is reused. Without a key, a conversation is kept on its host while that host
+        has a free slot. Raises ``RequestError`` for an empty key.
+
+        >>> await client.affinity('conversation-42').chat('llama3.2', messages)
+        """
+        if not isinstance(key, str) or not key:
+            raise RequestError(f'an affinity key is a non-empty string, not {key!r}')
+        view = self._derive()
+        view._affinity = key
+        return view
+
+    def _each_host(self) -> List[AsyncClient]:
+        """The client of each host, in order (this client, for one host)."""
+        return [self] if self._pool is None else [self._view(i) for i in range(len(self._host_configs))]
+
+    async def _pull_each(
+        self, views: Sequence[AsyncClient], model: str, insecure: bool
+    ) -> AsyncIterator[ProgressResponse]:
+        for view in views:
+            async with await view.pull(model, insecure=insecure, stream=True) as progress:
+                async for line in progress:
+                    mark(line, view._config.base_url)
+                    yield line
 
     @overload
     async def generate(

@@ -37,7 +37,9 @@ from typing import (
     List,
     Literal,
     Optional,
+    Protocol,
     Sequence,
+    Tuple,
     TypeVar,
     Union,
     get_args,
@@ -51,6 +53,7 @@ __all__ = [
     'PER_HOST',
     'AsyncBatchResults',
     'BatchResults',
+    'BatchClient',
     'BatchItemError',
     'EmbedManyResponse',
     'EmbedTotals',
@@ -63,6 +66,7 @@ __all__ = [
 
 T = TypeVar('T')
 R = TypeVar('R')
+R_co = TypeVar('R_co', covariant=True)
 
 OnError = Literal['raise', 'return']
 #: What the ``iter_*`` methods return: each result in input order (an exception in its slot with
@@ -354,6 +358,78 @@ def item_plan(
     check_options(1, concurrency, on_error, progress)
     check_inputs(items, what)
     return Plan(items, concurrency=concurrency, on_error=on_error)
+
+
+class BatchClient(Protocol):
+    """What the runners need of a ``Client`` or an ``AsyncClient``."""
+
+    # Properties, so that the clients' overloaded methods fit whatever their overloads say.
+    @property
+    def embed(self) -> Callable[..., Any]: ...
+
+    @property
+    def chat(self) -> Callable[..., Any]: ...
+
+    @property
+    def generate(self) -> Callable[..., Any]: ...
+
+    def _parallelism(self) -> int: ...
+
+
+class _Ended(Protocol[R_co]):
+    """A request that has ended: a thread's ``concurrent.futures.Future`` or a task."""
+
+    def exception(self) -> Optional[BaseException]: ...
+
+    def result(self) -> Sequence[R_co]: ...
+
+
+def settle(plan: Plan[T, R], done: Iterable[_Ended[R]], in_flight: Dict[Any, Work[T]]) -> None:
+    """Take back into ``plan`` the outcome of each request in ``done``, no longer ``in_flight``."""
+    for request in done:
+        work = in_flight.pop(request)
+        error = request.exception()
+        if error is None:
+            plan.succeeded(work, request.result())
+        else:
+            plan.failed(work, error)
+
+
+def embed_run(
+    client: BatchClient,
+    model: str,
+    inputs: Iterable[str],
+    batch_size: int,
+    concurrency: Optional[int],
+    on_error: OnError,
+    progress: Optional[Progress],
+    totals: Optional[EmbedTotals],
+    embed_options: Dict[str, Any],
+) -> Tuple[Plan[str, List[float]], EmbedTotals, Tuple[Any, ...]]:
+    """An ``iter_embed_many`` run, checked: its plan, the totals its replies add to, and what each ``embed``
+    is given after the model and its inputs."""
+    plan = embed_plan(inputs, batch_size, concurrency_for(concurrency, client._parallelism()), on_error, progress)
+    counted = EmbedTotals(model) if totals is None else totals
+    given = tuple(embed_options[name] for name in ('truncate', 'options', 'keep_alive', 'dimensions'))
+    return plan, counted, given
+
+
+def item_run(
+    client: BatchClient,
+    verb: str,
+    model: str,
+    items: Iterable[Any],
+    concurrency: Optional[int],
+    on_error: OnError,
+    progress: Optional[Progress],
+    options: Dict[str, Any],
+) -> Tuple[Plan[Any, Any], Callable[..., Any]]:
+    """A ``chat_many`` (``verb='chat'``) or ``generate_many`` run, checked: its plan, and the client's method
+    each item goes to."""
+    method = client.chat if verb == 'chat' else client.generate
+    check_request_options(method, options, model, None)
+    what = 'conversations' if verb == 'chat' else 'prompts'
+    return item_plan(items, what, concurrency_for(concurrency, client._parallelism()), on_error, progress), method
 
 
 def check_request_options(method: Callable[..., Any], options: Dict[str, Any], *args: Any) -> None:

@@ -3,7 +3,7 @@
 At most ``plan.limit`` requests are in flight (the plan counts them, as a semaphore would, and lowers the count
 when the server says it is busy). Cancelling the call, or closing the iterator early, cancels the requests in
 flight and waits for them to end, so the client's connections are left clean and the client stays usable. The
-runner reaches the client through :class:`AsyncBatchClient`, a protocol, so it never imports the client.
+runner reaches the client through :class:`._batch.BatchClient`, a protocol, so it never imports the client.
 """
 
 from __future__ import annotations
@@ -18,46 +18,30 @@ from typing import (
     Iterable,
     List,
     Optional,
-    Protocol,
     Sequence,
     TypeVar,
     Union,
 )
 
 from ._batch import (
+    AsyncBatchResults,
+    BatchClient,
     EmbedManyResponse,
     EmbedTotals,
     OnError,
     Plan,
     Progress,
     Work,
-    check_request_options,
-    concurrency_for,
-    embed_plan,
-    item_plan,
+    embed_run,
+    item_run,
     progress_caller,
+    settle,
 )
 
-__all__ = ['AsyncBatchClient', 'collect', 'embed_many', 'iter_embed_many', 'iter_many']
+__all__ = ['collect', 'embed_many', 'iter_embed_many', 'iter_many']
 
 T = TypeVar('T')
 R = TypeVar('R')
-
-
-class AsyncBatchClient(Protocol):
-    """What the runner needs of an ``AsyncClient``."""
-
-    # Properties, so that the clients' overloaded methods fit whatever their overloads say.
-    @property
-    def embed(self) -> Callable[..., Any]: ...
-
-    @property
-    def chat(self) -> Callable[..., Any]: ...
-
-    @property
-    def generate(self) -> Callable[..., Any]: ...
-
-    def _parallelism(self) -> int: ...
 
 
 async def run(
@@ -78,13 +62,7 @@ async def run(
             if plan.finished:
                 break
             done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                work = in_flight.pop(task)
-                error = task.exception()
-                if error is None:
-                    plan.succeeded(work, task.result())
-                else:
-                    plan.failed(work, error)
+            settle(plan, done, in_flight)
             tell()
         if plan.error is not None:
             raise plan.error
@@ -96,8 +74,9 @@ async def run(
             await asyncio.wait(in_flight)
 
 
+# --- The entry points, written once: `python -m tests._twins` writes their sync twins into _batch_sync.py ---
 def iter_embed_many(
-    client: AsyncBatchClient,
+    client: BatchClient,
     model: str,
     inputs: Iterable[str],
     *,
@@ -107,16 +86,14 @@ def iter_embed_many(
     on_error: OnError,
     totals: Optional[EmbedTotals] = None,
     **embed_options: Any,
-) -> AsyncGenerator[Union[List[float], BaseException], None]:
-    """The embeddings of ``inputs`` in order, as they are ready: see ``AsyncClient.iter_embed_many``."""
-    plan = embed_plan(inputs, batch_size, concurrency_for(concurrency, client._parallelism()), on_error, progress)
-    counted = EmbedTotals(model) if totals is None else totals
-    truncate, options, keep_alive, dimensions = (
-        embed_options['truncate'], embed_options['options'], embed_options['keep_alive'], embed_options['dimensions']
-    )  # fmt: skip
+) -> AsyncBatchResults[Union[List[float], BaseException]]:
+    """The embeddings of ``inputs`` in order, as they are ready: see the client's ``iter_embed_many``."""
+    plan, counted, given = embed_run(
+        client, model, inputs, batch_size, concurrency, on_error, progress, totals, embed_options
+    )
 
     async def send(work: Work[str]) -> List[List[float]]:
-        reply = await client.embed(model, work.items, truncate, options, keep_alive, dimensions)
+        reply = await client.embed(model, work.items, *given)
         return counted.add(reply)
 
     # Bound first: mypy 1.14 would otherwise take the result type from the return annotation, not the plan.
@@ -124,16 +101,14 @@ def iter_embed_many(
     return results  # noqa: RET504
 
 
-async def embed_many(
-    client: AsyncBatchClient, model: str, inputs: Iterable[str], **arguments: Any
-) -> EmbedManyResponse:
-    """All the embeddings of ``inputs``, in order, with the counters summed: see ``AsyncClient.embed_many``."""
+async def embed_many(client: BatchClient, model: str, inputs: Iterable[str], **arguments: Any) -> EmbedManyResponse:
+    """All the embeddings of ``inputs``, in order, with the counters summed: see the client's ``embed_many``."""
     totals = EmbedTotals(model)
     return totals.response(await collect(iter_embed_many(client, model, inputs, totals=totals, **arguments)))
 
 
 def iter_many(
-    client: AsyncBatchClient,
+    client: BatchClient,
     verb: str,
     model: str,
     items: Iterable[Any],
@@ -142,18 +117,18 @@ def iter_many(
     progress: Optional[Progress],
     on_error: OnError,
     **options: Any,
-) -> AsyncGenerator[Any, None]:
-    """One ``chat`` or ``generate`` per item, the replies in order: see ``AsyncClient.chat_many``."""
-    method = client.chat if verb == 'chat' else client.generate
-    check_request_options(method, options, model, None)
-    what = 'conversations' if verb == 'chat' else 'prompts'
-    parallel = concurrency_for(concurrency, client._parallelism())
-    plan: Plan[Any, Any] = item_plan(items, what, parallel, on_error, progress)
+) -> AsyncBatchResults[Any]:
+    """One ``chat`` (``verb='chat'``) or ``generate`` per item, the replies in order: see the client's
+    ``chat_many``."""
+    plan, method = item_run(client, verb, model, items, concurrency, on_error, progress, options)
 
     async def send(work: Work[Any]) -> List[Any]:
         return [await method(model, work.items[0], **options)]
 
     return run(plan, send, progress)
+
+
+# --- end of the entry points ---
 
 
 async def collect(results: AsyncGenerator[R, None]) -> List[R]:

@@ -3,49 +3,33 @@
 The worker threads call the client's own ``embed``/``chat``/``generate``, so every request shares the client's
 requests session and connection pool (a ``Client`` is thread-safe) and goes through its retry policy. The
 calling thread hands out the work, takes the outcomes back and yields the results in input order. The runner
-reaches the client through :class:`BatchClient`, a protocol, so it never imports the client.
+reaches the client through :class:`._batch.BatchClient`, a protocol, so it never imports the client.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-from typing import Any, Callable, Dict, Generator, Iterable, List, Optional, Protocol, Sequence, TypeVar, Union
+from typing import Any, Callable, Dict, Generator, Iterable, List, Optional, Sequence, TypeVar, Union
 
 from ._batch import (
+    BatchClient,
+    BatchResults,
     EmbedManyResponse,
     EmbedTotals,
     OnError,
     Plan,
     Progress,
     Work,
-    check_request_options,
-    concurrency_for,
-    embed_plan,
-    item_plan,
+    embed_run,
+    item_run,
     progress_caller,
+    settle,
 )
-from ._types import MessageLike
 
-__all__ = ['BatchClient', 'collect', 'embed_many', 'iter_embed_many', 'iter_many']
+__all__ = ['collect', 'embed_many', 'iter_embed_many', 'iter_many']
 
 T = TypeVar('T')
 R = TypeVar('R')
-
-
-class BatchClient(Protocol):
-    """What the runner needs of a ``Client``."""
-
-    # Properties, so that the clients' overloaded methods fit whatever their overloads say.
-    @property
-    def embed(self) -> Callable[..., Any]: ...
-
-    @property
-    def chat(self) -> Callable[..., Any]: ...
-
-    @property
-    def generate(self) -> Callable[..., Any]: ...
-
-    def _parallelism(self) -> int: ...
 
 
 def run(
@@ -70,19 +54,16 @@ def run(
             if plan.finished:
                 break
             done, _ = concurrent.futures.wait(in_flight, return_when=concurrent.futures.FIRST_COMPLETED)
-            for future in done:
-                work = in_flight.pop(future)
-                error = future.exception()
-                if error is None:
-                    plan.succeeded(work, future.result())
-                else:
-                    plan.failed(work, error)
+            settle(plan, done, in_flight)
             tell()
         if plan.error is not None:
             raise plan.error
     finally:
         # Each thread holds one request; none is queued behind them (at most plan.limit are submitted).
         pool.shutdown(wait=True)
+
+
+# --- The entry points: generated from _batch_async.py by `python -m tests._twins`; edit them there ---
 
 
 def iter_embed_many(
@@ -96,16 +77,14 @@ def iter_embed_many(
     on_error: OnError,
     totals: Optional[EmbedTotals] = None,
     **embed_options: Any,
-) -> Generator[Union[List[float], BaseException], None, None]:
-    """The embeddings of ``inputs`` in order, as they are ready: see ``Client.iter_embed_many``."""
-    plan = embed_plan(inputs, batch_size, concurrency_for(concurrency, client._parallelism()), on_error, progress)
-    counted = EmbedTotals(model) if totals is None else totals
-    truncate, options, keep_alive, dimensions = (
-        embed_options['truncate'], embed_options['options'], embed_options['keep_alive'], embed_options['dimensions']
-    )  # fmt: skip
+) -> BatchResults[Union[List[float], BaseException]]:
+    """The embeddings of ``inputs`` in order, as they are ready: see the client's ``iter_embed_many``."""
+    plan, counted, given = embed_run(
+        client, model, inputs, batch_size, concurrency, on_error, progress, totals, embed_options
+    )
 
     def send(work: Work[str]) -> List[List[float]]:
-        reply = client.embed(model, work.items, truncate, options, keep_alive, dimensions)
+        reply = client.embed(model, work.items, *given)
         return counted.add(reply)
 
     # Bound first: mypy 1.14 would otherwise take the result type from the return annotation, not the plan.
@@ -114,9 +93,9 @@ def iter_embed_many(
 
 
 def embed_many(client: BatchClient, model: str, inputs: Iterable[str], **arguments: Any) -> EmbedManyResponse:
-    """All the embeddings of ``inputs``, in order, with the counters summed: see ``Client.embed_many``."""
+    """All the embeddings of ``inputs``, in order, with the counters summed: see the client's ``embed_many``."""
     totals = EmbedTotals(model)
-    return totals.response(list(iter_embed_many(client, model, inputs, totals=totals, **arguments)))
+    return totals.response(collect(iter_embed_many(client, model, inputs, totals=totals, **arguments)))
 
 
 def iter_many(
@@ -129,18 +108,18 @@ def iter_many(
     progress: Optional[Progress],
     on_error: OnError,
     **options: Any,
-) -> Generator[Any, None, None]:
-    """One ``chat`` (``verb='chat'``) or ``generate`` per item, the replies in order: see ``Client.chat_many``."""
-    method = client.chat if verb == 'chat' else client.generate
-    check_request_options(method, options, model, None)
-    what = 'conversations' if verb == 'chat' else 'prompts'
-    parallel = concurrency_for(concurrency, client._parallelism())
-    plan: Plan[Any, Any] = item_plan(items, what, parallel, on_error, progress)
+) -> BatchResults[Any]:
+    """One ``chat`` (``verb='chat'``) or ``generate`` per item, the replies in order: see the client's
+    ``chat_many``."""
+    plan, method = item_run(client, verb, model, items, concurrency, on_error, progress, options)
 
-    def send(work: Work[Union[Sequence[MessageLike], str]]) -> List[Any]:
+    def send(work: Work[Any]) -> List[Any]:
         return [method(model, work.items[0], **options)]
 
     return run(plan, send, progress)
+
+
+# --- end of the generated entry points ---
 
 
 def collect(results: Iterable[R]) -> List[R]:

@@ -4,8 +4,9 @@ Not imported: ``python -m tests._twins`` writes, from the class below, the metho
 ``_async.py``) and of ``Client`` (in ``_sync.py``), with the ``stream`` overloads and, where a call's arguments
 end in ``...``, the method's parameters passed on. ``tests/_twins.py`` says how, and how to add an endpoint or a
 parameter. Each method is written as ``AsyncClient`` has it; ``self`` is either client, and the private methods
-called here (``_options``, ``_start``, ``_one``, ``_many``, ``_ask_within``, ``_create_blob``) are the twins'
-transports, written by hand in each.
+called here (``_options``, ``_start``, ``_one``, ``_many``, ``_ask_within``, ``_create_blob``, and for several
+hosts ``_send_routed``, ``_routed_stream``, ``_read_routed``, ``_read_asked``, ``_merged``, ``_refresh``) are the
+twins' transports, written by hand in each.
 """
 
 from __future__ import annotations
@@ -29,11 +30,21 @@ from typing import (
 )
 
 from . import _api, _travel
+from ._api import Call, R
 from ._batch import DEFAULT_BATCH_SIZE
-from ._config import ClientConfig, Retry
-from ._errors import ConnectError, ProtocolError, RequestTimeout, ResponseError
+from ._config import ClientConfig, Retry, parse_host
+from ._deadline import Deadline
+from ._errors import (
+    ConnectError,
+    IncompleteStreamError,
+    ProtocolError,
+    ReadTimeout,
+    RequestError,
+    RequestTimeout,
+    ResponseError,
+)
 from ._observe import Hook, Observer
-from ._pool import DEFAULT_PER_HOST, DEFAULT_QUEUE_TIMEOUT, HostLike, configure, mark
+from ._pool import DEFAULT_PER_HOST, DEFAULT_QUEUE_TIMEOUT, MERGED, Failure, HostLike, configure, mark
 
 if TYPE_CHECKING:
     import aiohttp
@@ -41,6 +52,7 @@ if TYPE_CHECKING:
     from ._async import _DEFAULT_TIMEOUT, AsyncStream
     from ._batch import AsyncBatchResults, EmbedManyResponse, Progress
     from ._batch import OnError as BatchOnError
+    from ._pool import HostStatus
     from ._tool_runner import OnError, ToolRun, ToolsLike
     from ._tool_runner_async import AsyncToolRunStream
     from ._types import (
@@ -116,10 +128,18 @@ class AsyncClient:
             max_reply_bytes=max_reply_bytes, per_host=per_host, queue_timeout=queue_timeout, options=options,
             keep_alive=keep_alive, think=think, format=format, event_hooks=event_hooks, **kwargs,
         )  # fmt: skip
-        self._spread(configs, pool)
+        # Several hosts: one configuration each, and the routing policy (_pool); _spread adds what the transport
+        # needs to wait and wake.
+        self._pool = pool
+        self._host_configs = configs
+        self._affinity: Optional[str] = None
+        self._root: Optional[AsyncClient] = None  # a view's client, whose session it uses
+        if pool is not None:
+            self._views: Dict[int, AsyncClient] = {}
+            self._spread()
         self._start(configs[0], session, transport)
         # Who watches each call (hooks, the logger, OpenTelemetry); told the credentials to keep out of logs.
-        self._observer = Observer(event_hooks, self._secrets, configs[0].headers_for)
+        self._observer: Observer = Observer(event_hooks, self._secrets, configs[0].headers_for)
 
     def __reduce__(self) -> Tuple[Any, ...]:
         # Pickled as its configuration; the copy opens its own session. TypeError for a caller's session.
@@ -133,6 +153,149 @@ class AsyncClient:
     def config(self) -> ClientConfig:
         """The client's configuration (host, headers, timeouts, retries)."""
         return self._config
+
+    async def _routed(self, call: Call[R]) -> Union[R, AsyncStream[R]]:
+        """A call over the pool: to the host the policy picks, on to another only when that cannot
+        duplicate work (see ``_pool``); ``list`` and ``ps`` ask every host. The twins' hooks move the bytes:
+        ``_send_routed``, ``_routed_stream``, ``_read_routed``."""
+        pool = self._pool
+        assert pool is not None
+        name = call.endpoint.name
+        if name in MERGED:
+            return await self._merged(call)
+        route = pool.route_for(name, call.model, call.lead, self._affinity)
+        if call.model is not None:
+            await self._refresh()
+        path = call.endpoint.path
+        deadline = Deadline.start(self._config.timeout.total)
+        while True:
+            response = None
+            try:
+                response = await self._send_routed(call, deadline, route)
+                assert route.host is not None
+                host = self._host_configs[route.host].base_url
+                stream = self._routed_stream(response, call, host, deadline, route)
+                if stream is not None:
+                    return stream
+                status, body = await self._read_routed(response, host + path, deadline)
+            except (IncompleteStreamError, ReadTimeout) as exc:
+                # The body was cut, or stalled: a read or an embed goes on to another host, nothing else.
+                failure: Failure = 'timeout' if isinstance(exc, ReadTimeout) else 'lost'
+                lost = response is not None and call.repeatable
+                if lost and self._failed(route, failure, sent=True, repeatable=True):
+                    continue
+                self._finish(route)
+                raise
+            except BaseException:
+                self._finish(route)
+                raise
+            self._finish(route)
+            reply = call.reply(status, body, self._secrets)
+            mark(reply, host)
+            return reply
+
+    async def _routed_ask(
+        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry]
+    ) -> Tuple[int, bytes]:
+        """``_ask`` over the pool: a question any host answers, without a slot (``_read_asked`` reads it)."""
+        pool = self._pool
+        assert pool is not None
+        path = url[len(self._config.base_url) :]
+        if path.startswith(_api.blob_path('')):
+            raise RequestError(
+                'blobs belong to one server; with several hosts name it: '
+                "client.host('http://...').create_blob(...) or .blob_exists(...)"
+            )
+        route = pool.route(slotted=False)
+        try:
+            response = await self._open(
+                method, path, None, repeatable=repeatable, deadline=deadline, retry=retry, route=route
+            )
+            assert route.host is not None
+            return await self._read_asked(response, self._host_configs[route.host].url(path), deadline)
+        finally:
+            self._finish(route)
+
+    @property
+    def hosts(self) -> Tuple[HostStatus, ...]:
+        """With several hosts (``hosts=``), each host's state now: healthy or cooling down (and for how
+        long), requests in flight, models loaded and installed as last heard. Empty for one host.
+
+        >>> [(h.url, h.healthy, h.in_flight) for h in client.hosts]
+        """
+        if self._pool is None:
+            return ()
+        with self._pool_lock:
+            return self._pool.status()
+
+    @property
+    def _capacity(self) -> Optional[int]:
+        """How many requests this client runs at once: the slots of its healthy hosts, or ``None`` for a
+        single-host client (no limit of its own; the server queues)."""
+        if self._pool is None:
+            return None
+        with self._pool_lock:
+            return self._pool.capacity()
+
+    def _parallelism(self) -> int:
+        """How many servers this client spreads its requests over: the batch runners (``embed_many`` and the
+        others) keep ``PER_HOST`` requests in flight for each by default, and the pool routes them."""
+        return len(self._host_configs)
+
+    def _view(self, index: int) -> AsyncClient:
+        """The client of one host of the pool: same session, that host's configuration."""
+        view = self._views.get(index)
+        if view is None:
+            view = self._derive()
+            config = self._host_configs[index]
+            view._pool = None
+            view._config = config
+            view._host_configs = (config,)
+            self._bound(view, config)
+            self._views[index] = view
+        return view
+
+    def host(self, url: str) -> AsyncClient:
+        """This client bound to one of its hosts, for what must go to a server you name: ``pull``,
+        ``push``, ``create``, ``copy``, ``delete``, ``create_blob``, ``signout`` (a client with several
+        hosts refuses them), or to ask one server. It shares the client's connections and settings;
+        closing it closes only the streams it opened. Raises ``RequestError`` when ``url`` is not one of
+        the client's hosts.
+
+        >>> await client.host('http://gpu2:11434').pull('llama3.2')
+        """
+        if self._pool is None:
+            if parse_host(url) != self._config.base_url:
+                raise RequestError(f"{parse_host(url)} is not this client's host ({self._config.base_url})")
+            return self
+        return self._view(self._pool.index_of(url))
+
+    def affinity(self, key: str) -> AsyncClient:
+        """This client with an affinity key: with several hosts, every call through it goes to the host
+        that served ``key`` before (a conversation id), waiting for it while it is healthy, so the
+        server's prompt cache is reused. Without a key, a conversation is kept on its host while that host
+        has a free slot. Raises ``RequestError`` for an empty key.
+
+        >>> await client.affinity('conversation-42').chat('llama3.2', messages)
+        """
+        if not isinstance(key, str) or not key:
+            raise RequestError(f'an affinity key is a non-empty string, not {key!r}')
+        view = self._derive()
+        view._affinity = key
+        return view
+
+    def _each_host(self) -> List[AsyncClient]:
+        """The client of each host, in order (this client, for one host)."""
+        return [self] if self._pool is None else [self._view(i) for i in range(len(self._host_configs))]
+
+    async def _pull_each(
+        self, views: Sequence[AsyncClient], model: str, insecure: bool
+    ) -> AsyncIterator[ProgressResponse]:
+        for view in views:
+            async with await view.pull(model, insecure=insecure, stream=True) as progress:
+                async for line in progress:
+                    mark(line, view._config.base_url)
+                    yield line
 
     async def generate(
         self,

@@ -766,3 +766,20 @@ REFRESH_TIMEOUT = 5.0
 def model_names(entries: Iterable[Any]) -> List[str]:
     """The model names of ``list()`` or ``ps()`` entries."""
     return [n for n in (getattr(e, 'model', None) or getattr(e, 'name', None) for e in entries) if isinstance(n, str)]
+
+
+def heard(pool: Pool, index: int, endpoint: str, reply: Any, host: str) -> None:
+    """The ``list`` or ``ps`` reply of host ``index`` to a merged call: each entry marked with its host, and the
+    pool told what the host has installed or loaded."""
+    for entry in reply.models:
+        mark(entry, host)
+    names = model_names(reply.models)
+    pool.refreshed(index, names if endpoint == 'ps' else None, names if endpoint == 'list' else None)
+
+
+def merged(pool: Pool, replies: List[Any], error: Optional[BaseException]) -> Any:
+    """The replies of the hosts asked, as one (their entries in host order); with none, the last host's error,
+    or the pool's when no host could be asked."""
+    if not replies:
+        raise error if error is not None else pool.no_host(pool.route())
+    return type(replies[0])(models=[entry for reply in replies for entry in reply.models])

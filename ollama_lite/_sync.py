@@ -78,7 +78,9 @@ from ._pool import (
     Ticket,
     configure,
     failure_of,
+    heard,
     mark,
+    merged,
     model_names,
 )
 
@@ -493,16 +495,10 @@ class Client:
             )
         return connection, kwargs
 
-    def _spread(self, configs: Tuple[ClientConfig, ...], pool: Optional[Pool]) -> None:
-        """Several hosts: one configuration each, and the routing policy (``_pool``) with its lock."""
-        self._pool = pool
-        self._host_configs = configs
-        self._affinity: Optional[str] = None
-        self._root: Optional[Client] = None  # a view's client, whose session it uses
-        if pool is not None:
-            self._pool_lock = _PoolLock()
-            self._views: Dict[int, Client] = {}
-            self._asking = threading.Event()  # set when the round of questions under way is answered
+    def _spread(self) -> None:
+        """Several hosts: the lock of the routing policy (``_pool``), and the round of questions under way."""
+        self._pool_lock = _PoolLock()
+        self._asking = threading.Event()  # set when the round of questions under way is answered
 
     def _start(
         self, config: ClientConfig, session: Optional[requests.Session], options: Tuple[Connection, Dict[str, Any]]
@@ -700,97 +696,45 @@ class Client:
         else:
             self._finish(route, failure)
 
-    def _routed(self, call: Call[R]) -> Union[R, Stream[R]]:
-        """A call over the pool: to the host the policy picks, on to another only when that cannot
-        duplicate work (see ``_pool``); ``list`` and ``ps`` ask every host."""
-        pool = self._pool
-        assert pool is not None
-        name = call.endpoint.name
-        if name in MERGED:
-            return self._merged(call)
-        route = pool.route_for(name, call.model, call.lead, self._affinity)
-        if call.model is not None:
-            self._refresh()
+    def _send_routed(self, call: Call[Any], deadline: Optional[Deadline], route: Route) -> requests.Response:
+        """The request of ``call`` over the pool (see ``_routed``), once its headers are in."""
         path = call.endpoint.path
-        deadline = Deadline.start(self._config.timeout.total)
-        while True:
-            response = None
-            try:
-                response = self._open(
-                    call.method, path, call.body, repeatable=call.repeatable, deadline=deadline, route=route
-                )
-                assert route.host is not None
-                host = self._host_configs[route.host].base_url
-                if call.stream and response.status_code < 400:
-                    encoding = response.headers.get('content-encoding')
-                    decoder, inflater = call.stream_reader(self._config, self._secrets, encoding)
-                    stream = Stream(
-                        response,
-                        decoder,
-                        host + path,
-                        deadline,
-                        inflater,
-                        host,
-                        lambda failure: self._stream_ended(route, failure),
-                        assembler=assembler_for(call.endpoint.reply),
-                    )
-                    with self._streams_lock:
-                        self._streams.add(stream)
-                    return stream
-                body = self._read(response, host + path, deadline)
-            except (IncompleteStreamError, ReadTimeout) as exc:
-                # The body was cut, or stalled: a read or an embed goes on to another host, nothing else.
-                failure: Failure = 'timeout' if isinstance(exc, ReadTimeout) else 'lost'
-                if (
-                    response is not None
-                    and call.repeatable
-                    and self._failed(route, failure, sent=True, repeatable=True)
-                ):
-                    continue
-                self._finish(route)
-                raise
-            except BaseException:
-                self._finish(route)
-                raise
-            self._finish(route)
-            reply = call.reply(response.status_code, body, self._secrets)
-            mark(reply, host)
-            return reply
+        return self._open(call.method, path, call.body, repeatable=call.repeatable, deadline=deadline, route=route)
 
-    def _routed_ask(
-        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry]
-    ) -> Tuple[int, bytes]:
-        pool = self._pool
-        assert pool is not None
-        path = url[len(self._config.base_url) :]
-        if path.startswith(_api.blob_path('')):
-            raise RequestError(
-                'blobs belong to one server; with several hosts name it: '
-                "client.host('http://...').create_blob(...) or .blob_exists(...)"
-            )
-        route = pool.route(slotted=False)
-        try:
-            response = self._open(
-                method, path, None, repeatable=repeatable, deadline=deadline, retry=retry, route=route
-            )
-            assert route.host is not None
-            return response.status_code, self._read(response, self._host_configs[route.host].url(path), deadline)
-        finally:
-            self._finish(route)
+    def _routed_stream(
+        self, response: requests.Response, call: Call[R], host: str, deadline: Optional[Deadline], route: Route
+    ) -> Optional[Stream[R]]:
+        """The stream of a streamed ``call`` answered by ``host``, which gives its slot back when it ends;
+        ``None`` when the reply is to be read whole."""
+        if not call.stream or response.status_code >= 400:
+            return None
+        encoding = response.headers.get('content-encoding')
+        decoder, inflater = call.stream_reader(self._config, self._secrets, encoding)
+        stream = Stream(
+            response,
+            decoder,
+            host + call.endpoint.path,
+            deadline,
+            inflater,
+            host,
+            lambda failure: self._stream_ended(route, failure),
+            assembler=assembler_for(call.endpoint.reply),
+        )
+        with self._streams_lock:
+            self._streams.add(stream)
+        return stream
 
-    def _view(self, index: int) -> Client:
-        """The client of one host of the pool: same session, that host's configuration."""
-        view = self._views.get(index)
-        if view is None:
-            view = self._derive()
-            config = self._host_configs[index]
-            view._pool = None
-            view._config = config
-            view._host_configs = (config,)
-            view._auth_configs = tuple(c for c in self._auth_configs if c is config)
-            view._prepared = {}
-            self._views[index] = view
-        return view
+    def _read_routed(self, response: requests.Response, url: str, deadline: Optional[Deadline]) -> Tuple[int, bytes]:
+        return response.status_code, self._read(response, url, deadline)
+
+    def _read_asked(self, response: requests.Response, url: str, deadline: Optional[Deadline]) -> Tuple[int, bytes]:
+        return response.status_code, self._read(response, url, deadline)
+
+    def _bound(self, view: Client, config: ClientConfig) -> None:
+        """What a view of one host (``_view``) keeps of its own: requests' auth= goes to that host or not,
+        and the requests prepared for it."""
+        view._auth_configs = tuple(c for c in self._auth_configs if c is config)
+        view._prepared = {}
 
     def _derive(self) -> Client:
         view = copy.copy(self)
@@ -857,84 +801,10 @@ class Client:
                 error = exc
                 self._wake(functools.partial(pool.refresh_failed, index, failure_of(exc)))
                 continue
-            host = self._host_configs[index].base_url
-            for entry in reply.models:
-                mark(entry, host)
-            names = model_names(reply.models)
             with self._pool_lock:
-                pool.refreshed(
-                    index,
-                    names if call.endpoint.name == 'ps' else None,
-                    names if call.endpoint.name == 'list' else None,
-                )
+                heard(pool, index, call.endpoint.name, reply, self._host_configs[index].base_url)
             replies.append(reply)
-        if not replies:
-            raise error if error is not None else pool.no_host(pool.route())
-        merged = type(replies[0])(models=[entry for reply in replies for entry in reply.models])
-        return cast(R, merged)
-
-    # --- several hosts: what callers see ---------------------------------------------------------------
-
-    @property
-    def hosts(self) -> Tuple[HostStatus, ...]:
-        """With several hosts (``hosts=``), each host's state now: healthy or cooling down (and for how
-        long), requests in flight, models loaded and installed as last heard. Empty for one host.
-
-        >>> [(h.url, h.healthy, h.in_flight) for h in client.hosts]
-        """
-        if self._pool is None:
-            return ()
-        with self._pool_lock:
-            return self._pool.status()
-
-    @property
-    def _capacity(self) -> Optional[int]:
-        """How many requests this client runs at once: the slots of its healthy hosts, or ``None`` for a
-        single-host client (no limit of its own; the server queues)."""
-        if self._pool is None:
-            return None
-        with self._pool_lock:
-            return self._pool.capacity()
-
-    def host(self, url: str) -> Client:
-        """This client bound to one of its hosts, for what must go to a server you name: ``pull``,
-        ``push``, ``create``, ``copy``, ``delete``, ``create_blob``, ``signout`` (a client with several
-        hosts refuses them), or to ask one server. It shares the client's connections and settings;
-        closing it closes only the streams it opened. Raises ``RequestError`` when ``url`` is not one of
-        the client's hosts.
-
-        >>> client.host('http://gpu2:11434').pull('llama3.2')
-        """
-        if self._pool is None:
-            if parse_host(url) != self._config.base_url:
-                raise RequestError(f"{parse_host(url)} is not this client's host ({self._config.base_url})")
-            return self
-        return self._view(self._pool.index_of(url))
-
-    def affinity(self, key: str) -> Client:
-        """This client with an affinity key: with several hosts, every call through it goes to the host
-        that served ``key`` before (a conversation id), waiting for it while it is healthy, so the
-        server's prompt cache is reused. Without a key, a conversation is kept on its host while that host
-        has a free slot. Raises ``RequestError`` for an empty key.
-
-        >>> client.affinity('conversation-42').chat('llama3.2', messages)
-        """
-        if not isinstance(key, str) or not key:
-            raise RequestError(f'an affinity key is a non-empty string, not {key!r}')
-        view = self._derive()
-        view._affinity = key
-        return view
-
-    def _each_host(self) -> List[Client]:
-        """The client of each host, in order (this client, for one host)."""
-        return [self] if self._pool is None else [self._view(i) for i in range(len(self._host_configs))]
-
-    def _pull_each(self, views: Sequence[Client], model: str, insecure: bool) -> Iterator[ProgressResponse]:
-        for view in views:
-            with view.pull(model, insecure=insecure, stream=True) as progress:
-                for line in progress:
-                    mark(line, view._config.base_url)
-                    yield line
+        return cast(R, merged(pool, replies, error))
 
     def _session_agent(self) -> bool:
         # requests gives every session its own "python-requests/x"; any other value the caller set.
@@ -1138,11 +1008,6 @@ class Client:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _parallelism(self) -> int:
-        """How many servers this client spreads its requests over: the batch runners (``embed_many`` and the
-        others) keep ``PER_HOST`` requests in flight for each by default, and the pool routes them."""
-        return len(self._host_configs)
-
     # --- the API: generated from _methods.py by `python -m tests._twins`; edit it there, not here ---
 
     def __init__(
@@ -1191,10 +1056,18 @@ class Client:
             max_reply_bytes=max_reply_bytes, per_host=per_host, queue_timeout=queue_timeout, options=options,
             keep_alive=keep_alive, think=think, format=format, event_hooks=event_hooks, **kwargs,
         )  # fmt: skip
-        self._spread(configs, pool)
+        # Several hosts: one configuration each, and the routing policy (_pool); _spread adds what the transport
+        # needs to wait and wake.
+        self._pool = pool
+        self._host_configs = configs
+        self._affinity: Optional[str] = None
+        self._root: Optional[Client] = None  # a view's client, whose session it uses
+        if pool is not None:
+            self._views: Dict[int, Client] = {}
+            self._spread()
         self._start(configs[0], session, transport)
         # Who watches each call (hooks, the logger, OpenTelemetry); told the credentials to keep out of logs.
-        self._observer = Observer(event_hooks, self._secrets, configs[0].headers_for)
+        self._observer: Observer = Observer(event_hooks, self._secrets, configs[0].headers_for)
 
     def __reduce__(self) -> Tuple[Any, ...]:
         # Pickled as its configuration; the copy opens its own session. TypeError for a caller's session.
@@ -1208,6 +1081,147 @@ class Client:
     def config(self) -> ClientConfig:
         """The client's configuration (host, headers, timeouts, retries)."""
         return self._config
+
+    def _routed(self, call: Call[R]) -> Union[R, Stream[R]]:
+        """A call over the pool: to the host the policy picks, on to another only when that cannot
+        duplicate work (see ``_pool``); ``list`` and ``ps`` ask every host. The twins' hooks move the bytes:
+        ``_send_routed``, ``_routed_stream``, ``_read_routed``."""
+        pool = self._pool
+        assert pool is not None
+        name = call.endpoint.name
+        if name in MERGED:
+            return self._merged(call)
+        route = pool.route_for(name, call.model, call.lead, self._affinity)
+        if call.model is not None:
+            self._refresh()
+        path = call.endpoint.path
+        deadline = Deadline.start(self._config.timeout.total)
+        while True:
+            response = None
+            try:
+                response = self._send_routed(call, deadline, route)
+                assert route.host is not None
+                host = self._host_configs[route.host].base_url
+                stream = self._routed_stream(response, call, host, deadline, route)
+                if stream is not None:
+                    return stream
+                status, body = self._read_routed(response, host + path, deadline)
+            except (IncompleteStreamError, ReadTimeout) as exc:
+                # The body was cut, or stalled: a read or an embed goes on to another host, nothing else.
+                failure: Failure = 'timeout' if isinstance(exc, ReadTimeout) else 'lost'
+                lost = response is not None and call.repeatable
+                if lost and self._failed(route, failure, sent=True, repeatable=True):
+                    continue
+                self._finish(route)
+                raise
+            except BaseException:
+                self._finish(route)
+                raise
+            self._finish(route)
+            reply = call.reply(status, body, self._secrets)
+            mark(reply, host)
+            return reply
+
+    def _routed_ask(
+        self, method: str, url: str, deadline: Optional[Deadline], *, repeatable: bool, retry: Optional[Retry]
+    ) -> Tuple[int, bytes]:
+        """``_ask`` over the pool: a question any host answers, without a slot (``_read_asked`` reads it)."""
+        pool = self._pool
+        assert pool is not None
+        path = url[len(self._config.base_url) :]
+        if path.startswith(_api.blob_path('')):
+            raise RequestError(
+                'blobs belong to one server; with several hosts name it: '
+                "client.host('http://...').create_blob(...) or .blob_exists(...)"
+            )
+        route = pool.route(slotted=False)
+        try:
+            response = self._open(
+                method, path, None, repeatable=repeatable, deadline=deadline, retry=retry, route=route
+            )
+            assert route.host is not None
+            return self._read_asked(response, self._host_configs[route.host].url(path), deadline)
+        finally:
+            self._finish(route)
+
+    @property
+    def hosts(self) -> Tuple[HostStatus, ...]:
+        """With several hosts (``hosts=``), each host's state now: healthy or cooling down (and for how
+        long), requests in flight, models loaded and installed as last heard. Empty for one host.
+
+        >>> [(h.url, h.healthy, h.in_flight) for h in client.hosts]
+        """
+        if self._pool is None:
+            return ()
+        with self._pool_lock:
+            return self._pool.status()
+
+    @property
+    def _capacity(self) -> Optional[int]:
+        """How many requests this client runs at once: the slots of its healthy hosts, or ``None`` for a
+        single-host client (no limit of its own; the server queues)."""
+        if self._pool is None:
+            return None
+        with self._pool_lock:
+            return self._pool.capacity()
+
+    def _parallelism(self) -> int:
+        """How many servers this client spreads its requests over: the batch runners (``embed_many`` and the
+        others) keep ``PER_HOST`` requests in flight for each by default, and the pool routes them."""
+        return len(self._host_configs)
+
+    def _view(self, index: int) -> Client:
+        """The client of one host of the pool: same session, that host's configuration."""
+        view = self._views.get(index)
+        if view is None:
+            view = self._derive()
+            config = self._host_configs[index]
+            view._pool = None
+            view._config = config
+            view._host_configs = (config,)
+            self._bound(view, config)
+            self._views[index] = view
+        return view
+
+    def host(self, url: str) -> Client:
+        """This client bound to one of its hosts, for what must go to a server you name: ``pull``,
+        ``push``, ``create``, ``copy``, ``delete``, ``create_blob``, ``signout`` (a client with several
+        hosts refuses them), or to ask one server. It shares the client's connections and settings;
+        closing it closes only the streams it opened. Raises ``RequestError`` when ``url`` is not one of
+        the client's hosts.
+
+        >>> client.host('http://gpu2:11434').pull('llama3.2')
+        """
+        if self._pool is None:
+            if parse_host(url) != self._config.base_url:
+                raise RequestError(f"{parse_host(url)} is not this client's host ({self._config.base_url})")
+            return self
+        return self._view(self._pool.index_of(url))
+
+    def affinity(self, key: str) -> Client:
+        """This client with an affinity key: with several hosts, every call through it goes to the host
+        that served ``key`` before (a conversation id), waiting for it while it is healthy, so the
+        server's prompt cache is reused. Without a key, a conversation is kept on its host while that host
+        has a free slot. Raises ``RequestError`` for an empty key.
+
+        >>> client.affinity('conversation-42').chat('llama3.2', messages)
+        """
+        if not isinstance(key, str) or not key:
+            raise RequestError(f'an affinity key is a non-empty string, not {key!r}')
+        view = self._derive()
+        view._affinity = key
+        return view
+
+    def _each_host(self) -> List[Client]:
+        """The client of each host, in order (this client, for one host)."""
+        return [self] if self._pool is None else [self._view(i) for i in range(len(self._host_configs))]
+
+    def _pull_each(self, views: Sequence[Client], model: str, insecure: bool) -> Iterator[ProgressResponse]:
+        for view in views:
+            with view.pull(model, insecure=insecure, stream=True) as progress:
+                for line in progress:
+                    mark(line, view._config.base_url)
+                    yield line
 
     @overload
     def generate(

@@ -4,7 +4,8 @@ imports of the names they use; the tool runner's sync driver from its async one;
 ``__all__`` from its list of names.
 
 Run ``python -m tests._twins`` after editing ``ollama_lite/_methods.py``, the driver in
-``ollama_lite/_tool_runner_async.py`` or the list of public names in ``ollama_lite/__init__.py``;
+``ollama_lite/_tool_runner_async.py``, the batch entry points in ``ollama_lite/_batch_async.py`` or the list of
+public names in ``ollama_lite/__init__.py``;
 ``python -m tests._twins --check`` (tox env ``lint``, and ``tests/unit/test_twins.py``) fails while a generated
 part is not what this makes. It is a tool for changing the library, not part of it: it lives with the tests, is
 not installed, and imports nothing of ollama_lite, so that it runs on a tree whose package does not import (in
@@ -37,7 +38,10 @@ signature or a method body that starts to use one needs no import by hand, and t
 step.
 
 The tool runner's driver (``run_tools``: send, run the calls, send again) is written once too, as the coroutine
-in ``_tool_runner_async.py`` between its marker lines, and its sync twin generated into ``_tool_runner.py``.
+in ``_tool_runner_async.py`` between its marker lines, and its sync twin generated into ``_tool_runner.py``; so
+are the batch runner's entry points (``iter_embed_many``, ``embed_many``, ``iter_many``: the plan and what each
+piece of work sends), in ``_batch_async.py``, their sync twins generated into ``_batch_sync.py``. What really
+differs (threads or tasks: ``run``, ``collect``) each runner writes by hand, outside the marker lines.
 
 ``__init__.py`` names each public name once, in ``_NAMES`` (module, and whether it is imported with the package,
 on first use, or is a module-level function); its ``__getattr__`` reads the lazy names and the functions from
@@ -114,6 +118,22 @@ DRIVER_SOURCE_MARKERS = (
 DRIVER_MARKERS = (
     '# --- The sync driver: generated from _tool_runner_async.py by `python -m tests._twins`; edit it there ---',
     '# --- end of the generated driver ---',
+)
+#: The batch runner's entry points likewise: written once in _batch_async.py, their sync twins made here.
+BATCH_SOURCE = _HERE / '_batch_async.py'
+BATCH_TARGET = _HERE / '_batch_sync.py'
+BATCH_SOURCE_MARKERS = (
+    '# --- The entry points, written once: `python -m tests._twins` writes their sync twins into _batch_sync.py ---',
+    '# --- end of the entry points ---',
+)
+BATCH_MARKERS = (
+    '# --- The entry points: generated from _batch_async.py by `python -m tests._twins`; edit them there ---',
+    '# --- end of the generated entry points ---',
+)
+#: The parts written once as async code (source, its markers) and where their sync twins go (target, its markers).
+DERIVED = (
+    (DRIVER_SOURCE, DRIVER_SOURCE_MARKERS, DRIVER_TARGET, DRIVER_MARKERS),
+    (BATCH_SOURCE, BATCH_SOURCE_MARKERS, BATCH_TARGET, BATCH_MARKERS),
 )
 
 #: Names the sync twin spells otherwise (token by token; strings and comments are left alone).
@@ -265,10 +285,21 @@ def _method(src: _Text, func: _Func, indent: str) -> str:
     return _overloads(src, func, indent) + body + '\n'
 
 
+def _returns_clients(func: ast.FunctionDef) -> bool:
+    # ``-> AsyncClient`` or ``-> List[AsyncClient]``: a method that only makes clients of the pool (``host``,
+    # ``affinity``) sends nothing.
+    returns = func.returns
+    if isinstance(returns, ast.Subscript) and isinstance(returns.value, ast.Name) and returns.value.id == 'List':
+        returns = _slice(returns)
+    return isinstance(returns, ast.Name) and returns.id == 'AsyncClient'
+
+
 def _sync_in_both(func: ast.FunctionDef) -> bool:
-    # What is no coroutine in AsyncClient either: the constructor and the other dunders, properties.
+    # What is no coroutine in AsyncClient either: the constructor and the other dunders, properties, what
+    # returns clients rather than replies, and private helpers (a public method that sends must be awaited).
     properties = [d for d in func.decorator_list if isinstance(d, ast.Name) and d.id == 'property']
-    return (func.name.startswith('__') and func.name.endswith('__')) or bool(properties)
+    private = func.name.startswith('_')
+    return private or bool(properties) or _returns_clients(func)
 
 
 def async_methods(source: str) -> str:
@@ -486,9 +517,10 @@ def generated(source: Optional[str] = None) -> Dict[Path, Tuple[str, str]]:
             imports = names_import(text, name, sources[name])
             text = _with_region(text, imports, path, import_markers(name), gap=False, after=last)
         out[path] = (layer, _ruff_format(text, path))
-    driver = unasync(region(DRIVER_SOURCE.read_text(encoding='utf-8'), DRIVER_SOURCE_MARKERS).strip('\n') + '\n')
-    text = _with_region(DRIVER_TARGET.read_text(encoding='utf-8'), '\n' + driver + '\n', DRIVER_TARGET, DRIVER_MARKERS)
-    out[DRIVER_TARGET] = (driver, _ruff_format(text, DRIVER_TARGET))
+    for derived_source, source_markers, target, markers in DERIVED:
+        derived = unasync(region(derived_source.read_text(encoding='utf-8'), source_markers).strip('\n') + '\n')
+        text = _with_region(target.read_text(encoding='utf-8'), '\n' + derived + '\n', target, markers)
+        out[target] = (derived, _ruff_format(text, target))
     init = INIT_TARGET.read_text(encoding='utf-8')
     names = public_names(init)
     text = _with_region(init, names, INIT_TARGET, (INIT_BEGIN, INIT_END), gap=False)
